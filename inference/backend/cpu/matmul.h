@@ -1,0 +1,64 @@
+// Matrix products over weights kept in their stored checkpoint precision: FP8 e4m3 with 128x128
+// e8m0 block scales, packed MXFP4 (e2m1 pairs, one e8m0 scale per 32 inputs) and bf16. Each
+// weight row is decoded on the fly into a small fp32 buffer (dequantisation fused into the
+// product); nothing is dequantised ahead of time.
+//
+// Rounding follows DeepSeek's reference kernels (shared/golden/README.md §2): FP8/FP4 products
+// first quantise the activation rows to e4m3 in 128-blocks, sum each K block (128 for FP8, 32 for
+// FP4) in fp32, add the block partials in order and round the result to bf16.
+// Owned by the CPU backend. Weight views borrow memory that must outlive the call; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace inference {
+
+// FP8 weight [out, in] row-major with scales [ceil(out/128), ceil(in/128)].
+struct Fp8Weight {
+  const uint8_t* data = nullptr;
+  const uint8_t* scale = nullptr;
+  size_t out = 0;
+  size_t in = 0;
+};
+
+// MXFP4 weight: data [out, in/2] bytes (low nibble = even column), scales [out, in/32].
+struct Fp4Weight {
+  const uint8_t* data = nullptr;
+  const uint8_t* scale = nullptr;
+  size_t out = 0;
+  size_t in = 0;
+};
+
+// bf16 weight [out, in] row-major (possibly unaligned memory).
+struct Bf16Weight {
+  const uint8_t* data = nullptr;
+  size_t out = 0;
+  size_t in = 0;
+};
+
+// Decodes row r of each weight kind into `row` (in floats), scales applied (exact).
+void DecodeFp8Row(const Fp8Weight& w, size_t r, float* row);
+void DecodeFp4Row(const Fp4Weight& w, size_t r, float* row);
+void DecodeBf16Row(const Bf16Weight& w, size_t r, float* row);
+
+// y[M, out] = bf16(fp8_gemm(act_quant(x[M, in]), w)). x holds bf16 values.
+void MatmulFp8(const float* x, size_t M, const Fp8Weight& w, float* y);
+
+// y[M, out] = bf16(fp4_gemm(act_quant(x[M, in]), w)).
+void MatmulFp4(const float* x, size_t M, const Fp4Weight& w, float* y);
+
+// y[M, out] = x · wᵀ in fp32 (one fp32 sum per output), not rounded: the reference's fp32
+// F.linear with a bf16-stored weight (router, compressor, head). Callers round where the
+// reference's output is bf16.
+void MatmulBf16WeightF32(const float* x, size_t M, const Bf16Weight& w, float* y);
+
+// y[M, out] = x · Wᵀ in fp32 where W is the FP8 weight dequantised (exactly) to bf16 values;
+// no activation quantisation, not rounded. Used for wo_a, which the reference runs in bf16.
+void MatmulDequantizedFp8F32(const float* x, size_t M, size_t x_stride, const Fp8Weight& w,
+                             size_t row_begin, size_t row_count, float* y, size_t y_stride);
+
+// Dot product of two fp32 vectors (a fixed summation order: 8 interleaved partial sums).
+float Dot(const float* a, const float* b, size_t n);
+
+}  // namespace inference
