@@ -33,24 +33,33 @@ spdlog::logger* Logger(const std::string& module) {
   return logger.get();
 }
 
-void ConfigureLogging(const LogOptions& options) {
+Status ConfigureLogging(const LogOptions& options) {
+  spdlog::level::level_enum level = spdlog::level::from_str(options.level);
+  if (level == spdlog::level::off && options.level != "off") {
+    return InvalidArgument("unknown log level '" + options.level + "'");
+  }
   std::lock_guard<std::mutex> lock(SinkMutex());
   std::vector<spdlog::sink_ptr> sinks;
   if (!options.file.empty()) {
-    sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file));
+    try {  // spdlog reports an unopenable file by exception; it stops here.
+      sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file));
+    } catch (const spdlog::spdlog_ex& e) {
+      return PermissionDenied("cannot open log file " + options.file + ": " + e.what());
+    }
   }
   if (options.file.empty() || options.also_stderr) {
     sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   }
+  sinks.insert(sinks.end(), options.extra_sinks.begin(), options.extra_sinks.end());
   CurrentSinks() = sinks;
-  spdlog::level::level_enum level = spdlog::level::from_str(options.level);
   spdlog::set_level(level);
   spdlog::apply_all([&](std::shared_ptr<spdlog::logger> logger) {
     logger->sinks() = sinks;
     logger->set_level(level);
   });
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %v");
+  for (auto& sink : sinks) sink->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l [%n] %v");
   spdlog::flush_every(std::chrono::seconds(1));
+  return Status::Ok();
 }
 
 }  // namespace base

@@ -9,6 +9,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "base/status.h"
 
 namespace base {
 
@@ -20,9 +23,12 @@ struct LogOptions {
   std::string level = "info";  // trace, debug, info, warn, error, off
   std::string file;            // empty: stderr
   bool also_stderr = false;    // with a file, mirror to stderr too
+  std::vector<spdlog::sink_ptr> extra_sinks;  // e.g. the daemon's in-memory log for clients
 };
 
 // Replaces the sinks and level of every logger, existing and future. Only main() calls this.
-void ConfigureLogging(const LogOptions& options);
+// Errors: PermissionDenied / NotFound when the log file cannot be opened (its directory must
+// exist), InvalidArgument for an unknown level.
+Status ConfigureLogging(const LogOptions& options);
 
 }  // namespace base

@@ -1,0 +1,57 @@
+// flashcode: the command-line client of flashcoded. Parses the command line and hands each
+// subcommand to its Run* function; owns nothing else. Exit codes: cli/exit_codes.h.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "base/build_info.h"
+#include "cli/daemon_commands.h"
+#include "cli/exit_codes.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"flashcode: a local coding assistant (client of the flashcoded daemon)"};
+  app.set_version_flag("--version", std::string(base::kVersion));
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may also follow the subcommand
+  app.footer(
+      "Exit codes: 0 ok, 1 error, 2 usage, 3 no daemon (--no-start), 4 permission denied on the\n"
+      "socket, 5 daemon of another version, 6 daemon failed to start, 7 TCP token refused.");
+
+  cli::ConnectionOptions conn;
+  app.add_option("--socket", conn.socket_path, "daemon socket (default: $FLASHCODE_SOCKET or "
+                                               "$XDG_RUNTIME_DIR/flashcode/flashcoded.sock)");
+  app.add_option("--address", conn.tcp_address, "reach the daemon over TCP host:port instead");
+  app.add_option("--token-file", conn.token_file, "TCP bearer token file (else $FLASHCODE_TOKEN)");
+  app.add_option("--config", conn.config_path, "config file for a daemon this command starts");
+  app.add_flag("--no-start", conn.no_start, "fail instead of starting a daemon when none runs");
+
+  bool json = false;
+  auto* status = app.add_subcommand("status", "show the daemon's version, uptime, devices, model");
+  status->add_flag("--json", json, "print JSON");
+
+  auto* daemon = app.add_subcommand("daemon", "manage the background daemon");
+  daemon->require_subcommand(1);
+  daemon->fallthrough();
+  auto* start = daemon->add_subcommand("start", "start flashcoded in the background");
+  auto* stop = daemon->add_subcommand("stop", "stop the running flashcoded");
+  auto* restart = daemon->add_subcommand("restart", "stop, then start flashcoded");
+  auto* logs = daemon->add_subcommand("logs", "print the daemon's recent log lines");
+  unsigned tail = 100;
+  bool follow = false;
+  logs->add_option("-n,--lines", tail, "how many recent lines (at most 10000)")
+      ->check(CLI::Range(1u, 10000u));
+  logs->add_flag("-f,--follow", follow, "keep printing new lines");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? cli::kExitOk : cli::kExitUsage;
+  }
+
+  if (*status) return cli::RunStatus(conn, json, std::cout, std::cerr);
+  if (*start) return cli::RunDaemonStart(conn, std::cout, std::cerr);
+  if (*stop) return cli::RunDaemonStop(conn, std::cout, std::cerr);
+  if (*restart) return cli::RunDaemonRestart(conn, std::cout, std::cerr);
+  if (*logs) return cli::RunDaemonLogs(conn, tail, follow, std::cout, std::cerr);
+  return cli::kExitUsage;
+}

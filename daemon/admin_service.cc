@@ -1,0 +1,205 @@
+#include "daemon/admin_service.h"
+
+#include <deque>
+#include <mutex>
+
+#include "base/log.h"
+#include "daemon/call_gate.h"
+#include "daemon/log_broadcaster.h"
+#include "daemon/metrics.h"
+#include "daemon/rpc_util.h"
+
+namespace flashcoded {
+namespace {
+
+constexpr char kRpcTotal[] = "flashcode_rpc_total";
+constexpr char kRpcHelp[] = "RPCs received, by method";
+
+// Streams log lines: a tail, then (with follow) every new line until the client cancels or the
+// daemon shuts down. gRPC allows one outstanding write, so lines queue here meanwhile.
+class LogStreamReactor final : public grpc::ServerWriteReactor<flashcode::v1::LogLine> {
+ public:
+  LogStreamReactor(CallGate& gate, LogBroadcaster& logs, size_t tail, bool follow)
+      : gate_(gate), logs_(logs) {
+    std::vector<std::string> lines;
+    subscription_ = logs_.Subscribe(tail, lines,
+                                    follow ? LogBroadcaster::Subscriber([this](const std::string& l) {
+                                      Push(l);
+                                    })
+                                           : nullptr);
+    std::lock_guard<std::mutex> lock(mu_);
+    // Lines logged since Subscribe are already queued and are newer than the tail.
+    pending_.insert(pending_.begin(), lines.begin(), lines.end());
+    if (follow) {
+      stream_id_ = gate_.StreamOpened([this] { EndWith(grpc::Status(
+                                                   grpc::StatusCode::UNAVAILABLE,
+                                                   "daemon shutting down")); });
+      if (stream_id_ == 0) final_status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "daemon shutting down");
+    } else {
+      final_status_ = grpc::Status::OK;  // finish once the tail is written
+    }
+    Pump();
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
+    if (!ok) {  // the client went away
+      if (!finished_) {
+        finished_ = true;
+        Finish(grpc::Status::CANCELLED);
+      }
+      return;
+    }
+    Pump();
+  }
+
+  void OnCancel() override { EndWith(grpc::Status::CANCELLED); }
+
+  void OnDone() override {
+    logs_.Unsubscribe(subscription_);
+    if (stream_id_ != 0) gate_.StreamClosed(stream_id_);
+    delete this;
+  }
+
+ private:
+  void Push(const std::string& line) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (final_status_) return;
+    if (pending_.size() >= 10000) pending_.pop_front();  // a stalled client loses old lines
+    pending_.push_back(line);
+    Pump();
+  }
+
+  void EndWith(grpc::Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (final_status_) return;
+    final_status_ = std::move(status);
+    if (!final_status_->ok()) pending_.clear();
+    Pump();
+  }
+
+  void Pump() {  // requires mu_
+    if (writing_ || finished_) return;
+    if (!pending_.empty()) {
+      current_.set_text(std::move(pending_.front()));
+      pending_.pop_front();
+      writing_ = true;
+      StartWrite(&current_);
+      return;
+    }
+    if (final_status_) {
+      finished_ = true;
+      Finish(*final_status_);
+    }
+  }
+
+  CallGate& gate_;
+  LogBroadcaster& logs_;
+  uint64_t subscription_ = 0;
+  uint64_t stream_id_ = 0;
+  std::mutex mu_;
+  std::deque<std::string> pending_;
+  flashcode::v1::LogLine current_;
+  bool writing_ = false;
+  bool finished_ = false;
+  std::optional<grpc::Status> final_status_;
+};
+
+}  // namespace
+
+AdminService::AdminService(DaemonInfo info, const base::Clock& clock, CallGate& gate,
+                           Metrics& metrics, LogBroadcaster& logs,
+                           std::function<void(uint32_t)> request_shutdown)
+    : info_(std::move(info)),
+      clock_(clock),
+      gate_(gate),
+      metrics_(metrics),
+      logs_(logs),
+      request_shutdown_(std::move(request_shutdown)) {}
+
+grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
+                                               const flashcode::v1::StatusRequest*,
+                                               flashcode::v1::StatusResponse* response) {
+  if (auto s = AdmitCall(gate_, ctx); !s.ok()) return FinishNow(ctx, ToGrpc(s));
+  metrics_.Add(kRpcTotal, kRpcHelp, "method", "Admin.Status");
+  response->set_version(info_.version);
+  response->set_api_version("flashcode.v1");
+  response->set_pid(info_.pid);
+  response->set_started_unix_ms(info_.started_unix_ms);
+  response->set_uptime_ms(clock_.UnixMillis() - info_.started_unix_ms);
+  auto* build = response->mutable_build();
+  build->set_cuda_built(info_.cuda_built);
+  build->set_cuda_device_found(!info_.cuda_devices.empty());
+  for (const auto& d : info_.cuda_devices) build->add_cuda_devices(d);
+  build->set_cuda_detail(info_.cuda_detail);
+  build->set_build_type(info_.build_type);
+  // No model is loaded and no session store exists yet: the counts are the real (zero) ones.
+  response->set_sessions(0);
+  response->set_active_sessions(0);
+  response->set_open_streams(gate_.OpenStreams());
+  response->set_socket_path(info_.socket_path);
+  response->set_tcp_address(info_.tcp_address);
+  return FinishNow(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* AdminService::ListModels(grpc::CallbackServerContext* ctx,
+                                                   const flashcode::v1::ListModelsRequest*,
+                                                   flashcode::v1::ListModelsResponse*) {
+  if (auto s = AdmitCall(gate_, ctx); !s.ok()) return FinishNow(ctx, ToGrpc(s));
+  metrics_.Add(kRpcTotal, kRpcHelp, "method", "Admin.ListModels");
+  return FinishNow(ctx, grpc::Status::OK);  // no model configured yet: an empty list
+}
+
+grpc::ServerUnaryReactor* AdminService::GetMetrics(grpc::CallbackServerContext* ctx,
+                                                   const flashcode::v1::GetMetricsRequest*,
+                                                   flashcode::v1::GetMetricsResponse* response) {
+  if (auto s = AdmitCall(gate_, ctx); !s.ok()) return FinishNow(ctx, ToGrpc(s));
+  metrics_.Add(kRpcTotal, kRpcHelp, "method", "Admin.GetMetrics");
+  for (const MetricSample& sample : metrics_.Snapshot()) {
+    auto* m = response->add_metrics();
+    m->set_name(sample.name);
+    m->set_value(sample.value);
+    m->set_help(sample.help);
+    for (const auto& [k, v] : sample.labels) (*m->mutable_labels())[k] = v;
+  }
+  auto* uptime = response->add_metrics();
+  uptime->set_name("flashcode_uptime_seconds");
+  uptime->set_value((clock_.UnixMillis() - info_.started_unix_ms) / 1000.0);
+  uptime->set_help("Seconds since the daemon started");
+  auto* streams = response->add_metrics();
+  streams->set_name("flashcode_open_streams");
+  streams->set_value(gate_.OpenStreams());
+  streams->set_help("Server streams open now");
+  return FinishNow(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* AdminService::Shutdown(grpc::CallbackServerContext* ctx,
+                                                 const flashcode::v1::ShutdownRequest* request,
+                                                 flashcode::v1::ShutdownResponse*) {
+  if (auto s = AdmitCall(gate_, ctx); !s.ok()) return FinishNow(ctx, ToGrpc(s));
+  if (request->grace_ms() > 600'000) {
+    return FinishNow(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                       "grace_ms must be at most 600000 (10 minutes)"));
+  }
+  metrics_.Add(kRpcTotal, kRpcHelp, "method", "Admin.Shutdown");
+  base::Logger("daemon")->info("shutdown requested by a client (peer {})", ctx->peer());
+  request_shutdown_(request->grace_ms() == 0 ? 5000 : request->grace_ms());
+  return FinishNow(ctx, grpc::Status::OK);
+}
+
+grpc::ServerWriteReactor<flashcode::v1::LogLine>* AdminService::StreamLogs(
+    grpc::CallbackServerContext* ctx, const flashcode::v1::StreamLogsRequest* request) {
+  if (auto s = AdmitCall(gate_, ctx); !s.ok()) {
+    return RefuseStream<flashcode::v1::LogLine>(ToGrpc(s));
+  }
+  if (request->tail_lines() > 10000) {
+    return RefuseStream<flashcode::v1::LogLine>(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "tail_lines must be at most 10000"));
+  }
+  metrics_.Add(kRpcTotal, kRpcHelp, "method", "Admin.StreamLogs");
+  size_t tail = request->tail_lines() == 0 ? 100 : request->tail_lines();
+  return new LogStreamReactor(gate_, logs_, tail, request->follow());
+}
+
+}  // namespace flashcoded

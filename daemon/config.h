@@ -1,0 +1,40 @@
+// DaemonConfig: everything flashcoded needs to start, from defaults, then the TOML file
+// (~/.config/flashcode/config.toml or --config), then command-line flags (applied by main.cc).
+// Plain data; thread-compatible.
+// The daemon folder uses namespace `flashcoded`: `daemon` is taken by ::daemon() in <unistd.h>.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/status.h"
+
+namespace flashcoded {
+
+struct DaemonConfig {
+  // Unix socket path. Default: <RuntimeDir>/flashcoded.sock, its directory created 0700.
+  std::string socket_path;
+  // Optional TCP listener "host:port". Empty: off. Requires a token (token or token_file).
+  std::string tcp_address;
+  std::string tcp_token;       // the bearer token itself (prefer token_file)
+  std::string tcp_token_file;  // a file holding the token; must not be readable by others
+  std::string log_level = "info";
+  std::string log_file;        // default: <StateDir>/flashcoded.log
+  uint32_t max_message_mb = 64;  // larger requests get RESOURCE_EXHAUSTED
+  std::string model_path;      // checkpoint directory; empty: no model loaded
+};
+
+// The defaults, with paths resolved from the XDG environment.
+DaemonConfig DefaultConfig();
+
+// Overlays the TOML file at `path` onto `config`. A missing file is OK only when
+// `must_exist` is false. Unknown keys are an error (a typo must not be silently ignored).
+// Errors: InvalidArgument with file, line and key; NotFound when must_exist and absent.
+base::Status LoadConfigFile(const std::string& path, bool must_exist, DaemonConfig& config);
+
+// Final checks after flags are applied; reads tcp_token_file into tcp_token.
+// Errors: InvalidArgument (TCP without token, bad address, bad level), PermissionDenied
+// (token file readable by group/others).
+base::Status FinalizeConfig(DaemonConfig& config);
+
+}  // namespace flashcoded

@@ -1,0 +1,28 @@
+#include "daemon/log_broadcaster.h"
+
+#include <doctest/doctest.h>
+#include <spdlog/logger.h>
+
+namespace flashcoded {
+namespace {
+
+TEST_CASE("keeps the last lines and feeds subscribers until they leave") {
+  auto sink = std::make_shared<LogBroadcaster>(3);
+  sink->set_pattern("%v");
+  spdlog::logger logger("t", sink);
+  for (int i = 0; i < 5; ++i) logger.info("line {}", i);
+
+  std::vector<std::string> tail;
+  std::vector<std::string> seen;
+  uint64_t id = sink->Subscribe(10, tail, [&](const std::string& l) { seen.push_back(l); });
+  CHECK(tail == std::vector<std::string>{"line 2", "line 3", "line 4"});
+  logger.info("line 5");
+  sink->Unsubscribe(id);
+  logger.info("line 6");
+  CHECK(seen == std::vector<std::string>{"line 5"});
+  sink->Subscribe(2, tail, nullptr);
+  CHECK(tail == std::vector<std::string>{"line 5", "line 6"});
+}
+
+}  // namespace
+}  // namespace flashcoded

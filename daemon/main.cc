@@ -1,0 +1,190 @@
+// flashcoded: the composition root. Reads configuration, builds every object and wires them
+// together, serves until SIGINT/SIGTERM or Admin.Shutdown, then stops in order.
+// Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration or usage,
+// 3 another flashcoded already serves the socket.
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "base/build_info.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xdg_paths.h"
+#include "daemon/admin_service.h"
+#include "daemon/call_gate.h"
+#include "daemon/completion_service.h"
+#include "daemon/config.h"
+#include "daemon/instance_lock.h"
+#include "daemon/log_broadcaster.h"
+#include "daemon/metrics.h"
+#include "daemon/server.h"
+#include "inference/backend/accelerator_probe.h"
+
+namespace {
+
+constexpr int kExitRuntime = 1;
+constexpr int kExitConfig = 2;
+constexpr int kExitAlreadyRunning = 3;
+
+std::string Dirname(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+}
+
+int Fail(int code, const base::Status& status) {
+  std::fprintf(stderr, "flashcoded: %s\n", status.message().c_str());
+  return code;
+}
+
+// Waits for the first shutdown request, from a signal or from Admin.Shutdown.
+class ShutdownLatch {
+ public:
+  void Request(uint32_t grace_ms) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!requested_) grace_ms_ = grace_ms;
+    requested_ = true;
+    cv_.notify_all();
+  }
+  uint32_t Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return requested_; });
+    return grace_ms_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool requested_ = false;
+  uint32_t grace_ms_ = 5000;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block the stop signals in every thread (gRPC's included, since they inherit the mask);
+  // one thread below receives them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  flashcoded::DaemonConfig config = flashcoded::DefaultConfig();
+  std::string config_path;
+  std::string socket, tcp, token_file, log_level, log_file, model;
+  CLI::App app{"flashcoded: the flashcode daemon (serves completions, agent sessions, reviews)"};
+  app.set_version_flag("--version", std::string(base::kVersion));
+  app.add_option("--config", config_path, "TOML config file (default: ~/.config/flashcode/config.toml)");
+  app.add_option("--socket", socket, "Unix socket path (default: $XDG_RUNTIME_DIR/flashcode/flashcoded.sock)");
+  app.add_option("--tcp", tcp, "also listen on TCP host:port (requires --token-file)");
+  app.add_option("--token-file", token_file, "file holding the TCP bearer token (mode 0600)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
+  app.add_option("--log-file", log_file, "log file (default: $XDG_STATE_HOME/flashcode/flashcoded.log)");
+  app.add_option("--model", model, "checkpoint directory to serve");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitConfig;
+  }
+
+  bool explicit_config = !config_path.empty();
+  if (!explicit_config) config_path = base::ConfigDir() + "/config.toml";
+  if (auto s = flashcoded::LoadConfigFile(config_path, explicit_config, config); !s.ok()) {
+    return Fail(kExitConfig, s);
+  }
+  if (!socket.empty()) config.socket_path = socket;
+  if (!tcp.empty()) config.tcp_address = tcp;
+  if (!token_file.empty()) config.tcp_token_file = token_file;
+  if (!log_level.empty()) config.log_level = log_level;
+  if (!log_file.empty()) config.log_file = log_file;
+  if (!model.empty()) config.model_path = model;
+  if (auto s = flashcoded::FinalizeConfig(config); !s.ok()) return Fail(kExitConfig, s);
+
+  // The default runtime directory must be private; a user-chosen socket's directory is the
+  // user's business, but the socket itself is always 0600.
+  std::string socket_dir = Dirname(config.socket_path);
+  bool default_dir = socket_dir == base::RuntimeDir();
+  if (auto s = base::MakeDirs(socket_dir, 0700, default_dir); !s.ok()) return Fail(kExitConfig, s);
+  if (auto s = base::MakeDirs(Dirname(config.log_file), 0700, false); !s.ok()) {
+    return Fail(kExitConfig, s);
+  }
+
+  auto logs = std::make_shared<flashcoded::LogBroadcaster>();
+  base::LogOptions log_options;
+  log_options.level = config.log_level;
+  log_options.file = config.log_file;
+  log_options.also_stderr = isatty(STDERR_FILENO);
+  log_options.extra_sinks.push_back(logs);
+  if (auto s = base::ConfigureLogging(log_options); !s.ok()) return Fail(kExitConfig, s);
+  auto* log = base::Logger("daemon");
+
+  auto lock = flashcoded::InstanceLock::Acquire(config.socket_path);
+  if (!lock.ok()) {
+    int code = lock.status().code() == base::StatusCode::kAlreadyExists ? kExitAlreadyRunning
+                                                                         : kExitRuntime;
+    return Fail(code, lock.status());
+  }
+  // We hold the lock, so a socket file here belongs to a daemon that died: remove it.
+  unlink(config.socket_path.c_str());
+
+  inference::AcceleratorReport accel = inference::ProbeAccelerators();
+  base::SystemClock clock;
+  flashcoded::DaemonInfo info;
+  info.version = base::kVersion;
+  if (const char* v = getenv("FLASHCODE_TEST_VERSION_OVERRIDE")) info.version = v;  // tests only
+  info.pid = getpid();
+  info.started_unix_ms = clock.UnixMillis();
+  info.socket_path = config.socket_path;
+  info.tcp_address = config.tcp_address;
+  info.cuda_built = accel.cuda_built;
+  info.cuda_devices = accel.devices;
+  info.cuda_detail = accel.detail;
+  info.build_type = base::kBuildType;
+
+  ShutdownLatch latch;
+  flashcoded::CallGate gate(config.tcp_token);
+  flashcoded::Metrics metrics;
+  flashcoded::AdminService admin(info, clock, gate, metrics, *logs,
+                                 [&latch](uint32_t grace_ms) { latch.Request(grace_ms); });
+  flashcoded::CompletionService completion(gate, metrics);
+  flashcoded::ServerOptions server_options;
+  server_options.socket_path = config.socket_path;
+  server_options.tcp_address = config.tcp_address;
+  server_options.max_message_bytes = static_cast<int>(config.max_message_mb) << 20;
+  flashcoded::Server server(server_options, gate, {&admin, &completion});
+  if (auto s = server.Start(); !s.ok()) {
+    log->error("{}", s.ToString());
+    return Fail(kExitRuntime, s);
+  }
+
+  std::thread([&latch, stop_signals, log] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    log->info("received {}, shutting down", strsignal(sig));
+    latch.Request(5000);
+  }).detach();
+
+  log->info("flashcoded {} (pid {}) serving unix:{}{}", info.version, info.pid, config.socket_path,
+            config.tcp_address.empty() ? "" : " and tcp:" + config.tcp_address);
+  if (accel.devices.empty()) {
+    log->info("CUDA backend {}; {}", accel.cuda_built ? "built" : "not built", accel.detail);
+  } else {
+    for (const auto& d : accel.devices) log->info("CUDA device: {}", d);
+  }
+  log->info("model: {}", config.model_path.empty() ? "none configured" : config.model_path);
+
+  uint32_t grace_ms = latch.Wait();
+  server.Shutdown(std::chrono::milliseconds(grace_ms));
+  server.Wait();
+  log->info("flashcoded stopped");
+  spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) { l->flush(); });
+  return 0;
+}
