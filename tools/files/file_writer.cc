@@ -59,7 +59,8 @@ base::Status WriteFileAtomic(const Workspace& workspace, std::string_view path,
   FC_ASSIGN_OR_RETURN(auto tmp, CreateTemporary(parent.dir.get(), parent.name));
   auto& [fd, tmp_name] = tmp;
   base::Status status = WriteAllAndSync(fd.get(), content, path);
-  if (status.ok() && exists && ::fchmod(fd.get(), st.st_mode & 07777) != 0) {
+  int mode = options.mode >= 0 ? options.mode : exists ? static_cast<int>(st.st_mode & 07777) : -1;
+  if (status.ok() && mode >= 0 && ::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) {
     status = ErrnoStatus(errno, "cannot set mode of", path);
   }
   if (status.ok()) {

@@ -14,6 +14,7 @@ namespace tools {
 struct WriteOptions {
   bool create_parents = true;  // create missing parent directories
   bool must_not_exist = false;  // AlreadyExists instead of replacing
+  int mode = -1;  // permission bits to set; -1 keeps an existing file's (0644 less umask if new)
 };
 
 // Writes `content` to `path`. An existing file keeps its permission bits; a new one gets 0644
