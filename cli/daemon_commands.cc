@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <thread>
@@ -26,6 +27,16 @@ std::string Duration(int64_t ms) {
   else if (s < 3600) std::snprintf(buf, sizeof buf, "%lldm%02llds", (long long)s / 60, (long long)s % 60);
   else std::snprintf(buf, sizeof buf, "%lldh%02lldm", (long long)s / 3600, (long long)(s % 3600) / 60);
   return buf;
+}
+
+// True when `pid` has exited (a zombie waiting for its parent counts as exited).
+bool ProcessGone(pid_t pid) {
+  if (kill(pid, 0) != 0) return true;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  auto paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z';
 }
 
 }  // namespace
@@ -107,21 +118,27 @@ int RunDaemonStop(const ConnectionOptions& options, std::ostream& out, std::ostr
     }
     return Report(e, err);
   }
-  auto stub = flashcode::v1::Admin::NewStub(conn.channel());
-  grpc::ClientContext ctx;
-  conn.Prepare(ctx, std::chrono::seconds(5));
-  flashcode::v1::ShutdownResponse resp;
-  grpc::Status s = stub->Shutdown(&ctx, flashcode::v1::ShutdownRequest(), &resp);
-  if (!s.ok()) return Report(conn.Explain(s), err);
+  {
+    auto stub = flashcode::v1::Admin::NewStub(conn.channel());
+    grpc::ClientContext ctx;
+    conn.Prepare(ctx, std::chrono::seconds(5));
+    flashcode::v1::ShutdownResponse resp;
+    grpc::Status s = stub->Shutdown(&ctx, flashcode::v1::ShutdownRequest(), &resp);
+    if (!s.ok()) return Report(conn.Explain(s), err);
+  }
+  // Hang up (the stub and context above held the channel): the daemon's shutdown waits, up to
+  // its grace period, for connected clients.
+  conn.Reconnect();
   // Wait until the process is gone, so that `restart` never races the old daemon.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  // Over TCP the daemon may be on another machine: there, "stopped" means "stops answering".
+  pid_t pid = static_cast<pid_t>(st.pid());
   while (std::chrono::steady_clock::now() < deadline) {
-    bool alive = kill(static_cast<pid_t>(st.pid()), 0) == 0;
-    if (!alive || conn.is_tcp()) {
-      if (!alive || !conn.QueryStatus(st, std::chrono::milliseconds(300)).ok()) {
-        out << "flashcoded stopped\n";
-        return kExitOk;
-      }
+    bool gone = conn.is_tcp() ? !conn.QueryStatus(st, std::chrono::milliseconds(300)).ok()
+                              : ProcessGone(pid);
+    if (gone) {
+      out << "flashcoded stopped\n";
+      return kExitOk;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

@@ -49,6 +49,8 @@ class DaemonConnection {
   void Prepare(grpc::ClientContext& ctx, std::chrono::milliseconds timeout) const;
 
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  // Drops the current connection; the next call opens a new one.
+  void Reconnect() { channel_ = MakeChannel(); }
   const std::string& socket_path() const { return socket_path_; }
   bool is_tcp() const { return !options_.tcp_address.empty(); }
   // Turns a failed RPC into the CLI's exit code and message.

@@ -184,8 +184,20 @@ grpc::ServerUnaryReactor* AdminService::Shutdown(grpc::CallbackServerContext* ct
   }
   metrics_.Add(kRpcTotal, kRpcHelp, "method", "Admin.Shutdown");
   base::Logger("daemon")->info("shutdown requested by a client (peer {})", ctx->peer());
-  request_shutdown_(request->grace_ms() == 0 ? 5000 : request->grace_ms());
-  return FinishNow(ctx, grpc::Status::OK);
+  // Shut down only once this call is completely done: gRPC's shutdown waits for calls in flight,
+  // this one included, until the grace period ends.
+  struct AnswerThenShutdown final : grpc::ServerUnaryReactor {
+    explicit AnswerThenShutdown(std::function<void()> after) : after_(std::move(after)) {
+      Finish(grpc::Status::OK);
+    }
+    void OnDone() override {
+      after_();
+      delete this;
+    }
+    std::function<void()> after_;
+  };
+  uint32_t grace_ms = request->grace_ms() == 0 ? 5000 : request->grace_ms();
+  return new AnswerThenShutdown([this, grace_ms] { request_shutdown_(grace_ms); });
 }
 
 grpc::ServerWriteReactor<flashcode::v1::LogLine>* AdminService::StreamLogs(
