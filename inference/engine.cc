@@ -16,8 +16,8 @@ double Millis(std::chrono::steady_clock::duration d) {
 
 }  // namespace
 
-Engine::Engine(std::unique_ptr<ModelRunner> model, const TextCodec& codec,
-               const base::Clock& clock, EngineOptions options)
+Engine::Engine(std::unique_ptr<ModelRunner> model, const TextCodec& codec, const base::Clock& clock,
+               EngineOptions options)
     : model_(std::move(model)),
       codec_(codec),
       clock_(clock),
@@ -55,25 +55,23 @@ base::Status Engine::Validate(const Request& request) const {
   if (prompt >= context_length_) {
     return base::InvalidArgument("the prompt has " + std::to_string(prompt) +
                                  " tokens; the model's context holds " +
-                                 std::to_string(context_length_) +
-                                 ", leaving no room for output");
+                                 std::to_string(context_length_) + ", leaving no room for output");
   }
   if (request.max_tokens < 0) {
     return base::InvalidArgument("max_tokens must be >= 0, got " +
                                  std::to_string(request.max_tokens));
   }
   if (prompt + request.max_tokens > context_length_) {
-    return base::InvalidArgument("the prompt has " + std::to_string(prompt) +
-                                 " tokens and max_tokens is " + std::to_string(request.max_tokens) +
-                                 ": " + std::to_string(prompt + request.max_tokens) +
-                                 " exceeds the model's context of " +
-                                 std::to_string(context_length_) + " tokens");
+    return base::InvalidArgument(
+        "the prompt has " + std::to_string(prompt) + " tokens and max_tokens is " +
+        std::to_string(request.max_tokens) + ": " + std::to_string(prompt + request.max_tokens) +
+        " exceeds the model's context of " + std::to_string(context_length_) + " tokens");
   }
   for (int32_t t : request.stop_token_ids) {
     if (t < 0 || t >= vocab_size_) {
       return base::InvalidArgument("stop token " + std::to_string(t) +
-                                   " is outside the vocabulary [0, " +
-                                   std::to_string(vocab_size_) + ")");
+                                   " is outside the vocabulary [0, " + std::to_string(vocab_size_) +
+                                   ")");
     }
   }
   for (size_t i = 0; i < request.stop_strings.size(); ++i) {

@@ -48,8 +48,7 @@ TEST_CASE("Higher priorities are served first and preempt lower ones between ste
   REQUIRE(gate.WaitUntilHeld());  // the engine is inside batch1's first forward pass
   const RequestId batch2 = t.MustSubmit(SampledRequest({3, 4}, 6, Priority::kBatch, 2));
   const RequestId agent = t.MustSubmit(SampledRequest({5, 6}, 6, Priority::kAgent, 3));
-  const RequestId interactive =
-      t.MustSubmit(SampledRequest({7, 8}, 6, Priority::kInteractive, 4));
+  const RequestId interactive = t.MustSubmit(SampledRequest({7, 8}, 6, Priority::kInteractive, 4));
   gate.Open();
   REQUIRE(t.recorder.WaitForFinals(4));
 
@@ -60,7 +59,7 @@ TEST_CASE("Higher priorities are served first and preempt lower ones between ste
   CHECK(IndexOfLastEvent(events, interactive) < IndexOfLastEvent(events, agent));
   auto batch1_final = t.recorder.FinalOf(batch1);
   CHECK(batch1_final->usage.preemptions == 1);
-  CHECK(batch1_final->usage.recomputed_tokens == 0);  // it kept its cache
+  CHECK(batch1_final->usage.recomputed_tokens == 0);          // it kept its cache
   CHECK(t.recorder.FinalOf(batch2)->usage.preemptions == 0);  // it never ran before
   CHECK(t.recorder.FinalOf(batch1)->timings.queue_ms == 0);
 }
@@ -85,8 +84,7 @@ TEST_CASE("A preempted request whose cache was evicted continues exactly where i
   gate.Close();
   const RequestId batch = t.MustSubmit(batch_request);
   REQUIRE(gate.WaitUntilHeld());
-  const RequestId interactive =
-      t.MustSubmit(SampledRequest({9, 9}, 5, Priority::kInteractive, 5));
+  const RequestId interactive = t.MustSubmit(SampledRequest({9, 9}, 5, Priority::kInteractive, 5));
   gate.Open();
   REQUIRE(t.recorder.WaitForFinals(2));
 
@@ -110,8 +108,7 @@ TEST_CASE("When the model is out of cache memory, higher priority evicts lower")
   const RequestId agent = t.MustSubmit(SampledRequest({1, 2}, 4, Priority::kAgent, 1));
   REQUIRE(gate.WaitUntilHeld());
   const RequestId batch = t.MustSubmit(SampledRequest({3, 4}, 4, Priority::kBatch, 2));
-  const RequestId interactive =
-      t.MustSubmit(SampledRequest({5, 6}, 4, Priority::kInteractive, 3));
+  const RequestId interactive = t.MustSubmit(SampledRequest({5, 6}, 4, Priority::kInteractive, 3));
   gate.Open();
   REQUIRE(t.recorder.WaitForFinals(3));
   CHECK(t.recorder.FinalOrder() == std::vector<RequestId>{interactive, agent, batch});
@@ -126,8 +123,8 @@ TEST_CASE("Many threads submitting and cancelling: every request ends exactly on
   const uint64_t seed = std::random_device{}();
   std::printf("engine concurrency seed: %llu\n", static_cast<unsigned long long>(seed));
   CAPTURE(seed);
-  TestEngine t(FakeModelOptions{}, {.max_step_sequences = 3, .max_resident_sequences = 5,
-                                    .prefill_chunk_tokens = 4});
+  TestEngine t(FakeModelOptions{},
+               {.max_step_sequences = 3, .max_resident_sequences = 5, .prefill_chunk_tokens = 4});
   constexpr int kThreads = 6;
   constexpr int kPerThread = 25;
   std::mutex mu;
@@ -191,8 +188,7 @@ TEST_CASE("Destroying the engine with requests in flight ends each with a final 
     m.vocab_size = kVocab;
     m.context_length = int64_t{1} << 40;  // nothing can finish on its own
     m.on_forward = [&] { gate.Pass(); };
-    Engine engine(std::make_unique<FakeModelRunner>(m), codec, clock,
-                  {.max_step_sequences = 2});
+    Engine engine(std::make_unique<FakeModelRunner>(m), codec, clock, {.max_step_sequences = 2});
     gate.Close();
     for (int i = 0; i < 6; ++i) {
       auto id = engine.Submit(GreedyRequest({1, 2, 3}, 0), recorder.Sink());

@@ -93,8 +93,8 @@ TEST_CASE("Held-back text that never becomes a stop string is released") {
 
 TEST_CASE("Text events carry whole UTF-8 characters only") {
   FakeModelOptions m;
-  m.next_token = ScriptAfter(kPrompt.size(), {kEAcuteLead, kEAcuteTail, kEuro, kInvalidByte,
-                                              kSpace, kEAcuteLead});
+  m.next_token = ScriptAfter(kPrompt.size(),
+                             {kEAcuteLead, kEAcuteTail, kEuro, kInvalidByte, kSpace, kEAcuteLead});
   TestEngine t(m);
   const RequestId id = t.MustSubmit(GreedyRequest(kPrompt, 6));
   REQUIRE(t.recorder.WaitForFinals(1));

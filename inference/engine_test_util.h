@@ -68,8 +68,8 @@ inline std::vector<int32_t> ReferenceGreedy(const FakeModelRunner& model,
   std::vector<int32_t> out;
   for (int i = 0; i < n; ++i) {
     const std::vector<float> logits = model.LogitsFor(context);
-    const auto t = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) -
-                                        logits.begin());
+    const auto t =
+        static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
     out.push_back(t);
     context.push_back(t);
   }

@@ -91,7 +91,7 @@ struct TokenLogprob {
 struct TokenEvent {
   int32_t token = 0;
   std::string text;
-  std::optional<TokenLogprob> logprob;    // set when SamplingParams::logprobs
+  std::optional<TokenLogprob> logprob;     // set when SamplingParams::logprobs
   std::vector<TokenLogprob> alternatives;  // top_logprobs entries, most likely first
 };
 
@@ -115,7 +115,7 @@ struct FinalEvent {
   FinishReason reason = FinishReason::kStop;
   base::Status status;  // OK unless reason is kError (or kCancelled by shutdown)
   std::string text;     // held-back text released at the end (never a matched stop string)
-  std::optional<int32_t> stop_token;      // which stop token ended it
+  std::optional<int32_t> stop_token;       // which stop token ended it
   std::optional<std::string> stop_string;  // which stop string ended it
   Usage usage;
   Timings timings;

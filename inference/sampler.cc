@@ -16,28 +16,22 @@ bool InVocab(int32_t token, size_t vocab) {
   return token >= 0 && static_cast<size_t>(token) < vocab;
 }
 
-// Largest value first, then lowest id, so every ordering below is total and reproducible.
-struct ByValueThenId {
-  std::span<const float> values;
-  bool operator()(int32_t a, int32_t b) const {
-    if (values[a] != values[b]) return values[a] > values[b];
-    return a < b;
-  }
-};
-
-base::Status CheckLogits(std::span<const float> logits) {
+// Checks the model's logits, returning the index of the largest (lowest id on ties).
+base::StatusOr<int32_t> CheckLogits(std::span<const float> logits) {
   if (logits.empty()) return base::Internal("model returned no logits");
-  bool any_finite = false;
+  int32_t best = 0;
   for (size_t i = 0; i < logits.size(); ++i) {
     const float x = logits[i];
     if (std::isnan(x) || x == std::numeric_limits<float>::infinity()) {
       return base::Internal("model returned a non-finite logit (" + std::to_string(x) +
                             ") for token " + std::to_string(i));
     }
-    any_finite = any_finite || std::isfinite(x);
+    if (x > logits[best]) best = static_cast<int32_t>(i);
   }
-  if (!any_finite) return base::Internal("model returned no finite logit");
-  return base::Status::Ok();
+  if (logits[best] == -std::numeric_limits<float>::infinity()) {
+    return base::Internal("model returned no finite logit");
+  }
+  return best;
 }
 
 }  // namespace
@@ -46,7 +40,8 @@ base::Status Sampler::Validate(const SamplingParams& p) {
   if (!std::isfinite(p.temperature) || p.temperature < 0) {
     return base::InvalidArgument("temperature must be >= 0, got " + std::to_string(p.temperature));
   }
-  if (p.top_k < 0) return base::InvalidArgument("top_k must be >= 0, got " + std::to_string(p.top_k));
+  if (p.top_k < 0)
+    return base::InvalidArgument("top_k must be >= 0, got " + std::to_string(p.top_k));
   if (!(p.top_p > 0 && p.top_p <= 1)) {
     return base::InvalidArgument("top_p must be in (0, 1], got " + std::to_string(p.top_p));
   }
@@ -72,38 +67,50 @@ base::StatusOr<SampledToken> Sampler::Sample(std::span<const float> logits,
                                              std::span<const int32_t> prompt,
                                              std::span<const int32_t> output,
                                              std::mt19937_64& rng) {
-  FC_RETURN_IF_ERROR(CheckLogits(logits));
-  scratch_.assign(logits.begin(), logits.end());
-  ApplyPenalties(params, prompt, output);
+  FC_ASSIGN_OR_RETURN(const int32_t raw_best, CheckLogits(logits));
+  const bool penalised = params.repetition_penalty != 1.0f || params.presence_penalty != 0 ||
+                         params.frequency_penalty != 0;
+  const bool greedy = params.temperature < kGreedyTemperature || params.top_k == 1;
 
   SampledToken result;
-  // Below kGreedyTemperature the scaled logits could overflow; the limit is greedy anyway.
-  if (params.temperature < kGreedyTemperature || params.top_k == 1) {
-    // Greedy: the first maximum, i.e. the lowest id on ties.
-    result.token = static_cast<int32_t>(std::max_element(scratch_.begin(), scratch_.end()) -
-                                        scratch_.begin());
+  if (greedy && !penalised) {
+    result.token = raw_best;
   } else {
-    for (float& x : scratch_) x /= params.temperature;
-    result.token = SampleFromScratch(params, rng);
+    scratch_.assign(logits.begin(), logits.end());
+    ApplyPenalties(params, prompt, output);
+    if (greedy) {
+      // The first maximum, i.e. the lowest id on ties.
+      result.token = static_cast<int32_t>(std::max_element(scratch_.begin(), scratch_.end()) -
+                                          scratch_.begin());
+    } else {
+      result.token = SampleFromScratch(params, rng);
+    }
   }
 
   if (params.logprobs) {
     // Log-probabilities under the model's raw distribution (before penalties and temperature),
     // which is what a client comparing alternatives wants to see. Sums in double.
-    const float max = *std::max_element(logits.begin(), logits.end());
+    const float max = logits[raw_best];
     double sum = 0;
-    for (float x : logits) sum += std::exp(static_cast<double>(x) - max);
+    for (float x : logits) sum += std::exp(x - max);
     const double log_z = max + std::log(sum);
     auto logprob_of = [&](int32_t t) {
       return TokenLogprob{t, static_cast<float>(logits[t] - log_z)};
     };
     result.logprob = logprob_of(result.token);
+    // The top N in one pass: a short sorted list, most likely first (lower id on ties, since
+    // ids arrive in increasing order and only a strictly larger logit moves ahead).
     const size_t n = std::min<size_t>(params.top_logprobs, logits.size());
-    candidates_.resize(logits.size());
-    std::iota(candidates_.begin(), candidates_.end(), 0);
-    std::partial_sort(candidates_.begin(), candidates_.begin() + n, candidates_.end(),
-                      ByValueThenId{logits});
-    for (size_t i = 0; i < n; ++i) result.alternatives.push_back(logprob_of(candidates_[i]));
+    top_.clear();
+    for (size_t i = 0; i < logits.size() && n > 0; ++i) {
+      const float x = logits[i];
+      if (top_.size() == n && x <= top_.back().logprob) continue;
+      if (top_.size() == n) top_.pop_back();
+      auto at = std::find_if(top_.begin(), top_.end(),
+                             [&](const TokenLogprob& e) { return x > e.logprob; });
+      top_.insert(at, TokenLogprob{static_cast<int32_t>(i), x});
+    }
+    for (const TokenLogprob& e : top_) result.alternatives.push_back(logprob_of(e.token));
   }
   return result;
 }
@@ -143,58 +150,64 @@ void Sampler::ApplyPenalties(const SamplingParams& params, std::span<const int32
 }
 
 int32_t Sampler::SampleFromScratch(const SamplingParams& params, std::mt19937_64& rng) {
+  // Largest logit first, then lowest id: a total order, so every cut below is reproducible.
+  auto by_logit = [](const Candidate& a, const Candidate& b) {
+    if (a.logit != b.logit) return a.logit > b.logit;
+    return a.token < b.token;
+  };
   candidates_.clear();
+  float max = -std::numeric_limits<float>::infinity();
   for (size_t i = 0; i < scratch_.size(); ++i) {
-    if (std::isfinite(scratch_[i])) candidates_.push_back(static_cast<int32_t>(i));
+    const float x = scratch_[i] / params.temperature;
+    if (!std::isfinite(x)) continue;  // masked (-inf) tokens are never sampled
+    candidates_.push_back({x, static_cast<int32_t>(i)});
+    max = std::max(max, x);
   }
-  // Penalties cannot make every logit -inf (they scale or shift finite values), so at least one
-  // candidate is left.
-  const ByValueThenId by_value{scratch_};
+  // The raw logits had a finite maximum and penalties only scale or shift finite values, so at
+  // least one candidate is left.
   if (params.top_k > 0 && static_cast<size_t>(params.top_k) < candidates_.size()) {
     std::nth_element(candidates_.begin(), candidates_.begin() + params.top_k, candidates_.end(),
-                     by_value);
+                     by_logit);
     candidates_.resize(params.top_k);
-    std::sort(candidates_.begin(), candidates_.end());  // back to id order: reproducible
+    std::sort(candidates_.begin(), candidates_.end(), by_logit);  // a reproducible order
   }
-
-  float max = -std::numeric_limits<float>::infinity();
-  for (int32_t t : candidates_) max = std::max(max, scratch_[t]);
-  // Weights relative to the most likely token: min-p compares against 1 directly.
-  weights_.clear();
-  size_t kept = 0;
-  for (int32_t t : candidates_) {
-    const double w = std::exp(static_cast<double>(scratch_[t]) - max);
-    if (w < params.min_p) continue;
-    candidates_[kept++] = t;
-    weights_.push_back(w);
+  if (params.min_p > 0) {
+    // p / p_max = exp(logit - max): keep tokens at least min_p as likely as the best one.
+    std::erase_if(candidates_,
+                  [&](const Candidate& c) { return std::exp(c.logit - max) < params.min_p; });
   }
-  candidates_.resize(kept);
-
   if (params.top_p < 1.0f) {
-    // Sort by weight (scratch_ order is the same) and keep the smallest prefix reaching top_p.
-    std::sort(candidates_.begin(), candidates_.end(), by_value);
+    // The nucleus is usually small: sort the best M candidates only, and widen M until their
+    // probability reaches top_p. The prefix found is the one a full sort would give.
     double total = 0;
-    for (int32_t t : candidates_) total += std::exp(static_cast<double>(scratch_[t]) - max);
-    weights_.clear();
-    double cumulative = 0;
-    for (int32_t t : candidates_) {
-      const double w = std::exp(static_cast<double>(scratch_[t]) - max);
-      weights_.push_back(w);
-      cumulative += w;
-      if (cumulative >= params.top_p * total) break;
+    for (const Candidate& c : candidates_) total += std::exp(c.logit - max);
+    const double target = params.top_p * total;
+    for (size_t m = 256;; m *= 4) {
+      const bool whole = m >= candidates_.size();
+      const auto end = whole ? candidates_.end() : candidates_.begin() + m;
+      if (!whole) std::nth_element(candidates_.begin(), end, candidates_.end(), by_logit);
+      std::sort(candidates_.begin(), end, by_logit);
+      double cumulative = 0;
+      size_t kept = 0;
+      while (candidates_.begin() + kept != end && cumulative < target) {
+        cumulative += std::exp(candidates_[kept++].logit - max);
+      }
+      if (cumulative >= target || whole) {
+        candidates_.resize(std::max<size_t>(kept, 1));
+        break;
+      }
     }
-    candidates_.resize(weights_.size());
   }
 
   double total = 0;
-  for (double w : weights_) total += w;
+  for (const Candidate& c : candidates_) total += std::exp(c.logit - max);
   const double u = UniformDouble(rng) * total;
   double cumulative = 0;
-  for (size_t i = 0; i < candidates_.size(); ++i) {
-    cumulative += weights_[i];
-    if (u < cumulative) return candidates_[i];
+  for (const Candidate& c : candidates_) {
+    cumulative += std::exp(c.logit - max);
+    if (u < cumulative) return c.token;
   }
-  return candidates_.back();  // u rounded up to the total
+  return candidates_.back().token;  // u rounded up to the total
 }
 
 }  // namespace inference

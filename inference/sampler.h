@@ -4,7 +4,8 @@
 // its seed, and the sampler draws from it, so a seed reproduces the same tokens. The uniform
 // draw is computed from the raw 64-bit output (not std::uniform_real_distribution, whose
 // algorithm differs between standard libraries). Logits from the model are validated: NaN or
-// +inf, or no finite logit at all, give Internal instead of a crash.
+// +inf, or no finite logit at all, give Internal instead of a crash. Cost is a few passes over
+// the vocabulary; top-p sorts only as many candidates as the nucleus needs.
 // The Sampler keeps scratch buffers between calls; one per engine, used by the engine thread
 // only (thread-compatible).
 #pragma once
@@ -45,11 +46,15 @@ class Sampler {
                       std::span<const int32_t> output);
   int32_t SampleFromScratch(const SamplingParams& params, std::mt19937_64& rng);
 
-  std::vector<float> scratch_;      // logits after penalties and temperature
-  std::vector<int32_t> counts_;     // per-token occurrences in the output; zero between calls
-  std::vector<uint8_t> seen_;       // per-token "in prompt or output"; zero between calls
-  std::vector<int32_t> candidates_;
-  std::vector<double> weights_;
+  std::vector<float> scratch_;   // logits after penalties and temperature
+  std::vector<int32_t> counts_;  // per-token occurrences in the output; zero between calls
+  std::vector<uint8_t> seen_;    // per-token "in prompt or output"; zero between calls
+  struct Candidate {
+    float logit;
+    int32_t token;
+  };
+  std::vector<Candidate> candidates_;
+  std::vector<TokenLogprob> top_;  // logprobs alternatives being collected
 };
 
 }  // namespace inference

@@ -60,7 +60,8 @@ TEST_CASE("Temperature sampling follows the softmax distribution") {
   const std::vector<double> probs = {0.5, 0.25, 0.15, 0.1};
   SamplingParams params;  // temperature 1: the model's distribution
   auto freq = Frequencies(sampler, LogitsOf(probs), params, seed, 20000);
-  for (size_t t = 0; t < probs.size(); ++t) CHECK(freq[t] == doctest::Approx(probs[t]).epsilon(0.1));
+  for (size_t t = 0; t < probs.size(); ++t)
+    CHECK(freq[t] == doctest::Approx(probs[t]).epsilon(0.1));
 
   // Temperature 0.5 squares the probabilities (then renormalises).
   params.temperature = 0.5f;
@@ -106,6 +107,46 @@ TEST_CASE("top-k, top-p and min-p keep exactly the tokens they should") {
     auto freq = Frequencies(sampler, LogitsOf(probs), p, seed, 20000);
     CHECK(freq.size() == 2);
     CHECK(freq[1] == doctest::Approx(0.5 / 0.8).epsilon(0.05));
+  }
+}
+
+TEST_CASE("top-p over a large vocabulary draws exactly as a full sort would") {
+  // The sampler sorts only the best few hundred candidates and widens as needed; this
+  // reference sorts everything, cuts the nucleus, and walks it with the same uniform draws.
+  const uint64_t seed = PrintedSeed("top-p large vocabulary");
+  CAPTURE(seed);
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> logits(5000);
+  for (float& x : logits) x = normal(gen);
+  SamplingParams p;
+  p.top_p = 0.9f;  // a nucleus of thousands: several widening rounds
+  Sampler sampler;
+  std::mt19937_64 rng(seed), reference_rng(seed);
+  std::vector<int32_t> order(logits.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int32_t>(i);
+  std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+    return logits[a] != logits[b] ? logits[a] > logits[b] : a < b;
+  });
+  const float max = logits[order[0]];
+  double total = 0;
+  for (float x : logits) total += std::exp(x - max);
+  double cumulative = 0;
+  size_t nucleus = 0;
+  while (cumulative < p.top_p * total) cumulative += std::exp(logits[order[nucleus++]] - max);
+  CHECK(nucleus > 1024);
+  for (int draw = 0; draw < 50; ++draw) {
+    const double u = static_cast<double>(reference_rng() >> 11) * 0x1.0p-53 * cumulative;
+    double walked = 0;
+    int32_t expected = order[nucleus - 1];
+    for (size_t i = 0; i < nucleus; ++i) {
+      walked += std::exp(logits[order[i]] - max);
+      if (u < walked) {
+        expected = order[i];
+        break;
+      }
+    }
+    CHECK(sampler.Sample(logits, p, {}, {}, rng)->token == expected);
   }
 }
 

@@ -50,7 +50,7 @@ struct Sequence {
   const uint64_t arrival;  // admission order: first come, first served within a priority
   const TimePoint submitted;
 
-  std::vector<int32_t> tokens;  // prompt, then the output tokens that produce text
+  std::vector<int32_t> tokens;           // prompt, then the output tokens that produce text
   std::unique_ptr<SequenceState> state;  // the model cache; null when not resident
   size_t fed = 0;                        // tokens[0, fed) are in `state`
   bool stepped_last = false;             // was in the previous step (to count preemptions)

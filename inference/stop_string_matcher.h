@@ -4,8 +4,9 @@
 // matcher holds back the longest tail of the text that could still become a stop string and
 // releases it once it cannot. On a match, the text before the stop string is released and the
 // rest (the stop string and whatever followed it) is dropped. The stop string that completes
-// first wins (on a tie, the one that starts first), whatever the split of the text. Works on whole UTF-8 characters
-// (the Utf8Assembler's output). One per request, owned by the engine thread; thread-compatible.
+// first wins (on a tie, the one that starts first), whatever the split of the text. Works on whole
+// UTF-8 characters (the Utf8Assembler's output). One per request, owned by the engine thread;
+// thread-compatible.
 #pragma once
 
 #include <optional>
@@ -21,8 +22,8 @@ class StopStringMatcher {
   explicit StopStringMatcher(std::vector<std::string> stops);
 
   struct Result {
-    std::string text;              // safe to emit now
-    std::optional<size_t> stop;    // index into `stops` of the string that matched, if any
+    std::string text;            // safe to emit now
+    std::optional<size_t> stop;  // index into `stops` of the string that matched, if any
   };
   // Appends `text`. After a match, further calls return nothing.
   Result Push(std::string_view text);

@@ -40,7 +40,8 @@ TEST_CASE("Utf8Assembler holds back a character split across pushes") {
 TEST_CASE("Utf8Assembler replaces invalid bytes with U+FFFD") {
   SUBCASE("stray continuation byte") {
     Utf8Assembler a;
-    CHECK(a.Push("a\x80" "b") == "a" + kFffd + "b");
+    CHECK(a.Push("a\x80"
+                 "b") == "a" + kFffd + "b");
   }
   SUBCASE("overlong lead bytes and bytes beyond U+10FFFF") {
     Utf8Assembler a;
