@@ -54,7 +54,10 @@ base::Status Validate(const ModelConfig& c) {
   FC_RETURN_IF_ERROR(Check(c.index_n_heads > 0 && c.index_topk > 0, "index_n_heads and index_topk must be positive"));
   FC_RETURN_IF_ERROR(Check(static_cast<int64_t>(c.compress_ratios.size()) == c.n_layers + c.n_mtp_layers,
                            "compress_ratios must have num_hidden_layers + num_nextn_predict_layers entries"));
-  for (int64_t r : c.compress_ratios) FC_RETURN_IF_ERROR(Check(r >= 0, "compress_ratios must be >= 0"));
+  for (int64_t r : c.compress_ratios) {
+    // The compressor pools at most 2 * 128 slots per channel (overlap only for ratio 4).
+    FC_RETURN_IF_ERROR(Check(r >= 0 && r <= 128, "compress_ratios must be in [0, 128]"));
+  }
   return base::Status::Ok();
 }
 

@@ -1,0 +1,116 @@
+#include "inference/model/attention.h"
+
+#include <cmath>
+#include <vector>
+
+#include "inference/backend/cpu/matmul.h"
+#include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/quantize.h"
+#include "inference/backend/cpu/rms_norm.h"
+#include "inference/backend/cpu/sparse_attention.h"
+#include "inference/model/compressor.h"
+#include "inference/model/indexer.h"
+
+namespace inference {
+
+void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rope& rope,
+                      const float* x, size_t T, int64_t start_pos, LayerCache& cache, float* out,
+                      const ForwardTrace* trace, const std::string& prefix) {
+  const size_t H = static_cast<size_t>(c.n_heads);
+  const size_t hd = static_cast<size_t>(c.head_dim);
+  const size_t rd = static_cast<size_t>(c.rope_head_dim);
+  const size_t nope = hd - rd;
+  const size_t q_rank = static_cast<size_t>(c.q_lora_rank);
+  const int64_t win = c.window_size;
+  const float eps = static_cast<float>(c.norm_eps);
+
+  // Query: wq_a -> q_norm (the latent also feeds the indexer) -> wq_b -> per-head RMS -> RoPE.
+  std::vector<float> qr(T * q_rank);
+  w.wq_a.Apply(x, T, qr.data());
+  for (size_t t = 0; t < T; ++t) RmsNormBf16(&qr[t * q_rank], q_rank, w.q_norm.data(), eps, &qr[t * q_rank]);
+  std::vector<float> q(T * H * hd);
+  w.wq_b.Apply(qr.data(), T, q.data());
+  for (size_t t = 0; t < T; ++t) {
+    for (size_t h = 0; h < H; ++h) {
+      float* qh = &q[(t * H + h) * hd];
+      HeadRmsNormBf16InPlace(qh, hd, eps);
+      rope.Apply(qh + nope, start_pos + static_cast<int64_t>(t));
+    }
+  }
+
+  // The token's own KV: wkv -> kv_norm -> RoPE -> FP8 simulation of the nope dims.
+  std::vector<float> kv(T * hd);
+  w.wkv.Apply(x, T, kv.data());
+  for (size_t t = 0; t < T; ++t) {
+    float* row = &kv[t * hd];
+    RmsNormBf16(row, hd, w.kv_norm.data(), eps, row);
+    rope.Apply(row + nope, start_pos + static_cast<int64_t>(t));
+    SimulateFp8InPlace(row, nope, 64);
+  }
+
+  if (trace && *trace) {
+    (*trace)(prefix + "attn.q", q.data(), q.size());
+    (*trace)(prefix + "attn.kv_tokens", kv.data(), kv.size());
+  }
+
+  // Compressed entries of blocks that complete inside this chunk become visible to it.
+  std::vector<std::vector<int32_t>> selected;
+  if (w.compressor) {
+    const size_t before = cache.compressed.size();
+    CompressorAppend(*w.compressor, rope, eps, c.rope_head_dim, x, T, start_pos, cache.compressor, cache.compressed);
+    if (trace && *trace && cache.compressed.size() > before) {
+      (*trace)(prefix + "attn.compressor.kv", cache.compressed.data() + before, cache.compressed.size() - before);
+    }
+  }
+  if (w.indexer) {
+    const size_t before = cache.index_keys.size();
+    CompressorAppend(w.indexer->compressor, rope, eps, c.rope_head_dim, x, T, start_pos,
+                     cache.index_compressor, cache.index_keys);
+    if (trace && *trace && cache.index_keys.size() > before) {
+      (*trace)(prefix + "attn.indexer.compressor.kv", cache.index_keys.data() + before, cache.index_keys.size() - before);
+    }
+    IndexerSelect(c, *w.indexer, rope, qr.data(), x, T, start_pos, cache.index_keys, selected);
+  }
+
+  // Attention per query over window rows (padded to the window size, oldest first) followed
+  // by the compressed entries; the 64-row blocking of the kernel makes this layout matter.
+  std::vector<float> o(T * H * hd);
+  std::vector<const float*> rows;
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
+  for (size_t t = 0; t < T; ++t) {
+    const int64_t pos = start_pos + static_cast<int64_t>(t);
+    rows.assign(static_cast<size_t>(win), nullptr);
+    const int64_t first = std::max<int64_t>(0, pos - win + 1);
+    for (int64_t p = first; p <= pos; ++p) {
+      rows[p - first] = p >= start_pos ? &kv[(p - start_pos) * hd] : &cache.window[(p % win) * hd];
+    }
+    if (w.ratio == 4) {
+      for (int32_t b : selected[t]) rows.push_back(&cache.compressed[b * hd]);
+    } else if (w.ratio > 0) {
+      for (int64_t b = 0; b < (pos + 1) / w.ratio; ++b) rows.push_back(&cache.compressed[b * hd]);
+    }
+    SparseAttention(&q[t * H * hd], H, hd, rows.data(), rows.size(), w.attn_sink.data(), scale, &o[t * H * hd]);
+  }
+  if (trace && *trace) (*trace)(prefix + "attn.o", o.data(), o.size());
+  // Only now may the ring be overwritten: the chunk's queries read older slots above.
+  for (size_t t = (T > static_cast<size_t>(win) ? T - win : 0); t < T; ++t) {
+    const int64_t pos = start_pos + static_cast<int64_t>(t);
+    std::copy(&kv[t * hd], &kv[(t + 1) * hd], &cache.window[(pos % win) * hd]);
+  }
+
+  // Undo RoPE on the output (V carried rotated rope dims), then the grouped projection.
+  for (size_t t = 0; t < T; ++t) {
+    for (size_t h = 0; h < H; ++h) rope.Apply(&o[(t * H + h) * hd + nope], start_pos + static_cast<int64_t>(t), true);
+  }
+  const size_t G = static_cast<size_t>(c.o_groups);
+  const size_t R = static_cast<size_t>(c.o_lora_rank);
+  const size_t group_in = H * hd / G;
+  std::vector<float> z(T * G * R);
+  for (size_t g = 0; g < G; ++g) {
+    MatmulDequantizedFp8F32(&o[g * group_in], T, H * hd, w.wo_a, g * R, R, &z[g * R], G * R);
+  }
+  for (float& v : z) v = RoundToBf16(v);
+  w.wo_b.Apply(z.data(), T, out);
+}
+
+}  // namespace inference

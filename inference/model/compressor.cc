@@ -1,0 +1,87 @@
+#include "inference/model/compressor.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/quantize.h"
+#include "inference/backend/cpu/rms_norm.h"
+
+namespace inference {
+namespace {
+
+// Per-channel softmax over `n` slots (scores fp32), weighted sum of their kv values.
+float PoolChannel(const float* const* kv, const float* const* score, size_t n) {
+  float mx = -INFINITY;
+  for (size_t i = 0; i < n; ++i) mx = std::max(mx, *score[i]);
+  float e[256];
+  float sum = 0.0f;
+  for (size_t i = 0; i < n; ++i) {
+    e[i] = std::exp(*score[i] - mx);
+    sum += e[i];
+  }
+  float acc = 0.0f;
+  for (size_t i = 0; i < n; ++i) acc += *kv[i] * (e[i] / sum);
+  return acc;
+}
+
+}  // namespace
+
+void CompressorAppend(const CompressorWeights& w, const Rope& rope, float norm_eps,
+                      int64_t rope_dim, const float* x, size_t T, int64_t start_pos,
+                      CompressorState& state, std::vector<float>& entries) {
+  const size_t m = static_cast<size_t>(w.ratio);
+  const size_t D = static_cast<size_t>(w.head_dim);
+  const size_t W = w.overlap ? 2 * D : D;
+  // The reference runs the compressor projections in fp32 from the bf16 input.
+  std::vector<float> kv(T * W), score(T * W);
+  MatmulBf16WeightF32(x, T, w.wkv, kv.data());
+  MatmulBf16WeightF32(x, T, w.wgate, score.data());
+  std::vector<float> entry(D);
+  const float* kv_slots[256];
+  const float* score_slots[256];
+  for (size_t t = 0; t < T; ++t) {
+    const int64_t pos = start_pos + static_cast<int64_t>(t);
+    const size_t slot = static_cast<size_t>(pos % w.ratio);
+    for (size_t c = 0; c < W; ++c) {
+      state.cur_kv[slot * W + c] = kv[t * W + c];
+      state.cur_score[slot * W + c] = score[t * W + c] + w.ape[slot * W + c];
+    }
+    if ((pos + 1) % w.ratio != 0) continue;
+    // Block b = pos / m is complete: pool it.
+    for (size_t c = 0; c < D; ++c) {
+      size_t n = 0;
+      if (w.overlap) {
+        for (size_t i = 0; i < m; ++i, ++n) {
+          kv_slots[n] = &state.prev_kv[i * W + c];
+          score_slots[n] = &state.prev_score[i * W + c];
+        }
+        for (size_t i = 0; i < m; ++i, ++n) {
+          kv_slots[n] = &state.cur_kv[i * W + D + c];
+          score_slots[n] = &state.cur_score[i * W + D + c];
+        }
+      } else {
+        for (size_t i = 0; i < m; ++i, ++n) {
+          kv_slots[n] = &state.cur_kv[i * W + c];
+          score_slots[n] = &state.cur_score[i * W + c];
+        }
+      }
+      entry[c] = RoundToBf16(PoolChannel(kv_slots, score_slots, n));
+    }
+    if (w.overlap) {
+      state.prev_kv = state.cur_kv;
+      state.prev_score = state.cur_score;
+    }
+    RmsNormBf16(entry.data(), D, w.norm.data(), norm_eps, entry.data());
+    rope.Apply(entry.data() + D - rope_dim, pos + 1 - w.ratio);
+    if (w.rotate) {
+      HadamardRotateBf16(entry.data(), D);
+      SimulateFp4InPlace(entry.data(), D, 32);
+    } else {
+      SimulateFp8InPlace(entry.data(), D - rope_dim, 64);
+    }
+    entries.insert(entries.end(), entry.begin(), entry.end());
+  }
+}
+
+}  // namespace inference

@@ -1,0 +1,58 @@
+#include "inference/model/indexer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "inference/backend/cpu/matmul.h"
+#include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/quantize.h"
+
+namespace inference {
+
+void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& rope,
+                   const float* qr, const float* x, size_t T, int64_t start_pos,
+                   const std::vector<float>& keys, std::vector<std::vector<int32_t>>& selected) {
+  const size_t H = static_cast<size_t>(c.index_n_heads);
+  const size_t D = static_cast<size_t>(c.index_head_dim);
+  const size_t rd = static_cast<size_t>(c.rope_head_dim);
+  std::vector<float> q(T * H * D);
+  MatmulFp8(qr, T, w.wq_b, q.data());
+  std::vector<float> head_weights(T * H);
+  MatmulBf16WeightF32(x, T, w.weights_proj, head_weights.data());
+  // weights_proj runs in bf16, then is scaled by D^-0.5 * H^-0.5 (in bf16 arithmetic).
+  const float head_scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)) /
+                                              std::sqrt(static_cast<double>(H)));
+  for (float& v : head_weights) v = RoundToBf16(RoundToBf16(v) * head_scale);
+  selected.assign(T, {});
+  std::vector<float> scores;
+  std::vector<int32_t> order;
+  for (size_t t = 0; t < T; ++t) {
+    const int64_t pos = start_pos + static_cast<int64_t>(t);
+    for (size_t h = 0; h < H; ++h) {
+      float* qh = &q[(t * H + h) * D];
+      rope.Apply(qh + D - rd, pos);
+      HadamardRotateBf16(qh, D);
+      SimulateFp4InPlace(qh, D, 32);
+    }
+    const size_t visible = static_cast<size_t>((pos + 1) / 4);
+    scores.assign(visible, 0.0f);
+    for (size_t j = 0; j < visible; ++j) {
+      float sum = 0.0f;
+      for (size_t h = 0; h < H; ++h) {
+        const float s = RoundToBf16(Dot(&q[(t * H + h) * D], &keys[j * D], D));
+        sum += RoundToBf16(std::max(s, 0.0f) * head_weights[t * H + h]);
+      }
+      scores[j] = RoundToBf16(sum);
+    }
+    const size_t k = std::min(static_cast<size_t>(c.index_topk), visible);
+    order.resize(visible);
+    std::iota(order.begin(), order.end(), 0);
+    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int32_t a, int32_t b) {
+      return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
+    });
+    selected[t].assign(order.begin(), order.begin() + k);
+  }
+}
+
+}  // namespace inference

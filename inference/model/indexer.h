@@ -1,0 +1,25 @@
+// The lightning indexer of CSA layers: scores every visible compressed block for a query with
+// a small multi-head ReLU attention over FP4-simulated, Hadamard-rotated keys and queries, and
+// keeps the top index_topk blocks (v4-architecture.md §3.4). Its keys come from its own
+// compressor (compressor.h), stored in LayerCache::index_keys.
+// Pure functions; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "inference/model/model_config.h"
+#include "inference/model/model_weights.h"
+#include "inference/model/rope.h"
+
+namespace inference {
+
+// For T queries at start_pos.. : qr [T, q_lora_rank] (the normalised query latent), x [T, dim]
+// (the attention input), keys [n_keys, index_head_dim]. Writes, per query, the chosen block
+// indices sorted by descending score (ties: lower index first) into selected[t]; at most
+// min(index_topk, visible) where visible = (pos + 1) / 4.
+void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& rope,
+                   const float* qr, const float* x, size_t T, int64_t start_pos,
+                   const std::vector<float>& keys, std::vector<std::vector<int32_t>>& selected);
+
+}  // namespace inference

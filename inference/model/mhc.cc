@@ -1,0 +1,108 @@
+#include "inference/model/mhc.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "inference/backend/cpu/matmul.h"
+#include "inference/backend/cpu/number_formats.h"
+
+namespace inference {
+namespace {
+
+float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+// mixes[k] = (fn[k] . x) * rsqrt(mean(x^2) + eps) over the flattened streams of one token.
+void Mixes(const HcShape& s, const HcParams& p, const float* x, size_t n_mix, float* mixes) {
+  const size_t n = s.hc * s.dim;
+  float sum = 0.0f;
+  for (size_t i = 0; i < n; ++i) sum += x[i] * x[i];
+  const float r = 1.0f / std::sqrt(sum / static_cast<float>(n) + s.norm_eps);
+  for (size_t k = 0; k < n_mix; ++k) mixes[k] = Dot(p.fn.data() + k * n, x, n) * r;
+}
+
+// y = bf16(sum_j pre[j] * X[j]).
+void WeightedStreamSum(const HcShape& s, const float* pre, const float* x, float* y) {
+  for (size_t c = 0; c < s.dim; ++c) {
+    float acc = 0.0f;
+    for (size_t j = 0; j < s.hc; ++j) acc += pre[j] * x[j * s.dim + c];
+    y[c] = RoundToBf16(acc);
+  }
+}
+
+}  // namespace
+
+void HcPre(const HcShape& s, const HcParams& p, const float* X, size_t T, float* y, float* post,
+           float* comb) {
+  const size_t hc = s.hc, n_mix = (2 + hc) * hc;
+  std::vector<float> mixes(n_mix), pre(hc);
+  for (size_t t = 0; t < T; ++t) {
+    const float* x = X + t * hc * s.dim;
+    Mixes(s, p, x, n_mix, mixes.data());
+    float* po = post + t * hc;
+    float* C = comb + t * hc * hc;
+    for (size_t j = 0; j < hc; ++j) {
+      pre[j] = Sigmoid(mixes[j] * p.scale[0] + p.base[j]) + s.hc_eps;
+      po[j] = 2.0f * Sigmoid(mixes[hc + j] * p.scale[1] + p.base[hc + j]);
+    }
+    for (size_t j = 0; j < hc; ++j) {
+      float row_max = -INFINITY;
+      for (size_t k = 0; k < hc; ++k) {
+        C[j * hc + k] = mixes[2 * hc + j * hc + k] * p.scale[2] + p.base[2 * hc + j * hc + k];
+        row_max = std::max(row_max, C[j * hc + k]);
+      }
+      float row_sum = 0.0f;
+      for (size_t k = 0; k < hc; ++k) {
+        C[j * hc + k] = std::exp(C[j * hc + k] - row_max);
+        row_sum += C[j * hc + k];
+      }
+      for (size_t k = 0; k < hc; ++k) C[j * hc + k] = C[j * hc + k] / row_sum + s.hc_eps;
+    }
+    auto normalize_columns = [&] {
+      for (size_t k = 0; k < hc; ++k) {
+        float col = 0.0f;
+        for (size_t j = 0; j < hc; ++j) col += C[j * hc + k];
+        for (size_t j = 0; j < hc; ++j) C[j * hc + k] /= col + s.hc_eps;
+      }
+    };
+    normalize_columns();
+    for (size_t it = 1; it < s.sinkhorn_iters; ++it) {
+      for (size_t j = 0; j < hc; ++j) {
+        float row = 0.0f;
+        for (size_t k = 0; k < hc; ++k) row += C[j * hc + k];
+        for (size_t k = 0; k < hc; ++k) C[j * hc + k] /= row + s.hc_eps;
+      }
+      normalize_columns();
+    }
+    WeightedStreamSum(s, pre.data(), x, y + t * s.dim);
+  }
+}
+
+void HcPost(const HcShape& s, const float* out, const float* X, const float* post,
+            const float* comb, size_t T, float* X_new) {
+  const size_t hc = s.hc, d = s.dim;
+  for (size_t t = 0; t < T; ++t) {
+    const float* x = X + t * hc * d;
+    const float* C = comb + t * hc * hc;
+    for (size_t k = 0; k < hc; ++k) {
+      float* dst = X_new + (t * hc + k) * d;
+      for (size_t c = 0; c < d; ++c) {
+        float mixed = 0.0f;
+        for (size_t j = 0; j < hc; ++j) mixed += C[j * hc + k] * x[j * d + c];
+        dst[c] = RoundToBf16(post[t * hc + k] * out[t * d + c] + mixed);
+      }
+    }
+  }
+}
+
+void HcHead(const HcShape& s, const HcParams& p, const float* X, size_t T, float* y) {
+  std::vector<float> mixes(s.hc), pre(s.hc);
+  for (size_t t = 0; t < T; ++t) {
+    const float* x = X + t * s.hc * s.dim;
+    Mixes(s, p, x, s.hc, mixes.data());
+    for (size_t j = 0; j < s.hc; ++j) pre[j] = Sigmoid(mixes[j] * p.scale[0] + p.base[j]) + s.hc_eps;
+    WeightedStreamSum(s, pre.data(), x, y + t * s.dim);
+  }
+}
+
+}  // namespace inference

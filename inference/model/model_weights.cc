@@ -1,0 +1,162 @@
+#include "inference/model/model_weights.h"
+
+#include <cstring>
+
+#include "inference/backend/cpu/number_formats.h"
+
+namespace inference {
+
+void QuantLinear::Apply(const float* x, size_t M, float* y) const {
+  if (is_fp4) {
+    MatmulFp4(x, M, fp4, y);
+  } else {
+    MatmulFp8(x, M, fp8, y);
+  }
+}
+
+namespace {
+
+// Reads validated tensors; every Get() here names a tensor the layout guarantees.
+class Reader {
+ public:
+  explicit Reader(const Checkpoint& ckpt) : ckpt_(ckpt) {}
+
+  const TensorView& View(const std::string& name) const { return *ckpt_.Get(name); }
+
+  std::vector<float> Floats(const std::string& name) const {
+    const TensorView& v = View(name);
+    std::vector<float> out(v.NumElements());
+    for (size_t i = 0; i < out.size(); ++i) {
+      out[i] = v.dtype == DType::kBF16 ? LoadBf16(v.data + 2 * i) : LoadF32(v.data + 4 * i);
+    }
+    return out;
+  }
+
+  Fp8Weight Fp8(const std::string& name) const {
+    const TensorView& w = View(name + ".weight");
+    return {w.data, View(name + ".scale").data, static_cast<size_t>(w.shape[0]), static_cast<size_t>(w.shape[1])};
+  }
+
+  QuantLinear Linear(const std::string& name) const {
+    QuantLinear l;
+    const TensorView& w = View(name + ".weight");
+    if (w.dtype == DType::kI8) {
+      l.is_fp4 = true;
+      l.fp4 = {w.data, View(name + ".scale").data, static_cast<size_t>(w.shape[0]), static_cast<size_t>(w.shape[1] * 2)};
+    } else {
+      l.fp8 = Fp8(name);
+    }
+    return l;
+  }
+
+  Bf16Weight Bf16(const std::string& name) const {
+    const TensorView& w = View(name);
+    return {w.data, static_cast<size_t>(w.shape[0]), static_cast<size_t>(w.shape[1])};
+  }
+
+  HcParams Hc(const std::string& prefix) const {
+    return {Floats(prefix + "_fn"), Floats(prefix + "_base"), Floats(prefix + "_scale")};
+  }
+
+  CompressorWeights Compressor(const std::string& p, int64_t ratio, int64_t head_dim, bool rotate) const {
+    CompressorWeights c;
+    c.ratio = ratio;
+    c.head_dim = head_dim;
+    c.overlap = ratio == 4;
+    c.rotate = rotate;
+    c.wkv = Bf16(p + "wkv.weight");
+    c.wgate = Bf16(p + "wgate.weight");
+    c.ape = Floats(p + "ape");
+    c.norm = Floats(p + "norm.weight");
+    return c;
+  }
+
+  base::StatusOr<BlockWeights> Block(const std::string& p, int64_t layer) const {
+    const ModelConfig& c = ckpt_.config();
+    BlockWeights b;
+    b.layer = layer;
+    b.attn_norm = Floats(p + "attn_norm.weight");
+    b.ffn_norm = Floats(p + "ffn_norm.weight");
+    b.hc_attn = Hc(p + "hc_attn");
+    b.hc_ffn = Hc(p + "hc_ffn");
+    AttentionWeights& a = b.attn;
+    const std::string ap = p + "attn.";
+    a.ratio = c.CompressRatio(layer);
+    a.attn_sink = Floats(ap + "attn_sink");
+    a.wq_a = Linear(ap + "wq_a");
+    a.wq_b = Linear(ap + "wq_b");
+    a.wkv = Linear(ap + "wkv");
+    a.wo_b = Linear(ap + "wo_b");
+    a.wo_a = Fp8(ap + "wo_a");
+    a.q_norm = Floats(ap + "q_norm.weight");
+    a.kv_norm = Floats(ap + "kv_norm.weight");
+    if (a.ratio > 0) a.compressor = Compressor(ap + "compressor.", a.ratio, c.head_dim, false);
+    if (a.ratio == 4) {
+      IndexerWeights ix;
+      ix.wq_b = Fp8(ap + "indexer.wq_b");
+      ix.weights_proj = Bf16(ap + "indexer.weights_proj.weight");
+      ix.compressor = Compressor(ap + "indexer.compressor.", 4, c.index_head_dim, true);
+      a.indexer = std::move(ix);
+    }
+    MoeWeights& m = b.moe;
+    const std::string fp = p + "ffn.";
+    m.gate = Bf16(fp + "gate.weight");
+    if (c.IsHashLayer(layer)) {
+      const TensorView& t = View(fp + "gate.tid2eid");
+      m.tid2eid.resize(t.NumElements());
+      for (size_t i = 0; i < m.tid2eid.size(); ++i) {
+        int64_t v;
+        std::memcpy(&v, t.data + 8 * i, 8);
+        if (v < 0 || v >= c.n_routed_experts) {
+          return base::InvalidArgument(*t.file + ": tensor '" + fp + "gate.tid2eid': entry " +
+                                       std::to_string(i) + " is " + std::to_string(v) +
+                                       ", outside [0, " + std::to_string(c.n_routed_experts) + ")");
+        }
+        m.tid2eid[i] = static_cast<int32_t>(v);
+      }
+    } else {
+      m.bias = Floats(fp + "gate.bias");
+    }
+    for (int64_t e = 0; e < c.n_routed_experts; ++e) {
+      const std::string ep = fp + "experts." + std::to_string(e) + ".";
+      m.experts.push_back({Linear(ep + "w1"), Linear(ep + "w2"), Linear(ep + "w3")});
+    }
+    m.shared = {Linear(fp + "shared_experts.w1"), Linear(fp + "shared_experts.w2"),
+                Linear(fp + "shared_experts.w3")};
+    return b;
+  }
+
+ private:
+  const Checkpoint& ckpt_;
+};
+
+}  // namespace
+
+base::StatusOr<std::unique_ptr<ModelWeights>> ModelWeights::Build(const Checkpoint& ckpt) {
+  const ModelConfig& c = ckpt.config();
+  Reader r(ckpt);
+  auto w = std::make_unique<ModelWeights>();
+  w->embed = r.Bf16("embed.weight");
+  w->head = r.Bf16("head.weight");
+  w->norm = r.Floats("norm.weight");
+  w->hc_head = r.Hc("hc_head");
+  for (int64_t l = 0; l < c.n_layers; ++l) {
+    FC_ASSIGN_OR_RETURN(BlockWeights b, r.Block("layers." + std::to_string(l) + ".", l));
+    w->blocks.push_back(std::move(b));
+  }
+  for (int64_t i = 0; i < c.n_mtp_layers; ++i) {
+    const std::string p = "mtp." + std::to_string(i) + ".";
+    MtpWeights m;
+    FC_ASSIGN_OR_RETURN(m.block, r.Block(p, c.n_layers + i));
+    m.e_proj = r.Linear(p + "e_proj");
+    m.h_proj = r.Linear(p + "h_proj");
+    m.enorm = r.Floats(p + "enorm.weight");
+    m.hnorm = r.Floats(p + "hnorm.weight");
+    m.norm = r.Floats(p + "norm.weight");
+    m.hc_head = r.Hc(p + "hc_head");
+    w->mtp.push_back(std::move(m));
+  }
+  return w;
+}
+
+}  // namespace inference

@@ -1,0 +1,102 @@
+// ModelWeights: typed views of every tensor of a validated Checkpoint, grouped the way the
+// forward pass uses them (globals, one BlockWeights per layer, the MTP block).
+//
+// Large matrices stay in their stored precision inside the checkpoint's mapping (FP8, MXFP4,
+// bf16 views); only small vectors (norm weights, biases, sinks, mHC parameters, the hash table)
+// are copied into fp32/int vectors, which is exact. Borrows the Checkpoint, which must outlive
+// it. Immutable after Build; thread-safe for concurrent reads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "inference/backend/cpu/matmul.h"
+#include "inference/model/checkpoint.h"
+
+namespace inference {
+
+// A linear layer whose weight is FP8 (128x128 scales) or MXFP4 (routed experts).
+struct QuantLinear {
+  bool is_fp4 = false;
+  Fp8Weight fp8;
+  Fp4Weight fp4;
+  size_t out() const { return is_fp4 ? fp4.out : fp8.out; }
+  // y[M, out] = bf16(quantised product of x[M, in]).
+  void Apply(const float* x, size_t M, float* y) const;
+};
+
+struct HcParams {
+  std::vector<float> fn;     // [mix, hc * dim]
+  std::vector<float> base;   // [mix]
+  std::vector<float> scale;  // [3] (or [1] for the head)
+};
+
+struct CompressorWeights {
+  int64_t ratio = 0;
+  int64_t head_dim = 0;
+  bool overlap = false;  // ratio 4: overlapping windows, projections are 2 * head_dim wide
+  bool rotate = false;   // indexer keys: Hadamard + FP4 instead of FP8 on the nope dims
+  Bf16Weight wkv, wgate;
+  std::vector<float> ape;   // [ratio, coff * head_dim]
+  std::vector<float> norm;  // [head_dim]
+};
+
+struct IndexerWeights {
+  Fp8Weight wq_b;
+  Bf16Weight weights_proj;
+  CompressorWeights compressor;
+};
+
+struct AttentionWeights {
+  int64_t ratio = 0;
+  std::vector<float> attn_sink;
+  QuantLinear wq_a, wq_b, wkv, wo_b;
+  Fp8Weight wo_a;  // run as a bf16 product of the exactly dequantised weight, as the reference
+  std::vector<float> q_norm, kv_norm;
+  std::optional<CompressorWeights> compressor;
+  std::optional<IndexerWeights> indexer;
+};
+
+struct ExpertWeights {
+  QuantLinear w1, w2, w3;
+};
+
+struct MoeWeights {
+  Bf16Weight gate;
+  std::vector<float> bias;        // score-routed layers
+  std::vector<int32_t> tid2eid;   // hash layers: [vocab, n_activated]
+  std::vector<ExpertWeights> experts;
+  ExpertWeights shared;
+};
+
+struct BlockWeights {
+  int64_t layer = 0;
+  std::vector<float> attn_norm, ffn_norm;
+  HcParams hc_attn, hc_ffn;
+  AttentionWeights attn;
+  MoeWeights moe;
+};
+
+struct MtpWeights {
+  BlockWeights block;
+  QuantLinear e_proj, h_proj;
+  std::vector<float> enorm, hnorm, norm;
+  HcParams hc_head;
+};
+
+struct ModelWeights {
+  Bf16Weight embed, head;
+  std::vector<float> norm;
+  HcParams hc_head;
+  std::vector<BlockWeights> blocks;
+  std::vector<MtpWeights> mtp;
+
+  // Builds the views. InvalidArgument when a table holds out-of-range values (tid2eid).
+  static base::StatusOr<std::unique_ptr<ModelWeights>> Build(const Checkpoint& ckpt);
+};
+
+}  // namespace inference

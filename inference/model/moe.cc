@@ -1,0 +1,111 @@
+#include "inference/model/moe.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "inference/backend/cpu/matmul.h"
+#include "inference/backend/cpu/number_formats.h"
+
+namespace inference {
+namespace {
+
+// SwiGLU expert on M rows: out = w2(bf16(route_weight * silu(min(g, L)) * clamp(u, -L, L))).
+void ExpertForward(const ExpertWeights& e, float limit, const float* x, size_t M,
+                   const float* route_weight, float* out) {
+  const size_t inter = e.w1.out();
+  std::vector<float> g(M * inter), u(M * inter);
+  e.w1.Apply(x, M, g.data());
+  e.w3.Apply(x, M, u.data());
+  for (size_t m = 0; m < M; ++m) {
+    for (size_t i = 0; i < inter; ++i) {
+      float gate = g[m * inter + i], up = u[m * inter + i];
+      if (limit > 0) {
+        up = std::clamp(up, -limit, limit);
+        gate = std::min(gate, limit);
+      }
+      float a = gate / (1.0f + std::exp(-gate)) * up;
+      if (route_weight) a = route_weight[m] * a;
+      g[m * inter + i] = RoundToBf16(a);
+    }
+  }
+  e.w2.Apply(g.data(), M, out);
+}
+
+float SqrtSoftplus(float v) {
+  // torch's softplus returns the input above its threshold of 20.
+  const float sp = v > 20.0f ? v : std::log1p(std::exp(v));
+  return std::sqrt(sp);
+}
+
+}  // namespace
+
+void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, const float* x,
+                const int32_t* tokens, size_t T, float* out, const ForwardTrace* trace,
+                const std::string& prefix) {
+  const size_t d = static_cast<size_t>(c.dim);
+  const size_t E = static_cast<size_t>(c.n_routed_experts);
+  const size_t K = static_cast<size_t>(c.n_activated_experts);
+  std::vector<float> scores(T * E);
+  MatmulBf16WeightF32(x, T, w.gate, scores.data());
+  for (float& s : scores) s = SqrtSoftplus(s);
+
+  std::vector<int32_t> indices(T * K);
+  std::vector<float> weights(T * K);
+  std::vector<int32_t> order(E);
+  std::vector<float> biased(E);
+  for (size_t t = 0; t < T; ++t) {
+    const float* s = &scores[t * E];
+    int32_t* idx = &indices[t * K];
+    if (hash_layer) {
+      std::copy_n(&w.tid2eid[static_cast<size_t>(tokens[t]) * K], K, idx);
+    } else {
+      for (size_t e = 0; e < E; ++e) biased[e] = s[e] + w.bias[e];
+      std::iota(order.begin(), order.end(), 0);
+      std::partial_sort(order.begin(), order.begin() + K, order.end(), [&](int32_t a, int32_t b) {
+        return biased[a] > biased[b] || (biased[a] == biased[b] && a < b);
+      });
+      std::copy_n(order.begin(), K, idx);
+    }
+    float sum = 0.0f;
+    for (size_t k = 0; k < K; ++k) sum += s[idx[k]];
+    for (size_t k = 0; k < K; ++k) weights[t * K + k] = s[idx[k]] / sum * static_cast<float>(c.route_scale);
+  }
+  if (trace && *trace) {
+    std::vector<float> as_float(indices.begin(), indices.end());
+    (*trace)(prefix + "ffn.gate.indices", as_float.data(), as_float.size());
+    (*trace)(prefix + "ffn.gate.weights", weights.data(), weights.size());
+  }
+
+  // Routed experts in expert order (the reference's accumulation order), batched per expert.
+  const float limit = static_cast<float>(c.swiglu_limit);
+  std::vector<float> y(T * d, 0.0f);
+  std::vector<size_t> rows;
+  std::vector<float> xs, ws, ys;
+  for (size_t e = 0; e < E; ++e) {
+    rows.clear();
+    ws.clear();
+    for (size_t t = 0; t < T; ++t) {
+      for (size_t k = 0; k < K; ++k) {
+        if (indices[t * K + k] == static_cast<int32_t>(e)) {
+          rows.push_back(t);
+          ws.push_back(weights[t * K + k]);
+        }
+      }
+    }
+    if (rows.empty()) continue;
+    xs.resize(rows.size() * d);
+    for (size_t r = 0; r < rows.size(); ++r) std::copy_n(x + rows[r] * d, d, &xs[r * d]);
+    ys.resize(rows.size() * d);
+    ExpertForward(w.experts[e], limit, xs.data(), rows.size(), ws.data(), ys.data());
+    for (size_t r = 0; r < rows.size(); ++r) {
+      for (size_t i = 0; i < d; ++i) y[rows[r] * d + i] += ys[r * d + i];
+    }
+  }
+  ys.resize(T * d);
+  ExpertForward(w.shared, limit, x, T, nullptr, ys.data());
+  for (size_t i = 0; i < T * d; ++i) out[i] = RoundToBf16(y[i] + ys[i]);
+}
+
+}  // namespace inference

@@ -1,0 +1,49 @@
+#include "inference/model/rope.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "inference/backend/cpu/number_formats.h"
+
+namespace inference {
+
+Rope::Rope(const ModelConfig& c, bool compressed) {
+  const int64_t dim = c.rope_head_dim;
+  const double base = compressed ? c.compress_rope_theta : c.rope_theta;
+  inv_freq_.resize(dim / 2);
+  // fp32 as the reference: base ** (arange(0, dim, 2) / dim), then its reciprocal.
+  for (int64_t i = 0; i < dim / 2; ++i) {
+    const float exponent = static_cast<float>(2 * i) / static_cast<float>(dim);
+    inv_freq_[i] = 1.0f / std::pow(static_cast<float>(base), exponent);
+  }
+  if (compressed && c.original_seq_len > 0) {
+    // YaRN: frequencies below the beta_slow correction dim are divided by the factor, those
+    // above beta_fast kept, with a linear ramp between (no mscale, see v4-architecture §3.11).
+    auto correction_dim = [&](double rotations) {
+      return dim * std::log(c.original_seq_len / (rotations * 2 * M_PI)) / (2 * std::log(base));
+    };
+    const double low = std::max(std::floor(correction_dim(c.beta_fast)), 0.0);
+    double high = std::min(std::ceil(correction_dim(c.beta_slow)), static_cast<double>(dim - 1));
+    if (low == high) high += 0.001;
+    const float factor = static_cast<float>(c.rope_factor);
+    for (int64_t i = 0; i < dim / 2; ++i) {
+      const float ramp = std::clamp((static_cast<float>(i) - static_cast<float>(low)) /
+                                        static_cast<float>(high - low), 0.0f, 1.0f);
+      const float smooth = 1.0f - ramp;
+      inv_freq_[i] = inv_freq_[i] / factor * (1.0f - smooth) + inv_freq_[i] * smooth;
+    }
+  }
+}
+
+void Rope::Apply(float* x, int64_t pos, bool inverse) const {
+  for (size_t i = 0; i < inv_freq_.size(); ++i) {
+    const float angle = static_cast<float>(pos) * inv_freq_[i];
+    const float c = std::cos(angle);
+    const float s = inverse ? -std::sin(angle) : std::sin(angle);
+    const float a = x[2 * i], b = x[2 * i + 1];
+    x[2 * i] = RoundToBf16(a * c - b * s);
+    x[2 * i + 1] = RoundToBf16(a * s + b * c);
+  }
+}
+
+}  // namespace inference
