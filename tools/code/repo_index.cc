@@ -135,7 +135,7 @@ base::StatusOr<std::unique_ptr<RepoIndex>> RepoIndex::Open(std::filesystem::path
     return base::NotFound("not a directory: " + root.string());
   }
   FC_ASSIGN_OR_RETURN(auto store, SymbolStore::Open(db_path));
-  FC_ASSIGN_OR_RETURN(auto queries, TagQuerySet::Create());
+  auto queries = std::make_unique<TagQuerySet>();
   return std::unique_ptr<RepoIndex>(
       new RepoIndex(std::move(root), std::move(store), std::move(queries), options));
 }

@@ -85,7 +85,7 @@ class RepoIndex {
 
   const std::filesystem::path root_;
   const RepoIndexOptions options_;
-  std::unique_ptr<TagQuerySet> queries_;  // immutable, shared by the parser threads
+  std::unique_ptr<TagQuerySet> queries_;  // thread-safe, shared by the parser threads
   std::mutex mu_;
   std::unique_ptr<SymbolStore> store_ GUARDED_BY(mu_);
   Gitignore ignore_ GUARDED_BY(mu_);

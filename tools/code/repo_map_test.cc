@@ -12,9 +12,8 @@ namespace {
 // A small Python project: core.py is used everywhere, util.py only by leaf.py, and leaf.py
 // by nobody. Symbols come from the real extractor.
 RepoMapBuilder MakeProject() {
-  auto queries = TagQuerySet::Create();
-  REQUIRE(queries.ok());
-  TagExtractor extractor(**queries);
+  TagQuerySet queries;
+  TagExtractor extractor(queries);
   const LanguageInfo& python = *LanguageByName("python");
   const std::vector<std::pair<std::string, std::string>> files = {
       {"core.py",

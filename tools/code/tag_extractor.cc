@@ -172,7 +172,7 @@ bool PredicatesHold(const CompiledTagQuery& q, const TSQueryMatch& m, std::strin
 
 }  // namespace
 
-TagExtractor::TagExtractor(const TagQuerySet& queries)
+TagExtractor::TagExtractor(TagQuerySet& queries)
     : queries_(queries), cursor_(ts_query_cursor_new()) {
   // Bounds the work of one match on degenerate trees; tags never need deep backtracking.
   ts_query_cursor_set_match_limit(cursor_, 256);

@@ -17,7 +17,7 @@ namespace tools {
 
 class TagExtractor {
  public:
-  explicit TagExtractor(const TagQuerySet& queries);
+  explicit TagExtractor(TagQuerySet& queries);
   ~TagExtractor();
   TagExtractor(const TagExtractor&) = delete;
   TagExtractor& operator=(const TagExtractor&) = delete;
@@ -27,7 +27,7 @@ class TagExtractor {
   base::StatusOr<FileSymbols> Extract(const LanguageInfo& language, std::string_view text);
 
  private:
-  const TagQuerySet& queries_;
+  TagQuerySet& queries_;
   SyntaxParser parser_;
   TSQueryCursor* cursor_;
 };

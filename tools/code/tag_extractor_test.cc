@@ -19,9 +19,8 @@ struct Extracted {
 };
 
 Extracted Run(std::string_view language, std::string_view text) {
-  auto queries = TagQuerySet::Create();
-  REQUIRE(queries.ok());
-  TagExtractor extractor(**queries);
+  TagQuerySet queries;
+  TagExtractor extractor(queries);
   const LanguageInfo* lang = LanguageByName(language);
   REQUIRE(lang != nullptr);
   auto symbols = extractor.Extract(*lang, text);

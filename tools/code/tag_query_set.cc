@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "base/log.h"
 #include "tools/code/embedded_tag_queries.h"
 
 namespace tools {
@@ -113,23 +114,32 @@ base::StatusOr<std::unique_ptr<CompiledTagQuery>> TagQuerySet::Compile(
   return std::make_unique<CompiledTagQuery>(q, std::move(captures), std::move(predicates));
 }
 
-base::StatusOr<std::unique_ptr<TagQuerySet>> TagQuerySet::Create() {
-  auto set = std::unique_ptr<TagQuerySet>(new TagQuerySet());
-  for (const LanguageInfo& language : AllLanguages()) {
+TagQuerySet::TagQuerySet() : slots_(new Slot[AllLanguages().size()]) {}
+
+TagQuerySet::Slot& TagQuerySet::SlotOf(const LanguageInfo& language) {
+  Slot& slot = slots_[static_cast<size_t>(&language - AllLanguages().data())];
+  std::call_once(slot.once, [&] {
     for (const EmbeddedTagQuery& embedded : EmbeddedTagQueries()) {
       if (embedded.language != language.query) continue;
-      FC_ASSIGN_OR_RETURN(auto compiled, Compile(language, embedded.source));
-      set->queries_.emplace_back(&language, std::move(compiled));
+      auto compiled = Compile(language, embedded.source);
+      if (compiled.ok()) {
+        slot.query = std::move(compiled).value();
+      } else {
+        slot.status = compiled.status();
+        base::Logger("tools")->error("{}", slot.status.ToString());
+      }
     }
-  }
-  return set;
+  });
+  return slot;
 }
 
-const CompiledTagQuery* TagQuerySet::For(const LanguageInfo& language) const {
-  for (const auto& [lang, query] : queries_) {
-    if (lang == &language) return query.get();
-  }
-  return nullptr;
+base::Status TagQuerySet::CompileAll() {
+  for (const LanguageInfo& language : AllLanguages()) FC_RETURN_IF_ERROR(SlotOf(language).status);
+  return base::Status::Ok();
+}
+
+const CompiledTagQuery* TagQuerySet::For(const LanguageInfo& language) {
+  return SlotOf(language).query.get();
 }
 
 }  // namespace tools

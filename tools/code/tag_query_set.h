@@ -6,13 +6,17 @@
 // two define the same node (so "method" patterns come before "function" ones). Supported
 // predicates: #match?, #not-match? (ECMAScript regex) and #eq? / #not-eq? (capture vs string).
 //
-// Immutable after Create, so one set is shared by all indexing threads (tree-sitter queries
-// are read-only during execution). Must outlive every TagExtractor that borrows it.
+// Queries are compiled lazily, once per language on first use (compiling all of them costs
+// about 0.3 s, mostly for the large C++/TypeScript grammars, and most repositories use a few).
+// Thread-safe: compilation is guarded by a once-flag per language and compiled queries are
+// read-only during execution, so one set is shared by all indexing threads. Must outlive every
+// TagExtractor that borrows it.
 #pragma once
 
 #include <tree_sitter/api.h>
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <string>
@@ -61,19 +65,31 @@ class CompiledTagQuery {
 
 class TagQuerySet {
  public:
-  // Compiles the embedded query of every language. InvalidArgument names the language and
-  // byte offset of a query that does not fit its grammar (a bug in a .scm file).
-  static base::StatusOr<std::unique_ptr<TagQuerySet>> Create();
+  TagQuerySet();
+  TagQuerySet(const TagQuerySet&) = delete;
+  TagQuerySet& operator=(const TagQuerySet&) = delete;
+
+  // Compiles the query of every language now. InvalidArgument names the language and byte
+  // offset of a query that does not fit its grammar (a bug in a .scm file, caught by tests).
+  base::Status CompileAll();
 
   // Compiles `source` against `language`; used by Create and by tests of a single query.
   static base::StatusOr<std::unique_ptr<CompiledTagQuery>> Compile(const LanguageInfo& language,
                                                                    std::string_view source);
 
-  // The query for `language`, or nullptr when it has none.
-  const CompiledTagQuery* For(const LanguageInfo& language) const;
+  // The query for `language`, compiled on first use; nullptr when it has none or it does not
+  // compile (logged; CompileAll reports why).
+  const CompiledTagQuery* For(const LanguageInfo& language);
 
  private:
-  std::vector<std::pair<const LanguageInfo*, std::unique_ptr<CompiledTagQuery>>> queries_;
+  struct Slot {
+    std::once_flag once;
+    std::unique_ptr<CompiledTagQuery> query;
+    base::Status status;
+  };
+  Slot& SlotOf(const LanguageInfo& language);
+
+  std::unique_ptr<Slot[]> slots_;  // one per AllLanguages() entry
 };
 
 }  // namespace tools
