@@ -36,6 +36,12 @@ uint64_t CallGate::StreamOpened(std::function<void()> end) {
 void CallGate::StreamClosed(uint64_t id) {
   std::lock_guard<std::mutex> lock(mu_);
   streams_.erase(id);
+  if (streams_.empty()) all_closed_.notify_all();
+}
+
+bool CallGate::WaitForStreamsClosed(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return all_closed_.wait_until(lock, deadline, [&] { return streams_.empty(); });
 }
 
 uint32_t CallGate::OpenStreams() const {
@@ -47,9 +53,8 @@ void CallGate::BeginShutdown() {
   // The ends run under the lock so that a stream closing concurrently (StreamClosed, then its
   // reactor deleted) waits until we are done with it; an end therefore must not call the gate.
   std::lock_guard<std::mutex> lock(mu_);
-  shutting_down_.store(true);
+  if (shutting_down_.exchange(true)) return;
   for (auto& [id, end] : streams_) end();
-  streams_.clear();
 }
 
 }  // namespace flashcoded

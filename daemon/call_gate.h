@@ -7,6 +7,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -39,8 +41,11 @@ class CallGate {
   void StreamClosed(uint64_t id);
   uint32_t OpenStreams() const;
 
-  // Refuses new calls from now on and ends every registered stream.
+  // Refuses new calls from now on and ends every registered stream (once; later calls do
+  // nothing). The streams stay counted until they report StreamClosed.
   void BeginShutdown();
+  // Waits until every registered stream has closed; false if `deadline` came first.
+  bool WaitForStreamsClosed(std::chrono::steady_clock::time_point deadline);
   bool IsShuttingDown() const { return shutting_down_.load(); }
 
  private:
@@ -49,6 +54,7 @@ class CallGate {
   mutable std::mutex mu_;
   uint64_t next_id_ GUARDED_BY(mu_) = 1;
   std::unordered_map<uint64_t, std::function<void()>> streams_ GUARDED_BY(mu_);
+  std::condition_variable all_closed_;
 };
 
 }  // namespace flashcoded

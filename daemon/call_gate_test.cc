@@ -34,8 +34,11 @@ TEST_CASE("shutdown ends open streams once and refuses new calls") {
   CHECK(gate.OpenStreams() == 1);
   gate.BeginShutdown();
   CHECK(ended == 1);
+  CHECK(gate.OpenStreams() == 1);  // ended, but counted until the stream reports closed
+  CHECK_FALSE(gate.WaitForStreamsClosed(std::chrono::steady_clock::now()));
+  gate.StreamClosed(a);
   CHECK(gate.OpenStreams() == 0);
-  gate.StreamClosed(a);  // late close after shutdown is harmless
+  CHECK(gate.WaitForStreamsClosed(std::chrono::steady_clock::now()));
   CHECK(gate.StreamOpened([&] { ++ended; }) == 0);
   CHECK(gate.Admit("unix:x", "").code() == base::StatusCode::kUnavailable);
   gate.BeginShutdown();

@@ -55,10 +55,15 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   std::call_once(shutdown_once_, [&] {
     gate_.BeginShutdown();  // refuse new calls; streams finish with UNAVAILABLE
     if (!server_) return;
-    // grpc::Server::Shutdown blocks until calls finish or the deadline passes; run it off the
-    // caller's thread (which may be a gRPC callback thread).
-    auto deadline = std::chrono::system_clock::now() + grace;
-    shutdown_thread_ = std::thread([server = server_.get(), deadline] { server->Shutdown(deadline); });
+    // grpc::Server::Shutdown(deadline) waits not only for calls but for every connected client
+    // to hang up, so an idle editor connection would hold us for the whole grace period. Wait
+    // for our own work instead (streams to close; unary handlers answer at once), then give
+    // replies in flight a moment to leave. Run off the caller's thread, which may be gRPC's.
+    shutdown_thread_ = std::thread([this, grace] {
+      auto now = std::chrono::steady_clock::now();
+      gate_.WaitForStreamsClosed(now + grace);
+      server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+    });
   });
 }
 

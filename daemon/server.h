@@ -1,6 +1,7 @@
 // Server: the gRPC server of flashcoded — a Unix socket (always) and an optional TCP listener,
 // the registered services, and the orderly shutdown: refuse new calls, end open streams with
-// UNAVAILABLE, give in-flight unary calls a grace period, then stop.
+// UNAVAILABLE and give them up to a grace period to close, then stop. Long-running work must be
+// a stream registered with the CallGate; unary handlers are expected to answer at once.
 // Start/Shutdown/Wait are called by main.cc; Shutdown is thread-safe and idempotent.
 #pragma once
 
@@ -38,7 +39,8 @@ class Server {
   // Errors: Unavailable (bind failed: address in use, bad path), PermissionDenied (chmod).
   base::Status Start();
 
-  // Begins the shutdown sequence; returns at once. Later calls do nothing.
+  // Begins the shutdown sequence; returns at once. Later calls do nothing. `grace` bounds how
+  // long open streams get to close.
   void Shutdown(std::chrono::milliseconds grace);
 
   // Blocks until the server has stopped, then removes the socket file.
