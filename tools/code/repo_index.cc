@@ -258,6 +258,14 @@ base::Status RepoIndex::RefreshLocked(const base::CancelToken* cancel, IndexStat
   FC_RETURN_IF_ERROR(store_->DropUnreferencedBlobs());
   FC_RETURN_IF_ERROR(store_->Commit());
   if (cancel != nullptr && cancel->IsCancelled()) return base::Cancelled("index refresh cancelled");
+  // Compile the queries of the languages present now, so that the first edit after a warm
+  // restart does not pay for it (up to ~0.1 s for C++).
+  FC_ASSIGN_OR_RETURN(std::vector<StoredFile> now, store_->Files());
+  std::unordered_set<std::string> languages;
+  for (const StoredFile& f : now) languages.insert(f.language);
+  for (const std::string& name : languages) {
+    if (const LanguageInfo* language = LanguageByName(name)) queries_->For(*language);
+  }
   return base::Status::Ok();
 }
 
