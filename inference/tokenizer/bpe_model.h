@@ -43,8 +43,9 @@ class BpeModel {
   // `vocab[id]` is the raw byte string of token `id` (empty for ids that are not BPE tokens).
   // `merges` are (left, right) byte strings in rank order. Fails with InvalidArgument when a byte
   // has no token, a merge names an unknown token or its result is not in the vocabulary.
-  static base::StatusOr<BpeModel> Create(const std::vector<std::string>& vocab,
-                                         const std::vector<std::pair<std::string, std::string>>& merges);
+  static base::StatusOr<BpeModel> Create(
+      const std::vector<std::string>& vocab,
+      const std::vector<std::pair<std::string, std::string>>& merges);
 
   // Appends the ids of `piece` (non-empty) to `out`. `cache` may be null.
   void Encode(std::string_view piece, BpeCache* cache, std::vector<TokenId>* out) const;

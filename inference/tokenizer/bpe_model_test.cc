@@ -6,7 +6,6 @@
 #include <random>
 
 #include "inference/tokenizer/byte_level.h"
-
 #include "inference/tokenizer/test_support.h"
 
 namespace inference {

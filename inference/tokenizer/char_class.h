@@ -25,10 +25,11 @@ enum CharClass : uint8_t {
 };
 
 extern const uint16_t kCharClassStage1[0x110000 / 256];
-extern const uint8_t kCharClassStage2[][256];
+// Stage 2 holds '@' + class bits per code point (see gen_char_classes.js).
+extern const char kCharClassStage2[][257];
 
 inline uint8_t CharClassOf(uint32_t cp) {
-  return kCharClassStage2[kCharClassStage1[cp >> 8]][cp & 0xFF];
+  return static_cast<uint8_t>(kCharClassStage2[kCharClassStage1[cp >> 8]][cp & 0xFF] - '@');
 }
 
 // One decoded character: its code point (or the byte value for an invalid byte), its length in
@@ -47,7 +48,7 @@ inline Utf8Char DecodeUtf8At(std::string_view s, size_t i) {
   const size_t left = s.size() - i;
   const unsigned b0 = p[0];
   // Block 0 of stage 2 covers U+0000..U+00FF (the generator emits it first).
-  if (b0 < 0x80) return {b0, 1, kCharClassStage2[0][b0], true};
+  if (b0 < 0x80) return {b0, 1, static_cast<uint8_t>(kCharClassStage2[0][b0] - '@'), true};
   uint32_t cp = 0;
   uint8_t len = 0;
   if (b0 >= 0xC2 && b0 <= 0xDF) {

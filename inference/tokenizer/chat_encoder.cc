@@ -60,8 +60,8 @@ constexpr char kResponseFormatHeader[] =
 
 const std::map<std::string, std::string, std::less<>>& TaskTokens() {
   static const std::map<std::string, std::string, std::less<>> tokens = {
-      {"action", "<｜action｜>"}, {"query", "<｜query｜>"},   {"authority", "<｜authority｜>"},
-      {"domain", "<｜domain｜>"}, {"title", "<｜title｜>"},   {"read_url", "<｜read_url｜>"}};
+      {"action", "<｜action｜>"}, {"query", "<｜query｜>"}, {"authority", "<｜authority｜>"},
+      {"domain", "<｜domain｜>"}, {"title", "<｜title｜>"}, {"read_url", "<｜read_url｜>"}};
   return tokens;
 }
 
@@ -237,8 +237,8 @@ base::StatusOr<std::string> RenderToolCalls(const std::vector<ChatToolCall>& cal
   for (size_t k = 0; k < calls.size(); ++k) {
     FC_ASSIGN_OR_RETURN(std::string args, EncodeArguments(calls[k]));
     if (k > 0) out += "\n";
-    out += "<" + dsml + "invoke name=\"" + calls[k].name + "\">\n" + args + "\n</" + dsml +
-           "invoke>";
+    out +=
+        "<" + dsml + "invoke name=\"" + calls[k].name + "\">\n" + args + "\n</" + dsml + "invoke>";
   }
   return out + "\n</" + dsml + "tool_calls>";
 }
@@ -283,8 +283,8 @@ base::StatusOr<std::string> EncodeChat(const std::vector<ChatMessage>& messages,
         for (size_t b = 0; b < turn.blocks.size(); ++b) {
           if (b > 0) prompt += "\n\n";
           const Block& block = turn.blocks[b];
-          prompt += block.is_tool_result ? "<tool_result>" + block.text + "</tool_result>"
-                                         : block.text;
+          prompt +=
+              block.is_tool_result ? "<tool_result>" + block.text + "</tool_result>" : block.text;
         }
         break;
       case ChatRole::kLatestReminder:
@@ -333,9 +333,8 @@ base::StatusOr<std::string> EncodeChat(std::vector<ChatMessage> messages,
                                        const nlohmann::ordered_json& tools,
                                        const ChatOptions& options) {
   if (tools.is_array() && !tools.empty()) {
-    auto system = std::find_if(messages.begin(), messages.end(), [](const ChatMessage& m) {
-      return m.role == ChatRole::kSystem;
-    });
+    auto system = std::find_if(messages.begin(), messages.end(),
+                               [](const ChatMessage& m) { return m.role == ChatRole::kSystem; });
     if (system == messages.end()) {
       system = messages.insert(messages.begin(), ChatMessage(ChatRole::kSystem));
     }
@@ -349,7 +348,8 @@ namespace {
 base::Status ReadString(const ordered_json& json, const char* key, std::string* out) {
   auto it = json.find(key);
   if (it == json.end() || it->is_null()) return base::Status::Ok();
-  if (!it->is_string()) return base::InvalidArgument(std::string("\"") + key + "\" is not a string");
+  if (!it->is_string())
+    return base::InvalidArgument(std::string("\"") + key + "\" is not a string");
   *out = it->get<std::string>();
   return base::Status::Ok();
 }
@@ -395,10 +395,9 @@ base::StatusOr<std::vector<ChatMessage>> ChatMessagesFromJson(const ordered_json
     auto parsed_role = ParseRole(role);
     if (!parsed_role.ok()) return parsed_role.status().WithContext(where);
     m.role = *parsed_role;
-    for (auto [key, field] : {std::pair{"content", &m.content},
-                              std::pair{"reasoning_content", &m.reasoning_content},
-                              std::pair{"tool_call_id", &m.tool_call_id},
-                              std::pair{"task", &m.task}}) {
+    for (auto [key, field] :
+         {std::pair{"content", &m.content}, std::pair{"reasoning_content", &m.reasoning_content},
+          std::pair{"tool_call_id", &m.tool_call_id}, std::pair{"task", &m.task}}) {
       status = ReadString(item, key, field);
       if (!status.ok()) return status.WithContext(where);
     }

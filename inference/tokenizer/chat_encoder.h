@@ -39,7 +39,7 @@ enum class ReasoningMode {
 };
 
 struct ChatToolCall {
-  std::string id;         // optional; used to order the tool results that answer it
+  std::string id;  // optional; used to order the tool results that answer it
   std::string name;
   std::string arguments;  // a JSON object as text (OpenAI style); string values become
                           // string="true" DSML parameters, other values JSON ones
@@ -53,14 +53,14 @@ struct ChatMessage {
 
   ChatRole role = ChatRole::kUser;
   std::string content;
-  std::string reasoning_content;       // assistant: text inside <think>...</think>
+  std::string reasoning_content;         // assistant: text inside <think>...</think>
   std::vector<ChatToolCall> tool_calls;  // assistant
-  std::string tool_call_id;            // tool
+  std::string tool_call_id;              // tool
   // system/developer: OpenAI-style tool list [{"type": "function", "function": {...}}], or
   // null. ordered_json keeps the schema's key order, which the prompt reproduces.
   nlohmann::ordered_json tools;
   nlohmann::ordered_json response_format;  // system/developer: a JSON schema, or null
-  std::string task;  // user: "", or a quick-instruction task (action, query, authority, ...)
+  std::string task;     // user: "", or a quick-instruction task (action, query, authority, ...)
   bool wo_eos = false;  // assistant: leave the turn open (no EOS), e.g. to continue it
 };
 

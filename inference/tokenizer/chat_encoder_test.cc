@@ -77,14 +77,13 @@ TEST_CASE("chat encoder: tools argument, DSML calls with JSON values, results in
   result2.tool_call_id = "c2";
   ChatMessage result1(ChatRole::kTool, "A");
   result1.tool_call_id = "c1";
-  const std::vector<ChatMessage> messages = {ChatMessage(ChatRole::kUser, "go"), call,
-                                             result2, result1};
+  const std::vector<ChatMessage> messages = {ChatMessage(ChatRole::kUser, "go"), call, result2,
+                                             result1};
   auto prompt = EncodeChat(messages, tools, ChatOptions{ReasoningMode::kThinkHigh});
   REQUIRE_MESSAGE(prompt.ok(), prompt.status().ToString());
   // The tools went to a new, empty system message.
   CHECK(prompt->rfind("<｜begin▁of▁sentence｜>\n\n## Tools\n\n", 0) == 0);
-  CHECK(prompt->find(R"({"name": "read", "parameters": {"type": "object"}})") !=
-        std::string::npos);
+  CHECK(prompt->find(R"({"name": "read", "parameters": {"type": "object"}})") != std::string::npos);
   const std::string expected_turn =
       "<｜User｜>go<｜Assistant｜><think>Read both.</think>\n\n<｜DSML｜tool_calls>\n"
       "<｜DSML｜invoke name=\"read\">\n"
@@ -111,7 +110,8 @@ TEST_CASE("chat encoder: invalid conversations are errors") {
   array_args.tool_calls = {{"", "f", "[1, 2]"}};
   CHECK_FALSE(EncodeChat({array_args}, ChatOptions{}).ok());
   CHECK_FALSE(ChatMessagesFromJson(ordered_json::parse(R"([{"role": "wizard"}])")).ok());
-  CHECK_FALSE(ChatMessagesFromJson(ordered_json::parse(R"([{"role": "user", "content": 3}])")).ok());
+  CHECK_FALSE(
+      ChatMessagesFromJson(ordered_json::parse(R"([{"role": "user", "content": 3}])")).ok());
   CHECK_FALSE(ChatMessagesFromJson(ordered_json::parse(R"({"role": "user"})")).ok());
 }
 

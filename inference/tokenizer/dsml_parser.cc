@@ -146,9 +146,8 @@ void DsmlParser::Run(bool at_end, std::vector<DsmlEvent>* events) {
         if (!reported_trailing_ &&
             std::any_of(pending_.begin(), pending_.end(), [](char c) { return !IsSpace(c); })) {
           reported_trailing_ = true;
-          events->push_back({DsmlEventKind::kError,
-                             "unexpected text after the end of the output",
-                             {}});
+          events->push_back(
+              {DsmlEventKind::kError, "unexpected text after the end of the output", {}});
         }
         pending_.clear();
         break;
@@ -189,12 +188,12 @@ bool DsmlParser::StepText(bool at_end, std::vector<DsmlEvent>* events) {
   if (at == std::string::npos) {
     size_t hold = 0;
     if (!at_end) {
-      hold = reasoning ? PartialMarkerSuffix(pending_, {kThinkEnd, kToolCallsOpen,
-                                                        kFunctionCallsOpen, kEos})
+      hold = reasoning ? PartialMarkerSuffix(pending_,
+                                             {kThinkEnd, kToolCallsOpen, kFunctionCallsOpen, kEos})
                        : PartialMarkerSuffix(pending_, {kToolCallsOpen, kFunctionCallsOpen, kEos});
       // The "\n\n" that separates content from a tool-call block is not content.
-      for (int k = 0; k < 2 && hold < pending_.size() && pending_[pending_.size() - hold - 1] == '\n';
-           ++k) {
+      for (int k = 0;
+           k < 2 && hold < pending_.size() && pending_[pending_.size() - hold - 1] == '\n'; ++k) {
         ++hold;
       }
       hold += UnfinishedUtf8Suffix(std::string_view(pending_).substr(0, pending_.size() - hold));
@@ -231,9 +230,10 @@ void DsmlParser::BlockError(const std::string& what, std::vector<DsmlEvent>* eve
 void DsmlParser::CallError(const std::string& what, std::vector<DsmlEvent>* events) {
   if (call_failed_) return;  // one error per call: the first thing that is wrong
   call_failed_ = true;
-  DsmlEvent event{DsmlEventKind::kError,
-                  "tool call #" + std::to_string(call_.index) + " (\"" + call_.name + "\"): " + what,
-                  {}};
+  DsmlEvent event{
+      DsmlEventKind::kError,
+      "tool call #" + std::to_string(call_.index) + " (\"" + call_.name + "\"): " + what,
+      {}};
   event.call.index = call_.index;
   event.call.name = call_.name;
   events->push_back(std::move(event));
@@ -258,9 +258,9 @@ bool DsmlParser::StepBlock(std::vector<DsmlEvent>* events) {
     if (IsPrefixOf(rest, kInvokeClose) || IsPrefixOf(rest, kParameterOpen)) return false;
     const size_t junk = JunkLength(rest);
     if (junk == 0) return false;
-    CallError("unexpected text '" + Excerpt(TrimRight(rest.substr(0, junk))) +
-                  "' inside the invoke",
-              events);
+    CallError(
+        "unexpected text '" + Excerpt(TrimRight(rest.substr(0, junk))) + "' inside the invoke",
+        events);
   } else {
     if (StartsWith(rest, block_end_)) {
       pending_.erase(0, block_end_.size());
@@ -295,9 +295,9 @@ bool DsmlParser::StepBlock(std::vector<DsmlEvent>* events) {
     if (IsPrefixOf(rest, block_end_) || IsPrefixOf(rest, kInvokeOpen)) return false;
     const size_t junk = JunkLength(rest);
     if (junk == 0) return false;
-    BlockError("unexpected text '" + Excerpt(TrimRight(rest.substr(0, junk))) +
-                   "' between tool calls",
-               events);
+    BlockError(
+        "unexpected text '" + Excerpt(TrimRight(rest.substr(0, junk))) + "' between tool calls",
+        events);
   }
   // Resynchronise on the next tag.
   pending_.erase(0, JunkLength(pending_));
@@ -306,7 +306,8 @@ bool DsmlParser::StepBlock(std::vector<DsmlEvent>* events) {
 }
 
 bool DsmlParser::StepParameter(std::vector<DsmlEvent>* events) {
-  const size_t close = pending_.find(kParameterClose, std::max(search_from_, kParameterOpen.size()));
+  const size_t close =
+      pending_.find(kParameterClose, std::max(search_from_, kParameterOpen.size()));
   if (close == std::string::npos) {
     // Resume the search where an unfinished closing tag could begin.
     search_from_ = pending_.size() >= kParameterClose.size()
@@ -337,8 +338,7 @@ bool DsmlParser::StepParameter(std::vector<DsmlEvent>* events) {
                     [&](const DsmlParameter& p) { return p.name == parameter.name; });
     if (duplicate) {
       CallError("parameter \"" + parameter.name + "\" is given twice", events);
-    } else if (!parameter.is_string &&
-               !nlohmann::json::accept(parameter.value)) {
+    } else if (!parameter.is_string && !nlohmann::json::accept(parameter.value)) {
       CallError("parameter \"" + parameter.name + "\" has string=\"false\" but its value '" +
                     Excerpt(parameter.value) + "' is not JSON",
                 events);

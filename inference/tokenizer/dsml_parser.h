@@ -86,7 +86,7 @@ class DsmlParser {
   size_t search_from_ = 0;  // where to resume looking for a parameter's closing tag
   std::string block_end_;   // closing tag of the open block (tool_calls or function_calls)
   BlockState block_state_ = BlockState::kBetweenCalls;
-  DsmlToolCall call_;       // the invoke being read
+  DsmlToolCall call_;         // the invoke being read
   bool call_failed_ = false;  // an error was reported for call_; skip to its end
   int next_index_ = 0;
   bool reported_trailing_ = false;

@@ -8,9 +8,7 @@
 namespace inference {
 namespace {
 
-bool IsCjk(uint32_t cp) {
-  return (cp >= 0x4E00 && cp <= 0x9FA5) || (cp >= 0x3040 && cp <= 0x30FF);
-}
+bool IsCjk(uint32_t cp) { return (cp >= 0x4E00 && cp <= 0x9FA5) || (cp >= 0x3040 && cp <= 0x30FF); }
 
 bool IsAsciiPunct(uint32_t cp) {
   return (cp >= 0x21 && cp <= 0x2F) || (cp >= 0x3A && cp <= 0x40) || (cp >= 0x5B && cp <= 0x60) ||

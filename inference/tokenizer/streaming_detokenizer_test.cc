@@ -22,7 +22,8 @@ bool IsValidUtf8(std::string_view s) {
 TEST_CASE("streaming detokenizer: one id at a time gives back the text, never broken UTF-8") {
   const Tokenizer& tok = testing::V3Tokenizer();
   const std::string text =
-      "emoji 😀👍🏽👨‍👩‍👧 flags 🇯🇵, CJK 中文字符测试 日本語, 𝐀𝐁 astral, é combining e\u0301, "
+      "emoji 😀👍🏽👨‍👩‍👧 flags 🇯🇵, CJK 中文字符测试 日本語, 𝐀𝐁 astral, é combining "
+      "e\u0301, "
       "plain ASCII code: for (int i = 0; i < n; ++i) {}\n";
   const std::vector<TokenId> ids = tok.Encode(text);
   StreamingDetokenizer detok(tok);
@@ -75,7 +76,9 @@ TEST_CASE("streaming detokenizer: an unfinished character at the end becomes U+F
   CHECK(detok.Push(*f0).empty());
   CHECK(detok.Push(*x9f).empty());
   CHECK(detok.pending_bytes() == 2);
-  CHECK(detok.Push(*a) == "\xEF\xBF\xBD\xEF\xBF\xBD" "a");  // broken by 'a': replaced, not held
+  CHECK(detok.Push(*a) ==
+        "\xEF\xBF\xBD\xEF\xBF\xBD"
+        "a");  // broken by 'a': replaced, not held
   CHECK(detok.Push(*f0).empty());
   CHECK(detok.Finish() == "\xEF\xBF\xBD");
 }

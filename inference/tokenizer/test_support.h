@@ -5,14 +5,14 @@
 // hand without it, the root is derived from this file's path. Thread-compatible.
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
 #include <string>
-
-#include <doctest/doctest.h>
 
 #include "inference/tokenizer/tokenizer.h"
 

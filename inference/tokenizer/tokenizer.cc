@@ -20,7 +20,8 @@ using nlohmann::json;
 constexpr std::string_view kDigitsPattern = "\\p{N}{1,3}";
 constexpr std::string_view kCjkPattern = "[一-龥぀-ゟ゠-ヿ]+";
 constexpr std::string_view kWordPattern =
-    "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+|"
+    "[!\"#$%&'()*+,\\-./"
+    ":;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+|"
     " ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+";
 
 bool IsNullOrEmpty(const json& j, const char* key) {
@@ -135,7 +136,8 @@ base::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view 
     if (merge.is_string()) {  // "left right" (tokenizers < 0.20)
       const std::string& s = merge.get_ref<const std::string&>();
       const size_t space = s.find(' ');
-      if (space == std::string::npos) return base::InvalidArgument("tokenizer.json: bad merge " + s);
+      if (space == std::string::npos)
+        return base::InvalidArgument("tokenizer.json: bad merge " + s);
       left = s.substr(0, space);
       right = s.substr(space + 1);
     } else if (merge.is_array() && merge.size() == 2 && merge[0].is_string() &&
@@ -166,8 +168,10 @@ base::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view 
     }
     if (entry.value("lstrip", false) || entry.value("rstrip", false) ||
         entry.value("single_word", false)) {
-      return base::InvalidArgument("tokenizer.json: added token options lstrip, rstrip and "
-                                   "single_word are not supported (" + content + ")");
+      return base::InvalidArgument(
+          "tokenizer.json: added token options lstrip, rstrip and "
+          "single_word are not supported (" +
+          content + ")");
     }
     token->bytes = content;
     token->added = true;

@@ -139,8 +139,8 @@ TEST_CASE("tokenizer oracle: ids equal transformers.js on >= 1 MB of source code
   MESSAGE("corpus: " << corpus.size() << " files, " << total_bytes << " bytes");
   CHECK(total_bytes >= 1024 * 1024);
 
-  const fs::path dir = fs::temp_directory_path() /
-                       ("flashcode_tok_oracle_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("flashcode_tok_oracle_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   {
     std::ofstream list(dir / "files.txt");

@@ -55,9 +55,10 @@ TEST_CASE("tokenizer: decode(encode(x)) == x on random bytes and random Unicode"
   const unsigned seed = std::random_device{}();
   MESSAGE("seed " << seed);
   std::mt19937 rng(seed);
-  const char* alphabet[] = {"a", "Z", " ", "\n", "\r", "\t", "1", "٣", "_", "-", "'", "(", "é",
-                            "中", "の", "ア", "・", "\u0301", "\u00a0", "\u3000", "\ufeff",
-                            "\u200d", "😀", "\xff", "\xc3", "\xe4\xb8", "<｜User｜>", "｜"};
+  const char* alphabet[] = {"a",      "Z",  " ",    "\n",     "\r",       "\t",         "1",
+                            "٣",      "_",  "-",    "'",      "(",        "é",          "中",
+                            "の",     "ア", "・",   "\u0301", "\u00a0",   "\u3000",     "\ufeff",
+                            "\u200d", "😀",  "\xff", "\xc3",   "\xe4\xb8", "<｜User｜>", "｜"};
   for (int round = 0; round < 300; ++round) {
     std::string text;
     const int n = std::uniform_int_distribution<int>(0, 80)(rng);

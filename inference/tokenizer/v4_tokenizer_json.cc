@@ -9,24 +9,18 @@ namespace inference {
 namespace {
 
 constexpr AddedTokenSpec kV4AddedTokens[] = {
-    {128821, "<think>", false},
-    {128822, "</think>", false},
-    {128825, "｜DSML｜", false},
-    {128828, "<｜latest_reminder｜>", false},
-    {128829, "<｜action｜>", false},
-    {128830, "<｜query｜>", false},
-    {128831, "<｜authority｜>", false},
-    {128832, "<｜domain｜>", false},
-    {128836, "<｜title｜>", false},
-    {128844, "<｜extracted_url｜>", false},
+    {128821, "<think>", false},         {128822, "</think>", false},
+    {128825, "｜DSML｜", false},        {128828, "<｜latest_reminder｜>", false},
+    {128829, "<｜action｜>", false},    {128830, "<｜query｜>", false},
+    {128831, "<｜authority｜>", false}, {128832, "<｜domain｜>", false},
+    {128836, "<｜title｜>", false},     {128844, "<｜extracted_url｜>", false},
     {128845, "<｜read_url｜>", false},
 };
 constexpr int32_t kPlaceholderBase = 128000;
 
 nlohmann::json AddedTokenJson(int32_t id, std::string_view content, bool special) {
-  return {{"id", id},           {"content", content}, {"single_word", false},
-          {"lstrip", false},    {"rstrip", false},    {"normalized", !special},
-          {"special", special}};
+  return {{"id", id},        {"content", content},     {"single_word", false}, {"lstrip", false},
+          {"rstrip", false}, {"normalized", !special}, {"special", special}};
 }
 
 }  // namespace

@@ -34,7 +34,8 @@ TEST_CASE("v4 tokenizer.json: V3 plus V4 special tokens, every id below 129280 d
   const std::string text = "int main() { return 0; }  // 你好 😀";
   CHECK(v4.Encode(text) == v3.Encode(text));
   // The chat markers of the V4 format.
-  const auto prompt = v4.Encode("<｜User｜>你好<｜Assistant｜><think>推理</think>答案<｜end▁of▁sentence｜>");
+  const auto prompt =
+      v4.Encode("<｜User｜>你好<｜Assistant｜><think>推理</think>答案<｜end▁of▁sentence｜>");
   CHECK(prompt.front() == 128803);
   CHECK(prompt[2] == 128804);
   CHECK(prompt[3] == 128821);
@@ -49,8 +50,7 @@ TEST_CASE("v4 tokenizer.json: bad input is an error") {
   CHECK_FALSE(BuildV4TokenizerJson("{}").ok());
   CHECK_FALSE(
       BuildV4TokenizerJson(R"({"added_tokens": [{"id": 128821, "content": "<other>"}]})").ok());
-  CHECK(BuildV4TokenizerJsonFromNpm("/nonexistent").status().code() ==
-        base::StatusCode::kNotFound);
+  CHECK(BuildV4TokenizerJsonFromNpm("/nonexistent").status().code() == base::StatusCode::kNotFound);
 }
 
 }  // namespace
