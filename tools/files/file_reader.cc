@@ -69,6 +69,10 @@ base::StatusOr<FileText> ReadTextFile(const Workspace& workspace, std::string_vi
     if (in_range && !out.truncated) {
       if (out.text.size() + (end - pos) > options.max_bytes) {
         out.truncated = true;
+        if (out.text.empty()) {  // one huge line: show its start rather than nothing
+          out.text.append(data, pos, options.max_bytes);
+          out.first_line = out.last_line = line;
+        }
       } else {
         out.text.append(data, pos, end - pos);
         if (out.first_line == 0) out.first_line = line;

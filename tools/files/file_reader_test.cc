@@ -44,6 +44,11 @@ TEST_CASE("read_file caps bytes at a line boundary and detects binary files") {
   FileText bin = ReadTextFile(*ws, "bin.dat", {}).value();
   CHECK(bin.binary);
   CHECK(bin.text.empty());
+  dir.Write("one_line.txt", std::string(500, 'y'));
+  FileText huge_line = ReadTextFile(*ws, "one_line.txt", {.max_bytes = 50}).value();
+  CHECK(huge_line.text == std::string(50, 'y'));
+  CHECK(huge_line.truncated);
+  CHECK(huge_line.first_line == 1);
   CHECK(ReadTextFile(*ws, "big.txt", {.max_file_bytes = 1000}).status().code() ==
         StatusCode::kResourceExhausted);
 }
