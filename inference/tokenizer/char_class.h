@@ -43,7 +43,8 @@ struct Utf8Char {
 
 // Decodes the character at s[i] (i < s.size()). Rejects overlong forms, surrogates and code
 // points above U+10FFFF, as JavaScript's TextDecoder does.
-inline Utf8Char DecodeUtf8At(std::string_view s, size_t i) {
+// Always inlined: it runs once or twice per input byte in the pre-tokenizer's loops.
+[[gnu::always_inline]] inline Utf8Char DecodeUtf8At(std::string_view s, size_t i) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + i;
   const size_t left = s.size() - i;
   const unsigned b0 = p[0];

@@ -40,7 +40,9 @@ base::Status CheckNormalizer(const json& root) {
 }
 
 base::Status CheckPreTokenizer(const json& root) {
-  const json& pre = root.value("pre_tokenizer", json());
+  static const json kNull;
+  auto it = root.find("pre_tokenizer");
+  const json& pre = it == root.end() ? kNull : *it;
   const std::string_view expected[] = {kDigitsPattern, kCjkPattern, kWordPattern};
   bool ok = pre.is_object() && pre.value("type", "") == "Sequence" &&
             pre.contains("pretokenizers") && pre["pretokenizers"].is_array() &&
@@ -93,7 +95,10 @@ base::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view 
   }
   FC_RETURN_IF_ERROR(CheckNormalizer(root));
   FC_RETURN_IF_ERROR(CheckPreTokenizer(root));
-  const json& model = root.value("model", json());
+  // References, not value(): value() would copy the 128k-entry vocabulary.
+  auto model_it = root.find("model");
+  if (model_it == root.end()) return base::InvalidArgument("tokenizer.json has no model");
+  const json& model = *model_it;
   if (!model.is_object() || model.value("type", "") != "BPE" || !model.contains("vocab") ||
       !model["vocab"].is_object() || !model.contains("merges") || !model["merges"].is_array()) {
     return base::InvalidArgument("tokenizer.json: model is not a BPE model with vocab and merges");
@@ -155,8 +160,11 @@ base::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view 
   tokenizer->bpe_ = std::make_unique<BpeModel>(std::move(bpe));
 
   tokenizer->trie_.emplace_back();
-  const json& added = root.value("added_tokens", json::array());
-  for (const json& entry : added) {
+  auto added = root.find("added_tokens");
+  if (added != root.end() && !added->is_array()) {
+    return base::InvalidArgument("tokenizer.json: added_tokens is not an array");
+  }
+  for (const json& entry : added == root.end() ? json::array() : *added) {
     if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_number_integer() ||
         !entry.contains("content") || !entry["content"].is_string()) {
       return base::InvalidArgument("tokenizer.json: bad added token " + entry.dump());
