@@ -152,13 +152,7 @@ void Engine::Run() {
 
     Scheduler::Plan plan = scheduler_.Schedule();
     for (Sequence* seq : plan.evict) Evict(*seq);
-    // A step may finish a sequence (destroying it), so look each one up again by id.
-    std::vector<RequestId> step_ids;
-    for (Sequence* seq : plan.step) step_ids.push_back(seq->id);
-    for (RequestId id : step_ids) {
-      auto it = sequences_.find(id);
-      if (it != sequences_.end()) Step(*it->second);
-    }
+    Step(plan.step);
   }
 }
 
@@ -205,34 +199,66 @@ void Engine::Evict(Sequence& seq) {
   seq.fed = 0;
 }
 
-void Engine::Step(Sequence& seq) {
-  if (!seq.first_scheduled) seq.first_scheduled = clock_.Now();
-  if (!seq.IsResident() && !MakeResident(seq)) return;
-
-  // Feed what the cache lacks: the prompt in chunks, then each sampled token. After an
-  // eviction that is the prompt and the output so far, and the chunks rebuild the cache.
-  const size_t remaining = seq.tokens.size() - seq.fed;
-  const size_t n =
-      std::min(remaining, static_cast<size_t>(std::max(1, options_.prefill_chunk_tokens)));
-  base::StatusOr<std::vector<float>> logits =
-      (n == 1 && seq.fed > 0)
-          ? model_->Decode(*seq.state, seq.tokens[seq.fed])
-          : model_->Prefill(*seq.state, std::span<const int32_t>(seq.tokens).subspan(seq.fed, n));
-  if (!logits.ok()) {
-    Finish(seq, FinishReason::kError, logits.status().WithContext("model forward"));
-    return;
+void Engine::Step(const std::vector<Sequence*>& planned) {
+  // Ids, not pointers: a sequence may finish (and be destroyed) during the step.
+  std::vector<RequestId> ids;
+  for (const Sequence* seq : planned) ids.push_back(seq->id);
+  std::vector<Sequence*> decoding;
+  for (RequestId id : ids) {
+    auto it = sequences_.find(id);
+    if (it == sequences_.end()) continue;
+    Sequence& seq = *it->second;
+    if (!seq.first_scheduled) seq.first_scheduled = clock_.Now();
+    // MakeResident only evicts lower-ranked sequences, never one already in `decoding`.
+    if (!seq.IsResident() && !MakeResident(seq)) continue;
+    if (seq.fed > 0 && seq.fed + 1 == seq.tokens.size()) {
+      decoding.push_back(&seq);
+      continue;
+    }
+    // Feed what the cache lacks, a chunk per step: the prompt, or after an eviction the prompt
+    // and the output so far.
+    const size_t n = std::min(seq.tokens.size() - seq.fed,
+                              static_cast<size_t>(std::max(1, options_.prefill_chunk_tokens)));
+    auto logits =
+        model_->Prefill(*seq.state, std::span<const int32_t>(seq.tokens).subspan(seq.fed, n));
+    if (!logits.ok()) {
+      Finish(seq, FinishReason::kError, logits.status().WithContext("model prefill"));
+      continue;
+    }
+    seq.fed += n;
+    if (seq.fed == seq.tokens.size()) SampleNext(seq, *logits);
   }
-  seq.fed += n;
-  if (seq.fed < seq.tokens.size()) return;  // more of the prompt to feed next step
+  if (decoding.empty()) return;
 
-  if (logits->size() != static_cast<size_t>(vocab_size_)) {
+  std::vector<SequenceState*> states;
+  std::vector<int32_t> tokens;
+  for (Sequence* seq : decoding) {
+    states.push_back(seq->state.get());
+    tokens.push_back(seq->tokens[seq->fed]);
+  }
+  auto rows = model_->DecodeBatch(states, tokens);
+  if (rows.ok() && rows->size() != decoding.size()) {
+    rows = base::Internal("model returned " + std::to_string(rows->size()) + " rows for " +
+                          std::to_string(decoding.size()) + " sequences");
+  }
+  for (size_t i = 0; i < decoding.size(); ++i) {
+    if (!rows.ok()) {
+      Finish(*decoding[i], FinishReason::kError, rows.status().WithContext("model decode"));
+      continue;
+    }
+    ++decoding[i]->fed;
+    SampleNext(*decoding[i], (*rows)[i]);  // finishing one never destroys another
+  }
+}
+
+void Engine::SampleNext(Sequence& seq, std::span<const float> logits) {
+  if (logits.size() != static_cast<size_t>(vocab_size_)) {
     Finish(seq, FinishReason::kError,
-           base::Internal("model returned " + std::to_string(logits->size()) +
+           base::Internal("model returned " + std::to_string(logits.size()) +
                           " logits for a vocabulary of " + std::to_string(vocab_size_)));
     return;
   }
-  auto sampled =
-      sampler_.Sample(*logits, seq.request.sampling, seq.prompt(), seq.output(), seq.rng);
+  auto sampled = sampler_.Sample(logits, seq.request.sampling, seq.prompt(), seq.output(), seq.rng);
   if (!sampled.ok()) {
     Finish(seq, FinishReason::kError, sampled.status());
     return;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <span>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -70,7 +71,8 @@ class Engine {
   // Engine thread only.
   void Run();
   void EndExpired();
-  void Step(Sequence& seq);
+  void Step(const std::vector<Sequence*>& planned);
+  void SampleNext(Sequence& seq, std::span<const float> logits);
   bool MakeResident(Sequence& seq);
   void Evict(Sequence& seq);
   void EmitToken(Sequence& seq, const SampledToken& sampled);

@@ -119,6 +119,26 @@ TEST_CASE("When the model is out of cache memory, higher priority evicts lower")
   CHECK(t.model->live_sequences() == 0);
 }
 
+TEST_CASE("Sequences past their prompts decode together in one batch") {
+  Gate gate;
+  FakeModelOptions m;
+  m.on_forward = [&] { gate.Pass(); };
+  TestEngine t(m, {.max_step_sequences = 4});
+  const std::vector<std::vector<int32_t>> prompts = {{1, 2, 3}, {4, 5}, {6}};
+  gate.Close();  // hold the first request's prefill until all three are queued
+  std::vector<RequestId> ids;
+  for (const auto& prompt : prompts) {
+    ids.push_back(t.MustSubmit(GreedyRequest(prompt, 30)));
+    if (ids.size() == 1) REQUIRE(gate.WaitUntilHeld());
+  }
+  gate.Open();
+  REQUIRE(t.recorder.WaitForFinals(3));
+  CHECK(t.model->largest_decode_batch() == 3);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    CHECK(t.recorder.TokensOf(ids[i]) == ReferenceGreedy(*t.model, prompts[i], 30));
+  }
+}
+
 TEST_CASE("Many threads submitting and cancelling: every request ends exactly once") {
   const uint64_t seed = std::random_device{}();
   std::printf("engine concurrency seed: %llu\n", static_cast<unsigned long long>(seed));

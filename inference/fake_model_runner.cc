@@ -95,4 +95,11 @@ base::StatusOr<std::vector<float>> FakeModelRunner::Decode(SequenceState& seq, i
   return Prefill(seq, std::span<const int32_t>(&token, 1));
 }
 
+base::StatusOr<std::vector<std::vector<float>>> FakeModelRunner::DecodeBatch(
+    std::span<SequenceState* const> seqs, std::span<const int32_t> tokens) {
+  const auto size = static_cast<int32_t>(seqs.size());
+  if (size > largest_decode_batch_.load()) largest_decode_batch_ = size;  // engine thread only
+  return ModelRunner::DecodeBatch(seqs, tokens);
+}
+
 }  // namespace inference

@@ -46,10 +46,14 @@ class FakeModelRunner final : public ModelRunner {
   base::StatusOr<std::vector<float>> Prefill(SequenceState& seq,
                                              std::span<const int32_t> tokens) override;
   base::StatusOr<std::vector<float>> Decode(SequenceState& seq, int32_t token) override;
+  // The default loop over Decode, recording the batch size.
+  base::StatusOr<std::vector<std::vector<float>>> DecodeBatch(
+      std::span<SequenceState* const> seqs, std::span<const int32_t> tokens) override;
 
   int32_t live_sequences() const { return live_sequences_.load(); }
   int64_t forward_calls() const { return forward_calls_.load(); }
   int64_t tokens_fed() const { return tokens_fed_.load(); }
+  int32_t largest_decode_batch() const { return largest_decode_batch_.load(); }
 
   // The logits a context gets, computed from scratch: what Prefill/Decode must agree with.
   std::vector<float> LogitsFor(std::span<const int32_t> context) const;
@@ -62,6 +66,7 @@ class FakeModelRunner final : public ModelRunner {
   std::atomic<int32_t> live_sequences_{0};
   std::atomic<int64_t> forward_calls_{0};
   std::atomic<int64_t> tokens_fed_{0};
+  std::atomic<int32_t> largest_decode_batch_{0};
 };
 
 }  // namespace inference

@@ -8,13 +8,15 @@
 //
 // Prefill and Decode feed tokens at the sequence's next positions and return the logits that
 // predict the token after the last one fed (VocabSize() floats). Decode(seq, t) means the same
-// as Prefill(seq, {t}); a model may give it a faster path. One sequence per call for now;
-// batching several sequences per forward is a later extension of this interface.
+// as Prefill(seq, {t}); a model may give it a faster path. DecodeBatch advances several
+// sequences by one token each in one call (the engine uses it for every sequence that is past
+// its prompt); the default loops over Decode, a GPU model overrides it to batch the forward.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -43,6 +45,16 @@ class ModelRunner {
   virtual base::StatusOr<std::vector<float>> Prefill(SequenceState& seq,
                                                      std::span<const int32_t> tokens) = 0;
   virtual base::StatusOr<std::vector<float>> Decode(SequenceState& seq, int32_t token) = 0;
+  // seqs[i] gets tokens[i]; returns one logits row per sequence, in order. Distinct sequences.
+  virtual base::StatusOr<std::vector<std::vector<float>>> DecodeBatch(
+      std::span<SequenceState* const> seqs, std::span<const int32_t> tokens) {
+    std::vector<std::vector<float>> rows;
+    for (size_t i = 0; i < seqs.size(); ++i) {
+      FC_ASSIGN_OR_RETURN(std::vector<float> row, Decode(*seqs[i], tokens[i]));
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
 };
 
 }  // namespace inference
