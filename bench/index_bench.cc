@@ -82,8 +82,8 @@ struct Row {
 };
 
 void Print(const std::vector<Row>& rows) {
-  std::printf("%-22s %10s %10s %10s %12s %10s  %s\n", "phase", "files", "MB", "seconds",
-              "files/s", "MB/s", "note");
+  std::printf("%-22s %10s %10s %10s %12s %10s  %s\n", "phase", "files", "MB", "seconds", "files/s",
+              "MB/s", "note");
   for (const Row& r : rows) {
     double mb = r.bytes / 1e6;
     std::printf("%-22s %10.0f %10.2f %10.4f %12.1f %10.2f  %s\n", r.phase.c_str(), r.files, mb,
@@ -110,11 +110,10 @@ int Bench(const Args& args, const std::filesystem::path& work, const std::filesy
       return 1;
     }
     cold = *stats;
-    rows.push_back({"cold (parsed)", double(cold.files_parsed), double(cold.bytes_parsed),
-                    cold.seconds,
-                    std::to_string(cold.files_seen) + " files seen, " +
-                        std::to_string(cold.files_skipped) + " skipped, " +
-                        std::to_string(cold.files_reused) + " duplicates"});
+    rows.push_back(
+        {"cold (parsed)", double(cold.files_parsed), double(cold.bytes_parsed), cold.seconds,
+         std::to_string(cold.files_seen) + " files seen, " + std::to_string(cold.files_skipped) +
+             " skipped, " + std::to_string(cold.files_reused) + " duplicates"});
   }
   auto index = tools::RepoIndex::Open(tree, db, options);  // a restarted daemon
   if (!index.ok()) return 1;
@@ -137,8 +136,8 @@ int Bench(const Args& args, const std::filesystem::path& work, const std::filesy
             [](const auto& a, const auto& b) { return a.size < b.size; });
   size_t mid = by_size.size() / 2, half = std::min<size_t>(by_size.size() / 4, 500);
   std::vector<tools::StoredFile> picked;
-  for (size_t i = mid - std::min(mid, half); i < std::min(by_size.size(), mid + half + 1) &&
-                                             picked.size() < size_t(args.updates);
+  for (size_t i = mid - std::min(mid, half);
+       i < std::min(by_size.size(), mid + half + 1) && picked.size() < size_t(args.updates);
        i += std::max<size_t>(1, (2 * half + 1) / size_t(args.updates))) {
     picked.push_back(by_size[i]);
   }
@@ -148,8 +147,8 @@ int Bench(const Args& args, const std::filesystem::path& work, const std::filesy
     std::ofstream(tree / f.path, std::ios::app) << "\n";
     auto start = std::chrono::steady_clock::now();
     auto stats = (*index)->UpdateFile(f.path);
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                           start).count());
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                     .count());
     if (!stats.ok() || stats->files_parsed != 1) {
       std::fprintf(stderr, "update %s failed\n", f.path.c_str());
       return 1;
@@ -211,11 +210,11 @@ int main(int argc, char** argv) {
   }
   std::filesystem::path work = templ, tree = work / "tree";
   std::fprintf(stderr, "preparing a scratch copy in %s (not timed)...\n", templ.c_str());
-  bool ready = args.linux_source
-                   ? Run("mkdir -p " + Quote(tree.string()) + " && tar -xJf " +
-                         Quote(kLinuxTarball) + " -C " + Quote(tree.string()) +
-                         " --strip-components=1")
-                   : Run("cp -r " + Quote(args.dir + "/.") + " " + Quote(tree.string()));
+  bool ready =
+      args.linux_source
+          ? Run("mkdir -p " + Quote(tree.string()) + " && tar -xJf " + Quote(kLinuxTarball) +
+                " -C " + Quote(tree.string()) + " --strip-components=1")
+          : Run("cp -r " + Quote(args.dir + "/.") + " " + Quote(tree.string()));
   int rc = ready ? Bench(args, work, tree) : 1;
   if (!ready) std::fprintf(stderr, "could not prepare the scratch copy\n");
   std::error_code ec;

@@ -73,7 +73,8 @@ std::vector<Chunk> ChunkFile(std::string_view path, std::string_view text,
     c.end_byte = e;
     c.text = std::string(text.substr(b, e - b));
     c.start_line = static_cast<uint32_t>(std::count(text.begin(), text.begin() + b, '\n'));
-    c.end_line = c.start_line + static_cast<uint32_t>(std::count(c.text.begin(), c.text.end(), '\n'));
+    c.end_line =
+        c.start_line + static_cast<uint32_t>(std::count(c.text.begin(), c.text.end(), '\n'));
     if (!c.text.empty() && c.text.back() == '\n' && c.end_line > c.start_line) --c.end_line;
     c.tokens = counter.Count(c.text);
     XXH3_state_t* state = XXH3_createState();

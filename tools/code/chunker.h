@@ -31,7 +31,7 @@ struct Chunk {
   uint32_t start_line = 0;  // zero-based
   uint32_t end_line = 0;    // zero-based, inclusive
   size_t tokens = 0;
-  uint64_t hash = 0;        // XXH3-64 of path, '\0', text
+  uint64_t hash = 0;  // XXH3-64 of path, '\0', text
   std::string text;
   bool operator==(const Chunk&) const = default;
 };

@@ -29,9 +29,8 @@ FileWatcher::FileWatcher(std::filesystem::path root, OnChange on_change,
       stop_fd_(stop_fd),
       ignore_(root_) {}
 
-base::StatusOr<std::unique_ptr<FileWatcher>> FileWatcher::Start(std::filesystem::path root,
-                                                                OnChange on_change,
-                                                                std::chrono::milliseconds debounce) {
+base::StatusOr<std::unique_ptr<FileWatcher>> FileWatcher::Start(
+    std::filesystem::path root, OnChange on_change, std::chrono::milliseconds debounce) {
   int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0) return base::Unavailable(std::string("inotify_init1: ") + std::strerror(errno));
   int stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

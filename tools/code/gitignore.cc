@@ -40,8 +40,8 @@ bool Match(std::string_view pat, size_t p, std::string_view text, size_t t) {
     char pc = pat[p];
     if (pc == '*') {
       bool double_star = p + 1 < pat.size() && pat[p + 1] == '*';
-      bool at_boundary = (p == 0 || pat[p - 1] == '/') &&
-                         (p + 2 >= pat.size() || pat[p + 2] == '/');
+      bool at_boundary =
+          (p == 0 || pat[p - 1] == '/') && (p + 2 >= pat.size() || pat[p + 2] == '/');
       if (double_star && at_boundary) {
         if (p + 2 >= pat.size()) return true;  // trailing "/**": everything below
         // "**/": zero or more whole directories.

@@ -1,7 +1,6 @@
 #include "tools/code/gitignore.h"
 
 #include <doctest/doctest.h>
-
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -37,8 +36,8 @@ std::set<std::string> GitCheckIgnore(const std::filesystem::path& root,
   std::ofstream out(list);
   for (const std::string& p : paths) out << p << "\n";
   out.close();
-  std::string command = "timeout 20 git -C '" + root.string() +
-                        "' check-ignore --stdin < '" + list.string() + "'";
+  std::string command =
+      "timeout 20 git -C '" + root.string() + "' check-ignore --stdin < '" + list.string() + "'";
   std::set<std::string> ignored;
   FILE* pipe = popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
@@ -68,13 +67,30 @@ TEST_CASE("ignore decisions agree with git on a repository with nested rules") {
              "[Tt]emp*\n");
   repo.Write("src/.gitignore", "generated/\n!important.o\n*.gen.*\n");
   repo.Write(".git/info/exclude", "secret.txt\n");
-  const std::vector<std::string> files = {
-      "main.c",         "main.o",           "keep.o",           "build/out.bin",
-      "src/build/x.c",  "root_only.txt",    "src/root_only.txt", "docs/a/b/c.tmp",
-      "docs/c.tmp",     "docs/ok.md",       "logs/today.log",   "src/logs",
-      "#hash",          "trailing.txt",     "Temp1.c",          "temp/x.c",
-      "src/generated/g.c", "src/important.o", "src/a.gen.c",    "lib/a.gen.c",
-      "secret.txt",     "src/secret.txt",   "src/deep/main.o",  "src/deep/important.o"};
+  const std::vector<std::string> files = {"main.c",
+                                          "main.o",
+                                          "keep.o",
+                                          "build/out.bin",
+                                          "src/build/x.c",
+                                          "root_only.txt",
+                                          "src/root_only.txt",
+                                          "docs/a/b/c.tmp",
+                                          "docs/c.tmp",
+                                          "docs/ok.md",
+                                          "logs/today.log",
+                                          "src/logs",
+                                          "#hash",
+                                          "trailing.txt",
+                                          "Temp1.c",
+                                          "temp/x.c",
+                                          "src/generated/g.c",
+                                          "src/important.o",
+                                          "src/a.gen.c",
+                                          "lib/a.gen.c",
+                                          "secret.txt",
+                                          "src/secret.txt",
+                                          "src/deep/main.o",
+                                          "src/deep/important.o"};
   for (const std::string& f : files) repo.Write(f, "x\n");
 
   std::set<std::string> git_ignored = GitCheckIgnore(repo.root(), files);

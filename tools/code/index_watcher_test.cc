@@ -21,9 +21,8 @@ class Batches {
   }
   bool WaitFor(const std::string& path) {
     std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(5), [&] {
-      return std::find(seen_.begin(), seen_.end(), path) != seen_.end();
-    });
+    return cv_.wait_for(lock, std::chrono::seconds(5),
+                        [&] { return std::find(seen_.begin(), seen_.end(), path) != seen_.end(); });
   }
   bool Saw(const std::string& path) {
     std::lock_guard<std::mutex> lock(mu_);

@@ -33,8 +33,8 @@ constexpr Names kNone[] = {""};
 constexpr Names kPythonExt[] = {"py", "pyi", "pyw"};
 constexpr Names kPythonInterp[] = {"python", "pypy"};
 constexpr Names kCExt[] = {"c", "h"};
-constexpr Names kCppExt[] = {"cc", "cpp", "cxx", "c++", "hh", "hpp", "hxx", "h++", "ipp", "tcc",
-                             "inl", "cu", "cuh"};
+constexpr Names kCppExt[] = {"cc",  "cpp", "cxx", "c++", "hh", "hpp", "hxx",
+                             "h++", "ipp", "tcc", "inl", "cu", "cuh"};
 constexpr Names kJsExt[] = {"js", "mjs", "cjs", "jsx"};
 constexpr Names kJsInterp[] = {"node", "nodejs"};
 constexpr Names kTsExt[] = {"ts", "mts", "cts"};
@@ -44,8 +44,7 @@ constexpr Names kGoExt[] = {"go"};
 constexpr Names kRustExt[] = {"rs"};
 constexpr Names kJavaExt[] = {"java"};
 constexpr Names kBashExt[] = {"sh", "bash"};
-constexpr Names kBashNames[] = {".bashrc", ".bash_profile", ".bash_logout", ".profile",
-                                "PKGBUILD"};
+constexpr Names kBashNames[] = {".bashrc", ".bash_profile", ".bash_logout", ".profile", "PKGBUILD"};
 constexpr Names kBashInterp[] = {"bash", "sh", "dash", "ksh"};
 constexpr Names kJsonExt[] = {"json", "jsonc", "geojson", "webmanifest"};
 constexpr Names kJsonNames[] = {".babelrc", ".eslintrc", ".prettierrc", "flake.lock"};
@@ -90,9 +89,8 @@ bool Contains(std::span<const Names> names, std::string_view s) {
 // Version suffixes are dropped ("python3.11" -> "python") so one table entry covers them all.
 std::string ShebangProgram(std::string_view head) {
   if (head.substr(0, 2) != "#!") return "";
-  std::string_view line = head.substr(2, head.find('\n') == std::string_view::npos
-                                             ? std::string_view::npos
-                                             : head.find('\n') - 2);
+  std::string_view line = head.substr(
+      2, head.find('\n') == std::string_view::npos ? std::string_view::npos : head.find('\n') - 2);
   auto next_word = [&line]() {
     size_t b = line.find_first_not_of(" \t\r");
     if (b == std::string_view::npos) return std::string_view();
@@ -109,8 +107,8 @@ std::string ShebangProgram(std::string_view head) {
     } while (!program.empty() && program[0] == '-');  // env -S, env -i
   }
   std::string name(program);
-  while (!name.empty() && (std::isdigit(static_cast<unsigned char>(name.back())) ||
-                           name.back() == '.')) {
+  while (!name.empty() &&
+         (std::isdigit(static_cast<unsigned char>(name.back())) || name.back() == '.')) {
     name.pop_back();
   }
   return name;
@@ -118,8 +116,8 @@ std::string ShebangProgram(std::string_view head) {
 
 // `.h` is shared by C and C++; C++-only keywords near the top decide.
 bool LooksLikeCpp(std::string_view head) {
-  for (std::string_view marker : {"namespace ", "class ", "template <", "template<", "public:",
-                                  "private:", "std::"}) {
+  for (std::string_view marker :
+       {"namespace ", "class ", "template <", "template<", "public:", "private:", "std::"}) {
     if (head.find(marker) != std::string_view::npos) return true;
   }
   return false;

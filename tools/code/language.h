@@ -17,8 +17,8 @@ struct LanguageInfo {
   std::string_view name;  // stable id: "python", "cpp", "tsx", "c_sharp", ...
   const TSLanguage* (*grammar)();
   std::string_view query;  // base name of its tag query (tsx shares "typescript")
-  std::span<const std::string_view> extensions;  // lower-case, without the dot
-  std::span<const std::string_view> file_names;  // exact base names ("Rakefile")
+  std::span<const std::string_view> extensions;    // lower-case, without the dot
+  std::span<const std::string_view> file_names;    // exact base names ("Rakefile")
   std::span<const std::string_view> interpreters;  // shebang program names ("python")
 };
 

@@ -27,8 +27,7 @@ std::vector<StableFile> OrderByStability(const std::filesystem::path& work_tree,
                                          std::vector<std::string> paths) {
   auto history = LastCommitTimes(work_tree);
   if (!history.ok()) {
-    base::Logger("tools")->debug("no git history for chunk order: {}",
-                                 history.status().ToString());
+    base::Logger("tools")->debug("no git history for chunk order: {}", history.status().ToString());
   }
   std::vector<StableFile> out;
   std::string content;
@@ -70,8 +69,8 @@ base::StatusOr<std::vector<Chunk>> ChunkRepository(RepoIndex& index, const Token
   for (const StableFile& f : OrderByStability(index.root(), std::move(paths))) {
     if (cancel != nullptr && cancel->IsCancelled()) return base::Cancelled("chunking cancelled");
     if (!ReadFile(index.root() / f.path, content)) continue;  // deleted meanwhile
-    std::vector<Chunk> file_chunks = ChunkFile(f.path, content, LanguageByName(languages[f.path]),
-                                               parser, counter, options);
+    std::vector<Chunk> file_chunks =
+        ChunkFile(f.path, content, LanguageByName(languages[f.path]), parser, counter, options);
     for (Chunk& c : file_chunks) chunks.push_back(std::move(c));
   }
   return chunks;

@@ -24,7 +24,7 @@ class RepoIndex;
 struct StableFile {
   std::string path;
   int64_t last_commit_unix_seconds = 0;  // 0 when not committed
-  bool committed = false;  // the work tree file equals its blob in HEAD
+  bool committed = false;                // the work tree file equals its blob in HEAD
   bool operator==(const StableFile&) const = default;
 };
 

@@ -53,8 +53,8 @@ TEST_CASE("files are ordered most stable first, and the chunk list is determinis
       repo.root(), {"untracked.py", "edited.py", "recent.py", "b_old.py", "a_old.py"});
   std::vector<std::string> paths;
   for (const StableFile& f : order) paths.push_back(f.path);
-  CHECK(paths == std::vector<std::string>{"a_old.py", "b_old.py", "recent.py", "edited.py",
-                                          "untracked.py"});
+  CHECK(paths ==
+        std::vector<std::string>{"a_old.py", "b_old.py", "recent.py", "edited.py", "untracked.py"});
   CHECK(order[0].committed);
   CHECK(order[0].last_commit_unix_seconds == 1'600'000'000);
   CHECK_FALSE(order[3].committed);

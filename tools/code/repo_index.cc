@@ -177,8 +177,8 @@ base::Status RepoIndex::RefreshLocked(const base::CancelToken* cancel, IndexStat
 
   ResultQueue queue;
   std::atomic<size_t> next{0};
-  int threads = options_.threads > 0 ? options_.threads
-                                     : std::max(1u, std::thread::hardware_concurrency());
+  int threads =
+      options_.threads > 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<int>(std::min<size_t>(threads, std::max<size_t>(work.size(), 1)));
   queue.SetProducers(threads);
   std::vector<std::thread> workers;
@@ -200,8 +200,7 @@ base::Status RepoIndex::RefreshLocked(const base::CancelToken* cancel, IndexStat
             r.symbols = std::move(symbols).value();
             r.parse = true;
           } else {
-            base::Logger("tools")->warn("index: {}: {}", r.file.path,
-                                        symbols.status().ToString());
+            base::Logger("tools")->warn("index: {}: {}", r.file.path, symbols.status().ToString());
             r.analysis.skip = SkipReason::kTooLarge;  // e.g. the parse time limit
           }
         }
@@ -232,9 +231,9 @@ base::Status RepoIndex::RefreshLocked(const base::CancelToken* cancel, IndexStat
         ++stats.files_reused;
       }
       if (status.ok()) {
-        status = store_->PutFile(StoredFile{r.file.path, r.analysis.hash, r.file.size,
-                                            r.file.mtime_ns,
-                                            std::string(r.analysis.language->name)});
+        status =
+            store_->PutFile(StoredFile{r.file.path, r.analysis.hash, r.file.size, r.file.mtime_ns,
+                                       std::string(r.analysis.language->name)});
       }
     }
     if (status.ok() && ++in_transaction >= kFilesPerTransaction) {

@@ -40,9 +40,9 @@ struct IndexStats {
   size_t files_unchanged = 0;  // same size and mtime as stored: not even read
   size_t files_reused = 0;     // read, but their content hash was already parsed
   size_t files_parsed = 0;
-  size_t files_skipped = 0;    // too large, binary, generated, or no grammar
-  size_t files_removed = 0;    // gone from the tree since the last refresh
-  uint64_t bytes_seen = 0;     // total size of the files seen
+  size_t files_skipped = 0;  // too large, binary, generated, or no grammar
+  size_t files_removed = 0;  // gone from the tree since the last refresh
+  uint64_t bytes_seen = 0;   // total size of the files seen
   uint64_t bytes_parsed = 0;
   double seconds = 0;
 };

@@ -115,8 +115,8 @@ TEST_CASE("updating one edited file is fast and replaces its symbols") {
   repo.Write("src/big_module.py", body + "def added():\n    return f1(2)\n");
   auto start = std::chrono::steady_clock::now();
   auto stats = index->UpdateFile("src/big_module.py");
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                  .count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   REQUIRE(stats.ok());
   MESSAGE("single-file update of a 600-line file took ", ms, " ms");
   CHECK(ms < 50);

@@ -128,10 +128,11 @@ std::string RepoMapBuilder::Render(const std::vector<ScoredDefinition>& chosen,
                                    const std::map<std::string, size_t>& file_order) const {
   std::vector<const ScoredDefinition*> sorted;
   for (const ScoredDefinition& s : chosen) sorted.push_back(&s);
-  std::sort(sorted.begin(), sorted.end(), [&](const ScoredDefinition* a, const ScoredDefinition* b) {
-    if (a->path != b->path) return file_order.at(*a->path) < file_order.at(*b->path);
-    return a->definition->range.start_byte < b->definition->range.start_byte;
-  });
+  std::sort(sorted.begin(), sorted.end(),
+            [&](const ScoredDefinition* a, const ScoredDefinition* b) {
+              if (a->path != b->path) return file_order.at(*a->path) < file_order.at(*b->path);
+              return a->definition->range.start_byte < b->definition->range.start_byte;
+            });
   std::string out;
   const std::string* current = nullptr;
   for (const ScoredDefinition* s : sorted) {
@@ -179,10 +180,9 @@ RepoMap RepoMapBuilder::Build(const RepoMapRequest& request, const TokenCounter&
     }
     ++node;
   }
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const ScoredDefinition& a, const ScoredDefinition& b) {
-                     return a.score > b.score;
-                   });
+  std::stable_sort(
+      scored.begin(), scored.end(),
+      [](const ScoredDefinition& a, const ScoredDefinition& b) { return a.score > b.score; });
 
   // Largest prefix of the best symbols that fits: the rendering grows with the prefix.
   size_t lo = 0, hi = scored.size();

@@ -37,8 +37,8 @@ struct RankedFile {
 
 struct RepoMap {
   std::string text;
-  size_t tokens = 0;                // as counted by the request's TokenCounter
-  std::vector<RankedFile> files;    // every file, best first
+  size_t tokens = 0;              // as counted by the request's TokenCounter
+  std::vector<RankedFile> files;  // every file, best first
   size_t symbols_shown = 0;
 };
 
@@ -69,7 +69,7 @@ class RepoMapBuilder {
   struct Graph {
     std::vector<const std::string*> paths;  // node i
     std::vector<Edge> edges;
-    std::vector<double> out_weight;  // per node
+    std::vector<double> out_weight;       // per node
     std::vector<double> personalization;  // sums to 1
   };
   Graph MakeGraph(const RepoMapRequest& request) const;

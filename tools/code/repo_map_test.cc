@@ -84,10 +84,9 @@ TEST_CASE("the rendered map fits the budget, shows signatures nested, and grows 
   MESSAGE("full map:\n", map.text);
   CHECK(map.symbols_shown == 10);  // every definition fits
   CHECK(map.text.starts_with("core.py:\n"));
-  CHECK(map.text.find("core.py:\n  class Engine:\n    def run(self, job):\n") !=
-        std::string::npos);
+  CHECK(map.text.find("core.py:\n  class Engine:\n    def run(self, job):\n") != std::string::npos);
   CHECK(map.text.find("return job") == std::string::npos);  // signatures only
-  CHECK(map.text == builder.Build(all, counter).text);       // deterministic
+  CHECK(map.text == builder.Build(all, counter).text);      // deterministic
 
   RepoMapRequest small;
   small.token_budget = 20;

@@ -34,9 +34,9 @@ void Walk(const std::filesystem::path& root, Gitignore& ignore, const base::Canc
         if (!ignore.MatchesRules(rel, true)) pending.push_back(rel + "/");
       } else if (S_ISREG(st.st_mode)) {
         if (!ignore.MatchesRules(rel, false)) {
-          on_file(WalkedFile{std::move(rel), static_cast<uint64_t>(st.st_size),
-                             static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-                                 st.st_mtim.tv_nsec});
+          on_file(WalkedFile{
+              std::move(rel), static_cast<uint64_t>(st.st_size),
+              static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec});
         }
       }
     }

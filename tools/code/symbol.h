@@ -19,7 +19,7 @@ enum class SymbolKind : uint8_t {
   kInterface,
   kConstant,
   kModule,
-  kType,   // type aliases, typedefs, traits
+  kType,  // type aliases, typedefs, traits
   kMacro,
 };
 

@@ -49,8 +49,9 @@ void BindText(sqlite3_stmt* s, int i, std::string_view v) {
 
 std::string ColumnText(sqlite3_stmt* s, int i) {
   const unsigned char* t = sqlite3_column_text(s, i);
-  return t == nullptr ? "" : std::string(reinterpret_cast<const char*>(t),
-                                         static_cast<size_t>(sqlite3_column_bytes(s, i)));
+  return t == nullptr ? ""
+                      : std::string(reinterpret_cast<const char*>(t),
+                                    static_cast<size_t>(sqlite3_column_bytes(s, i)));
 }
 
 void BindRange(sqlite3_stmt* s, int first, const SourceRange& r) {
@@ -74,20 +75,32 @@ SourceRange ColumnRange(sqlite3_stmt* s, int first) {
 Definition ColumnDefinition(sqlite3_stmt* s, int first) {
   int kind = sqlite3_column_int(s, first);
   return Definition{static_cast<SymbolKind>(kind), ColumnText(s, first + 1),
-                    ColumnText(s, first + 2), ColumnText(s, first + 3),
-                    ColumnRange(s, first + 4)};
+                    ColumnText(s, first + 2), ColumnText(s, first + 3), ColumnRange(s, first + 4)};
 }
 
 StoredFile ColumnFile(sqlite3_stmt* s) {
   return StoredFile{ColumnText(s, 0), static_cast<uint64_t>(sqlite3_column_int64(s, 1)),
-                    static_cast<uint64_t>(sqlite3_column_int64(s, 2)),
-                    sqlite3_column_int64(s, 3), ColumnText(s, 4)};
+                    static_cast<uint64_t>(sqlite3_column_int64(s, 2)), sqlite3_column_int64(s, 3),
+                    ColumnText(s, 4)};
 }
 
 enum Stmt {
-  kSelectFiles, kSelectFile, kSelectBlobs, kDeleteDefs, kDeleteRefs, kInsertBlob, kInsertDef,
-  kInsertRef, kUpsertFile, kDeleteFile, kSelectDefs, kSelectRefs, kFindDefs,
-  kCountFilesWithHash, kDeleteBlob, kStmtCount
+  kSelectFiles,
+  kSelectFile,
+  kSelectBlobs,
+  kDeleteDefs,
+  kDeleteRefs,
+  kInsertBlob,
+  kInsertDef,
+  kInsertRef,
+  kUpsertFile,
+  kDeleteFile,
+  kSelectDefs,
+  kSelectRefs,
+  kFindDefs,
+  kCountFilesWithHash,
+  kDeleteBlob,
+  kStmtCount
 };
 
 constexpr const char* kStatements[kStmtCount] = {
@@ -122,9 +135,8 @@ uint64_t ContentHash(std::string_view language, std::string_view text) {
 
 base::StatusOr<std::unique_ptr<SymbolStore>> SymbolStore::Open(const std::filesystem::path& path) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
@@ -274,7 +286,8 @@ base::StatusOr<FileSymbols> SymbolStore::Symbols(uint64_t hash) {
     Use s(statements_[kSelectDefs]);
     sqlite3_bind_int64(*s, 1, Key(hash));
     int rc;
-    while ((rc = sqlite3_step(*s)) == SQLITE_ROW) out.definitions.push_back(ColumnDefinition(*s, 0));
+    while ((rc = sqlite3_step(*s)) == SQLITE_ROW)
+      out.definitions.push_back(ColumnDefinition(*s, 0));
     if (rc != SQLITE_DONE) return Error("read definitions");
   }
   Use s(statements_[kSelectRefs]);

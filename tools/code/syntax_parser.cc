@@ -38,10 +38,9 @@ base::StatusOr<SyntaxTree> SyntaxParser::Parse(const LanguageInfo& language,
                                                std::string_view text) {
   if (text.size() > UINT32_MAX) return base::InvalidArgument("file too large to parse");
   if (!ts_parser_set_language(parser_, language.grammar())) {
-    return base::FailedPrecondition("tree-sitter core cannot load the " +
-                                    std::string(language.name) + " grammar (ABI " +
-                                    std::to_string(ts_language_abi_version(language.grammar())) +
-                                    ")");
+    return base::FailedPrecondition(
+        "tree-sitter core cannot load the " + std::string(language.name) + " grammar (ABI " +
+        std::to_string(ts_language_abi_version(language.grammar())) + ")");
   }
   ParseDeadline deadline{std::chrono::steady_clock::now() + time_limit_};
   TSInput input{&text, ReadWhole, TSInputEncodingUTF8, nullptr};

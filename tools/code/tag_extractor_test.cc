@@ -149,10 +149,9 @@ TEST_CASE("typescript and tsx: interfaces, types, enums, namespaces") {
       "enum Color { Red }\n"
       "namespace Geo { export function make(): Shape { return build(); } }\n"
       "abstract class Base { abstract size(): number; }\n";
-  std::set<KindAndName> expected = {{"interface", "Shape"}, {"method", "area"},
-                                    {"type", "Id"},         {"enum", "Color"},
-                                    {"module", "Geo"},      {"function", "make"},
-                                    {"class", "Base"},      {"method", "size"}};
+  std::set<KindAndName> expected = {
+      {"interface", "Shape"}, {"method", "area"},   {"type", "Id"},    {"enum", "Color"},
+      {"module", "Geo"},      {"function", "make"}, {"class", "Base"}, {"method", "size"}};
   CHECK(Run("typescript", source).defs == expected);
   auto tsx = Run("tsx", std::string(source) + "const View = () => <div>{render()}</div>;\n");
   expected.insert({"function", "View"});

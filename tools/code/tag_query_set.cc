@@ -22,13 +22,20 @@ std::string_view StringValue(const TSQuery* q, uint32_t id) {
 
 std::string_view QueryErrorName(TSQueryError e) {
   switch (e) {
-    case TSQueryErrorSyntax: return "syntax error";
-    case TSQueryErrorNodeType: return "unknown node type";
-    case TSQueryErrorField: return "unknown field";
-    case TSQueryErrorCapture: return "unknown capture";
-    case TSQueryErrorStructure: return "impossible pattern structure";
-    case TSQueryErrorLanguage: return "language mismatch";
-    default: return "error";
+    case TSQueryErrorSyntax:
+      return "syntax error";
+    case TSQueryErrorNodeType:
+      return "unknown node type";
+    case TSQueryErrorField:
+      return "unknown field";
+    case TSQueryErrorCapture:
+      return "unknown capture";
+    case TSQueryErrorStructure:
+      return "impossible pattern structure";
+    case TSQueryErrorLanguage:
+      return "language mismatch";
+    default:
+      return "error";
   }
 }
 
@@ -48,8 +55,10 @@ base::StatusOr<std::vector<TagPredicate>> ParsePredicates(const TSQuery* q, uint
                                    std::to_string(pattern));
     }
     std::string_view op = StringValue(q, steps[i].value_id);
-    TagPredicate p{TagPredicate::Op::kMatch, steps[i + 1].value_id,
-                   std::string(StringValue(q, steps[i + 2].value_id)), {}};
+    TagPredicate p{TagPredicate::Op::kMatch,
+                   steps[i + 1].value_id,
+                   std::string(StringValue(q, steps[i + 2].value_id)),
+                   {}};
     if (op == "match?" || op == "not-match?") {
       p.op = op == "match?" ? TagPredicate::Op::kMatch : TagPredicate::Op::kNotMatch;
       try {  // std::regex reports bad patterns by exception; keep it inside this function
@@ -70,18 +79,18 @@ base::StatusOr<std::vector<TagPredicate>> ParsePredicates(const TSQuery* q, uint
 
 }  // namespace
 
-base::StatusOr<std::unique_ptr<CompiledTagQuery>> TagQuerySet::Compile(
-    const LanguageInfo& language, std::string_view source) {
+base::StatusOr<std::unique_ptr<CompiledTagQuery>> TagQuerySet::Compile(const LanguageInfo& language,
+                                                                       std::string_view source) {
   uint32_t error_offset = 0;
   TSQueryError error = TSQueryErrorNone;
-  TSQuery* q = ts_query_new(language.grammar(), source.data(),
-                            static_cast<uint32_t>(source.size()), &error_offset, &error);
+  TSQuery* q = ts_query_new(language.grammar(), source.data(), static_cast<uint32_t>(source.size()),
+                            &error_offset, &error);
   if (q == nullptr) {
     size_t line_start = source.rfind('\n', error_offset == 0 ? 0 : error_offset - 1);
     line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
     std::string_view rest = source.substr(line_start);
-    return base::InvalidArgument(std::string(language.name) + " tag query: " +
-                                 std::string(QueryErrorName(error)) + " at byte " +
+    return base::InvalidArgument(std::string(language.name) +
+                                 " tag query: " + std::string(QueryErrorName(error)) + " at byte " +
                                  std::to_string(error_offset) + ": " +
                                  std::string(rest.substr(0, rest.find('\n'))));
   }
@@ -94,8 +103,8 @@ base::StatusOr<std::unique_ptr<CompiledTagQuery>> TagQuerySet::Compile(
       auto kind = SymbolKindFromName(name.substr(11));
       if (!kind) {
         ts_query_delete(q);
-        return base::InvalidArgument(std::string(language.name) +
-                                     " tag query: unknown kind @" + std::string(name));
+        return base::InvalidArgument(std::string(language.name) + " tag query: unknown kind @" +
+                                     std::string(name));
       }
       captures[id] = {TagCapture::Role::kDefinition, *kind};
     } else if (name.starts_with("reference.")) {

@@ -4,10 +4,9 @@
 // included by *_test.cc files alone.
 #pragma once
 
+#include <doctest/doctest.h>
 #include <git2.h>
 #include <stdlib.h>
-
-#include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
