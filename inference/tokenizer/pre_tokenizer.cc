@@ -77,8 +77,14 @@ size_t MatchWordPattern(std::string_view s, size_t i) {
   return end - i;
 }
 
+struct Sink {
+  PieceCallback emit;
+  void* context;
+  void operator()(std::string_view piece) const { emit(context, piece); }
+};
+
 // Pattern 3 as an Isolated split of `s`.
-void SplitWords(std::string_view s, std::vector<std::string_view>* pieces) {
+void SplitWords(std::string_view s, const Sink& sink) {
   size_t gap = 0;
   size_t i = 0;
   while (i < s.size()) {
@@ -87,16 +93,16 @@ void SplitWords(std::string_view s, std::vector<std::string_view>* pieces) {
       i += DecodeUtf8At(s, i).len;
       continue;
     }
-    if (gap < i) pieces->push_back(s.substr(gap, i - gap));
-    pieces->push_back(s.substr(i, len));
+    if (gap < i) sink(s.substr(gap, i - gap));
+    sink(s.substr(i, len));
     i += len;
     gap = i;
   }
-  if (gap < s.size()) pieces->push_back(s.substr(gap));
+  if (gap < s.size()) sink(s.substr(gap));
 }
 
 // Pattern 2 as an Isolated split of `s`, feeding every piece to pattern 3.
-void SplitCjk(std::string_view s, std::vector<std::string_view>* pieces) {
+void SplitCjk(std::string_view s, const Sink& sink) {
   size_t start = 0;  // start of the current run, CJK or not
   bool in_cjk = false;
   size_t i = 0;
@@ -104,18 +110,19 @@ void SplitCjk(std::string_view s, std::vector<std::string_view>* pieces) {
     const Utf8Char c = DecodeUtf8At(s, i);
     const bool cjk = c.valid && IsCjk(c.cp);
     if (cjk != in_cjk && i > start) {
-      SplitWords(s.substr(start, i - start), pieces);
+      SplitWords(s.substr(start, i - start), sink);
       start = i;
     }
     in_cjk = cjk;
     i += c.len;
   }
-  if (start < s.size()) SplitWords(s.substr(start), pieces);
+  if (start < s.size()) SplitWords(s.substr(start), sink);
 }
 
 }  // namespace
 
-void PreTokenize(std::string_view text, std::vector<std::string_view>* pieces) {
+void PreTokenize(std::string_view text, PieceCallback emit, void* context) {
+  const Sink sink{emit, context};
   // Pattern 1: \p{N}{1,3}; both the digit groups and the text between them go on to pattern 2.
   size_t gap = 0;
   size_t i = 0;
@@ -125,18 +132,18 @@ void PreTokenize(std::string_view text, std::vector<std::string_view>* pieces) {
       i += c.len;
       continue;
     }
-    if (gap < i) SplitCjk(text.substr(gap, i - gap), pieces);
+    if (gap < i) SplitCjk(text.substr(gap, i - gap), sink);
     size_t j = i;
     for (int n = 0; n < 3 && j < text.size(); ++n) {
       c = DecodeUtf8At(text, j);
       if (!(c.cls & kNumber)) break;
       j += c.len;
     }
-    SplitCjk(text.substr(i, j - i), pieces);
+    SplitCjk(text.substr(i, j - i), sink);
     i = j;
     gap = i;
   }
-  if (gap < text.size()) SplitCjk(text.substr(gap), pieces);
+  if (gap < text.size()) SplitCjk(text.substr(gap), sink);
 }
 
 }  // namespace inference

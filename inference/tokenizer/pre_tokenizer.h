@@ -17,8 +17,21 @@
 
 namespace inference {
 
-// Appends the pieces of `text` to `pieces`, in order; their concatenation is `text`. The views
-// point into `text`. Invalid UTF-8 bytes belong to no class and end up in "gap" pieces.
-void PreTokenize(std::string_view text, std::vector<std::string_view>* pieces);
+// Receives the pieces, in order; their concatenation is the text. Views point into the text.
+using PieceCallback = void (*)(void* context, std::string_view piece);
+
+// Calls `emit(context, piece)` for each piece of `text`, so that callers need no buffer for the
+// pieces of a large input. Invalid UTF-8 bytes belong to no class and end up in "gap" pieces.
+void PreTokenize(std::string_view text, PieceCallback emit, void* context);
+
+// Appends the pieces of `text` to `pieces`.
+inline void PreTokenize(std::string_view text, std::vector<std::string_view>* pieces) {
+  PreTokenize(
+      text,
+      [](void* context, std::string_view piece) {
+        static_cast<std::vector<std::string_view>*>(context)->push_back(piece);
+      },
+      pieces);
+}
 
 }  // namespace inference

@@ -249,10 +249,19 @@ size_t Tokenizer::MatchAddedToken(std::string_view text, size_t pos, TokenId* id
 void Tokenizer::EncodeOrdinary(std::string_view text, BpeCache& cache,
                                std::vector<TokenId>* out) const {
   if (text.empty()) return;
-  std::vector<std::string_view> pieces;
-  pieces.reserve(text.size() / 3 + 1);
-  PreTokenize(text, &pieces);
-  for (std::string_view piece : pieces) bpe_->Encode(piece, &cache, out);
+  struct Context {
+    const BpeModel* bpe;
+    BpeCache* cache;
+    std::vector<TokenId>* out;
+  } context{bpe_.get(), &cache, out};
+  // Pieces go straight to BPE: no buffer proportional to the input.
+  PreTokenize(
+      text,
+      [](void* raw, std::string_view piece) {
+        auto* c = static_cast<Context*>(raw);
+        c->bpe->Encode(piece, c->cache, c->out);
+      },
+      &context);
 }
 
 void Tokenizer::EncodeAppend(std::string_view text, SpecialTokens special, BpeCache& cache,

@@ -142,9 +142,17 @@ TEST_CASE("tokenizer oracle: ids equal transformers.js on >= 1 MB of source code
   const fs::path dir =
       fs::temp_directory_path() / ("flashcode_tok_oracle_" + std::to_string(::getpid()));
   fs::create_directories(dir);
+  // Snapshot the corpus first: other people may be editing the repository's files while the
+  // test runs, and node and we must read the same bytes.
+  std::vector<std::string> texts;
   {
     std::ofstream list(dir / "files.txt");
-    for (const fs::path& file : corpus) list << file.string() << "\n";
+    for (size_t k = 0; k < corpus.size(); ++k) {
+      texts.push_back(testing::ReadFileOrEmpty(corpus[k]));
+      const fs::path copy = dir / (std::to_string(k) + ".txt");
+      std::ofstream(copy, std::ios::binary) << texts.back();
+      list << copy.string() << "\n";
+    }
   }
   const fs::path script = testing::SourceDir() / "tests/data/tokenizer/oracle_encode.js";
   const std::string command = "timeout 240 node " + ShellQuote(script.string()) + " " +
@@ -157,13 +165,14 @@ TEST_CASE("tokenizer oracle: ids equal transformers.js on >= 1 MB of source code
   std::ifstream ids_file(dir / "ids.txt");
   std::string line;
   size_t files_equal = 0, oracle_tokens = 0;
-  for (const fs::path& file : corpus) {
+  for (size_t file_index = 0; file_index < corpus.size(); ++file_index) {
+    const fs::path& file = corpus[file_index];
     REQUIRE(std::getline(ids_file, line));
     std::vector<TokenId> expected;
     std::istringstream in(line);
     for (TokenId id; in >> id;) expected.push_back(id);
     oracle_tokens += expected.size();
-    const std::string text = testing::ReadFileOrEmpty(file);
+    const std::string& text = texts[file_index];
     const std::vector<TokenId> ours = tok.Encode(text, SpecialTokens::kParse);
     if (ours == expected) {
       ++files_equal;
