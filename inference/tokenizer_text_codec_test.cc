@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "base/clock.h"
-#include "inference/engine.h"
-#include "inference/engine_test_util.h"
 #include "inference/fake_model_runner.h"
+#include "inference/local_engine.h"
+#include "inference/local_engine_test_util.h"
 #include "inference/tokenizer/test_support.h"
 #include "inference/utf8_assembler.h"
 
@@ -45,7 +45,7 @@ Run Stream(const Tokenizer& tokenizer, const std::vector<int32_t>& output,
   base::FakeClock clock;
   TokenizerTextCodec codec(tokenizer);
   EventRecorder recorder;
-  Engine engine(std::make_unique<FakeModelRunner>(m), codec, clock);
+  LocalEngine engine(std::make_unique<FakeModelRunner>(m), codec, clock);
   Request r;
   r.prompt = prompt;
   r.sampling.temperature = 0;

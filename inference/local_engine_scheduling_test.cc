@@ -1,4 +1,4 @@
-// Engine behaviour across requests: priority order, preemption (with and without eviction),
+// LocalEngine behaviour across requests: priority order, preemption (with and without eviction),
 // cache memory pressure, many threads submitting and cancelling, and shutdown in flight.
 #include <doctest/doctest.h>
 
@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "inference/engine.h"
-#include "inference/engine_test_util.h"
+#include "inference/local_engine.h"
+#include "inference/local_engine_test_util.h"
 
 namespace inference {
 namespace {
@@ -208,7 +208,8 @@ TEST_CASE("Destroying the engine with requests in flight ends each with a final 
     m.vocab_size = kVocab;
     m.context_length = int64_t{1} << 40;  // nothing can finish on its own
     m.on_forward = [&] { gate.Pass(); };
-    Engine engine(std::make_unique<FakeModelRunner>(m), codec, clock, {.max_step_sequences = 2});
+    LocalEngine engine(std::make_unique<FakeModelRunner>(m), codec, clock,
+                       {.max_step_sequences = 2});
     gate.Close();
     for (int i = 0; i < 6; ++i) {
       auto id = engine.Submit(GreedyRequest({1, 2, 3}, 0), recorder.Sink());

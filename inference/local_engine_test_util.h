@@ -1,4 +1,4 @@
-// Helpers shared by the engine's tests (header only, not part of the library): an event
+// Helpers shared by the LocalEngine tests (header only, not part of the library): an event
 // recorder usable as a TokenSink from the engine thread, a gate that holds the engine inside a
 // forward pass, and a small text vocabulary for FakeTextCodec. Thread-safe where noted.
 #pragma once
@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "base/clock.h"
-#include "inference/engine.h"
 #include "inference/fake_model_runner.h"
 #include "inference/fake_text_codec.h"
+#include "inference/local_engine.h"
 
 namespace inference::testing {
 
@@ -177,18 +177,18 @@ class Gate {
 // An engine over a FakeModelRunner with a FakeClock and the Pieces() vocabulary. The clock and
 // codec are declared before the engine so they outlive it.
 struct TestEngine {
-  explicit TestEngine(FakeModelOptions model_options, EngineOptions engine_options = {}) {
+  explicit TestEngine(FakeModelOptions model_options, LocalEngineOptions engine_options = {}) {
     model_options.vocab_size = kVocab;
     auto runner = std::make_unique<FakeModelRunner>(std::move(model_options));
     model = runner.get();
-    engine = std::make_unique<Engine>(std::move(runner), codec, clock, engine_options);
+    engine = std::make_unique<LocalEngine>(std::move(runner), codec, clock, engine_options);
   }
 
   base::FakeClock clock;
   FakeTextCodec codec{Pieces()};
   EventRecorder recorder;
   FakeModelRunner* model = nullptr;  // owned by the engine
-  std::unique_ptr<Engine> engine;
+  std::unique_ptr<LocalEngine> engine;
 
   RequestId MustSubmit(Request r) {
     auto id = engine->Submit(std::move(r), recorder.Sink());

@@ -1,7 +1,7 @@
-// Engine behaviour for one request at a time: streaming, text, stops, limits, seeds, logprobs,
+// LocalEngine behaviour for one request at a time: streaming, text, stops, limits, seeds, logprobs,
 // cancellation, deadlines and model errors. Scheduling across requests is in
-// engine_scheduling_test.cc.
-#include "inference/engine.h"
+// local_engine_scheduling_test.cc.
+#include "inference/local_engine.h"
 
 #include <doctest/doctest.h>
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "inference/engine_test_util.h"
+#include "inference/local_engine_test_util.h"
 
 namespace inference {
 namespace {
