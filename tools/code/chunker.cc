@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "tools/code/syntax_parser.h"
+
 namespace tools {
 namespace {
 

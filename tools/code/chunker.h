@@ -15,10 +15,11 @@
 #include <vector>
 
 #include "tools/code/language.h"
-#include "tools/code/syntax_parser.h"
 #include "tools/code/token_counter.h"
 
 namespace tools {
+
+class SyntaxParser;
 
 struct ChunkerOptions {
   size_t target_tokens = 512;  // chunks grow up to this unless one definition is larger

@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "tools/code/syntax_parser.h"
+
 namespace tools {
 namespace {
 

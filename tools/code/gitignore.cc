@@ -1,10 +1,16 @@
 #include "tools/code/gitignore.h"
 
+#include <algorithm>
+#include <array>
 #include <fstream>
 #include <sstream>
 
 namespace tools {
 namespace {
+
+constexpr std::array<std::string_view, 9> kAlwaysIgnoredDirs = {
+    ".git",  ".hg",  ".svn",        "node_modules", "__pycache__",
+    ".venv", ".tox", ".mypy_cache", ".pytest_cache"};
 
 // Matches a bracket expression starting at pattern[p] == '['. Returns the index just past
 // it and sets *matched, or npos when the bracket is unterminated (then '[' is a literal).
@@ -157,7 +163,10 @@ const IgnoreFile& Gitignore::RulesOf(const std::string& dir) {
 
 bool Gitignore::MatchesRules(std::string_view path, bool is_dir) {
   std::string_view base = path.substr(path.rfind('/') + 1);
-  if (base == ".git") return true;
+  if (is_dir && std::find(kAlwaysIgnoredDirs.begin(), kAlwaysIgnoredDirs.end(), base) !=
+                    kAlwaysIgnoredDirs.end()) {
+    return true;
+  }
   // Deeper .gitignore files take precedence over shallower ones, then info/exclude.
   std::string dir = ParentDir(path);
   while (true) {

@@ -1,7 +1,11 @@
 // Gitignore: decides which paths of a work tree git would ignore, following gitignore(5):
 // per-directory .gitignore files (deeper ones take precedence), .git/info/exclude, negation,
-// directory-only patterns, anchoring, `*`, `?`, `[...]` and `**`. The `.git` directory is
-// always ignored. The user's global core.excludesFile is not read (per-user, not per-repo).
+// directory-only patterns, anchoring, `*`, `?`, `[...]` and `**`. The user's global
+// core.excludesFile is not read (per-user, not per-repo).
+//
+// Beyond git: a few directories are always ignored, even without a rule, because they are
+// never hand-written source and can be huge — `.git`, `.hg`, `.svn`, `node_modules`,
+// `__pycache__`, `.venv`, `.tox`, `.mypy_cache`, `.pytest_cache`.
 //
 // Our own matcher rather than libgit2's git_ignore_path_is_ignored: it also serves trees that
 // are not git repositories (an unpacked source tarball), and walking the tree needs only the

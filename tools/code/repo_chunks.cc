@@ -8,6 +8,7 @@
 #include "tools/code/git_history.h"
 #include "tools/code/language.h"
 #include "tools/code/repo_index.h"
+#include "tools/code/syntax_parser.h"
 
 namespace tools {
 namespace {
