@@ -3,9 +3,8 @@
 #include <unistd.h>
 
 #include <climits>
-#include <ostream>
-
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "cli/exit_codes.h"
 #include "tools/builtin_tools.h"
@@ -57,7 +56,8 @@ int RunToolCommand(const std::string& name, const std::string& args_json,
     return kExitError;
   }
   (result->is_error ? err : out) << result->output;
-  if (!result->output.empty() && result->output.back() != '\n') (result->is_error ? err : out) << "\n";
+  if (!result->output.empty() && result->output.back() != '\n')
+    (result->is_error ? err : out) << "\n";
   return result->is_error ? kExitError : kExitOk;
 }
 

@@ -40,9 +40,9 @@ TEST_CASE("the registry holds the twelve tools with object schemas") {
     CHECK(t->parameters()["type"] == "object");
     CHECK(!t->description().empty());
   }
-  std::vector<std::string> want = {"apply_patch", "edit_file",  "git_blame", "git_diff",
-                                   "git_log",     "git_show",   "git_status", "list_dir",
-                                   "read_file",   "search",     "shell",      "write_file"};
+  std::vector<std::string> want = {"apply_patch", "edit_file", "git_blame",  "git_diff",
+                                   "git_log",     "git_show",  "git_status", "list_dir",
+                                   "read_file",   "search",    "shell",      "write_file"};
   CHECK(names == want);
   CHECK(f.registry.Find("read_file")->IsReadOnly());
   CHECK_FALSE(f.registry.Find("shell")->IsReadOnly());
@@ -69,17 +69,21 @@ TEST_CASE("file tools: model mistakes come back as is_error results") {
   CHECK(f.repo.Read("dir/b.txt") == "hello\n");
   CHECK(f.Ok("write_file", R"({"path":"/etc/evil","content":"x"})").is_error);
 
-  ToolResult missing = f.Ok("edit_file", R"({"path":"a.txt","old_string":"four","new_string":"4"})");
+  ToolResult missing =
+      f.Ok("edit_file", R"({"path":"a.txt","old_string":"four","new_string":"4"})");
   CHECK(missing.is_error);
   CHECK(f.repo.Read("a.txt") == "one\ntwo\nthree\n");
-  CHECK_FALSE(f.Ok("edit_file", R"({"path":"a.txt","old_string":"two","new_string":"2"})").is_error);
+  CHECK_FALSE(
+      f.Ok("edit_file", R"({"path":"a.txt","old_string":"two","new_string":"2"})").is_error);
   CHECK(f.repo.Read("a.txt") == "one\n2\nthree\n");
 
   ToolResult conflict =
-      f.Ok("apply_patch", R"({"patch":"--- a/a.txt\n+++ b/a.txt\n@@ -1,2 +1,2 @@\n one\n-two\n+TWO\n"})");
+      f.Ok("apply_patch",
+           R"({"patch":"--- a/a.txt\n+++ b/a.txt\n@@ -1,2 +1,2 @@\n one\n-two\n+TWO\n"})");
   CHECK(conflict.is_error);
   CHECK(conflict.output.find("hunk 1 of 'a.txt'") != std::string::npos);
-  CHECK(f.Ok("apply_patch", R"({"patch":"--- a/a.txt\n+++ b/a.txt\n@@ -1,2 +1,2 @@\n one\n-2\n+II\n"})")
+  CHECK(f.Ok("apply_patch",
+             R"({"patch":"--- a/a.txt\n+++ b/a.txt\n@@ -1,2 +1,2 @@\n one\n-2\n+II\n"})")
             .output == "modified: a.txt\n");
   CHECK(f.repo.Read("a.txt") == "one\nII\nthree\n");
   CHECK(f.Ok("list_dir", "{}").output.find("d dir/\n") != std::string::npos);
@@ -111,12 +115,14 @@ TEST_CASE("git tools read the workspace repository") {
   std::string diff = f.Ok("git_diff", "{}").output;
   CHECK(diff.find("M f.txt +1 -2\n") != std::string::npos);
   CHECK(diff.find("+changed") != std::string::npos);
-  CHECK(f.Ok("git_diff", R"({"from":")" + c1 + R"(","to":")" + c2 + R"("})").output.find("+second") !=
-        std::string::npos);
+  CHECK(
+      f.Ok("git_diff", R"({"from":")" + c1 + R"(","to":")" + c2 + R"("})").output.find("+second") !=
+      std::string::npos);
   std::string log = f.Ok("git_log", R"({"max_count":5})").output;
   CHECK(log.find(c2.substr(0, 12)) == 0);
   CHECK(log.find("Test Author: add f") != std::string::npos);
-  CHECK(f.Ok("git_show", R"({"revision":"HEAD~1"})").output.find("    add f\n") != std::string::npos);
+  CHECK(f.Ok("git_show", R"({"revision":"HEAD~1"})").output.find("    add f\n") !=
+        std::string::npos);
   std::string blame = f.Ok("git_blame", R"({"path":"f.txt"})").output;
   CHECK(blame.find(c1.substr(0, 8) + " (Test Author") == 0);
   CHECK(blame.find(c2.substr(0, 8)) != std::string::npos);

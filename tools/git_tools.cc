@@ -34,7 +34,7 @@ base::StatusOr<OpenedRepo> OpenRepo(const Workspace& workspace) {
 base::StatusOr<std::string> RepoPath(const Workspace& workspace, const OpenedRepo& opened,
                                      const std::string& path) {
   FC_ASSIGN_OR_RETURN(std::string rel, workspace.RelativePath(path));
-  if (rel == "." ) return opened.prefix.empty() ? std::string(".") : opened.prefix;
+  if (rel == ".") return opened.prefix.empty() ? std::string(".") : opened.prefix;
   if (rel == ".." || rel.rfind("../", 0) == 0 || rel.find("/../") != std::string::npos ||
       (rel.size() >= 3 && rel.compare(rel.size() - 3, 3, "/..") == 0)) {
     return base::PermissionDenied("'" + path + "' is outside the workspace");
@@ -69,8 +69,8 @@ std::string FormatDiff(const DiffResult& diff) {
   for (const DiffFile& f : diff.files) {
     out += std::string(1, f.status) + " " +
            (f.status == 'R' || f.status == 'C' ? f.old_path + " -> " + f.new_path : f.new_path) +
-           (f.binary ? " (binary)" : " +" + std::to_string(f.additions) + " -" +
-                                         std::to_string(f.deletions)) +
+           (f.binary ? " (binary)"
+                     : " +" + std::to_string(f.additions) + " -" + std::to_string(f.deletions)) +
            "\n";
   }
   out += "\n" + diff.patch;
@@ -158,7 +158,8 @@ class GitLogTool final : public BasicTool {
     FC_ASSIGN_OR_RETURN(std::vector<CommitInfo> commits, Log(*opened.repo, options));
     std::string out;
     for (const CommitInfo& c : commits) {
-      out += c.id.substr(0, 12) + " " + Date(c.time) + " " + c.author_name + ": " + c.summary + "\n";
+      out +=
+          c.id.substr(0, 12) + " " + Date(c.time) + " " + c.author_name + ": " + c.summary + "\n";
     }
     return ToolResult::Ok(out.empty() ? "no commits\n" : out);
   }

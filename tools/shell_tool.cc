@@ -46,8 +46,10 @@ class ShellTool final : public BasicTool {
       out += "[killed after writing " + std::to_string(r.stdout_bytes + r.stderr_bytes) +
              " bytes of output]\n";
     }
-    if (!r.stdout_text.empty()) out += "stdout:\n" + r.stdout_text + (r.stdout_text.back() == '\n' ? "" : "\n");
-    if (!r.stderr_text.empty()) out += "stderr:\n" + r.stderr_text + (r.stderr_text.back() == '\n' ? "" : "\n");
+    if (!r.stdout_text.empty())
+      out += "stdout:\n" + r.stdout_text + (r.stdout_text.back() == '\n' ? "" : "\n");
+    if (!r.stderr_text.empty())
+      out += "stderr:\n" + r.stderr_text + (r.stderr_text.back() == '\n' ? "" : "\n");
     ToolResult result = ToolResult::Ok(std::move(out));
     result.is_error = r.exit_code != 0 || r.timed_out || r.output_limit_killed;
     result.truncated = r.stdout_truncated || r.stderr_truncated;

@@ -11,10 +11,9 @@
 
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "base/cancel_token.h"
 #include "base/status.h"
@@ -22,7 +21,7 @@
 namespace tools {
 
 struct ToolLimits {
-  size_t max_output_bytes = 32 * 1024;  // cap on ToolResult::output
+  size_t max_output_bytes = 32 * 1024;                 // cap on ToolResult::output
   std::chrono::milliseconds default_timeout{120'000};  // for commands without timeout_ms
   std::chrono::milliseconds max_timeout{600'000};      // timeout_ms is clamped to this
 };

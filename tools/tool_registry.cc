@@ -4,7 +4,8 @@ namespace tools {
 
 base::Status ToolRegistry::Register(std::unique_ptr<Tool> tool) {
   std::string name(tool->name());
-  if (tools_.count(name) > 0) return base::AlreadyExists("tool '" + name + "' is already registered");
+  if (tools_.count(name) > 0)
+    return base::AlreadyExists("tool '" + name + "' is already registered");
   tools_.emplace(std::move(name), std::move(tool));
   return base::Status::Ok();
 }

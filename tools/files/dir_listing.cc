@@ -27,7 +27,10 @@ base::StatusOr<DirListing> ListDirectory(const Workspace& workspace, std::string
     entry.name = std::string(name);
     struct stat st;
     if (::fstatat(dir_fd, ent->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-      entry.type = S_ISREG(st.st_mode) ? 'f' : S_ISDIR(st.st_mode) ? 'd' : S_ISLNK(st.st_mode) ? 'l' : '?';
+      entry.type = S_ISREG(st.st_mode)   ? 'f'
+                   : S_ISDIR(st.st_mode) ? 'd'
+                   : S_ISLNK(st.st_mode) ? 'l'
+                                         : '?';
       if (S_ISREG(st.st_mode)) entry.size = static_cast<uint64_t>(st.st_size);
     }
     listing.entries.push_back(std::move(entry));

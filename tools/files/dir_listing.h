@@ -14,7 +14,7 @@ namespace tools {
 
 struct DirEntry {
   std::string name;
-  char type = '?';  // 'f' file, 'd' directory, 'l' symlink, '?' other
+  char type = '?';    // 'f' file, 'd' directory, 'l' symlink, '?' other
   uint64_t size = 0;  // bytes, for files
   bool operator==(const DirEntry&) const = default;
 };

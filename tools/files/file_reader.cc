@@ -22,9 +22,8 @@ base::StatusOr<std::string> ReadAll(int fd, std::string_view path, size_t max_by
     return base::InvalidArgument("'" + std::string(path) + "' is not a regular file");
   }
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
-    return base::ResourceExhausted("'" + std::string(path) + "' has " +
-                                   std::to_string(st.st_size) + " bytes, more than the limit of " +
-                                   std::to_string(max_bytes));
+    return base::ResourceExhausted("'" + std::string(path) + "' has " + std::to_string(st.st_size) +
+                                   " bytes, more than the limit of " + std::to_string(max_bytes));
   }
   std::string data;
   data.resize(static_cast<size_t>(st.st_size));
@@ -47,7 +46,8 @@ base::StatusOr<std::string> ReadAll(int fd, std::string_view path, size_t max_by
 
 base::StatusOr<FileText> ReadTextFile(const Workspace& workspace, std::string_view path,
                                       const ReadOptions& options) {
-  if (options.first_line < 1 || (options.last_line != 0 && options.last_line < options.first_line)) {
+  if (options.first_line < 1 ||
+      (options.last_line != 0 && options.last_line < options.first_line)) {
     return base::InvalidArgument("bad line range " + std::to_string(options.first_line) + "-" +
                                  std::to_string(options.last_line));
   }
@@ -65,7 +65,8 @@ base::StatusOr<FileText> ReadTextFile(const Workspace& workspace, std::string_vi
     size_t end = data.find('\n', pos);
     end = end == std::string::npos ? data.size() : end + 1;
     ++line;
-    bool in_range = line >= options.first_line && (options.last_line == 0 || line <= options.last_line);
+    bool in_range =
+        line >= options.first_line && (options.last_line == 0 || line <= options.last_line);
     if (in_range && !out.truncated) {
       if (out.text.size() + (end - pos) > options.max_bytes) {
         out.truncated = true;

@@ -13,9 +13,9 @@
 namespace tools {
 
 struct ReadOptions {
-  int64_t first_line = 1;  // 1-based, inclusive
-  int64_t last_line = 0;   // inclusive; 0 means to the end
-  size_t max_bytes = 256 * 1024;           // cap on `text`; cut at a line boundary
+  int64_t first_line = 1;                    // 1-based, inclusive
+  int64_t last_line = 0;                     // inclusive; 0 means to the end
+  size_t max_bytes = 256 * 1024;             // cap on `text`; cut at a line boundary
   size_t max_file_bytes = 64 * 1024 * 1024;  // larger files are refused
 };
 

@@ -64,11 +64,11 @@ base::Status WriteFileAtomic(const Workspace& workspace, std::string_view path,
     status = ErrnoStatus(errno, "cannot set mode of", path);
   }
   if (status.ok()) {
-    int rc = options.must_not_exist
-                 ? ::renameat2(parent.dir.get(), tmp_name.c_str(), parent.dir.get(),
-                               parent.name.c_str(), RENAME_NOREPLACE)
-                 : ::renameat(parent.dir.get(), tmp_name.c_str(), parent.dir.get(),
-                              parent.name.c_str());
+    int rc =
+        options.must_not_exist
+            ? ::renameat2(parent.dir.get(), tmp_name.c_str(), parent.dir.get(), parent.name.c_str(),
+                          RENAME_NOREPLACE)
+            : ::renameat(parent.dir.get(), tmp_name.c_str(), parent.dir.get(), parent.name.c_str());
     if (rc != 0) status = ErrnoStatus(errno, "cannot replace", path);
   }
   if (!status.ok()) ::unlinkat(parent.dir.get(), tmp_name.c_str(), 0);

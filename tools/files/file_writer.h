@@ -12,7 +12,7 @@
 namespace tools {
 
 struct WriteOptions {
-  bool create_parents = true;  // create missing parent directories
+  bool create_parents = true;   // create missing parent directories
   bool must_not_exist = false;  // AlreadyExists instead of replacing
   int mode = -1;  // permission bits to set; -1 keeps an existing file's (0644 less umask if new)
 };

@@ -61,8 +61,9 @@ TEST_CASE("apply_patch modifies, creates and deletes files together") {
 
 TEST_CASE("a conflict in any file changes nothing and says where") {
   TempDir dir;
-  const std::string lib = "int one() { return 1; }\nint two() { return 3; }\n"
-                          "int three() { return 3; }\nint four() { return 4; }\n";
+  const std::string lib =
+      "int one() { return 1; }\nint two() { return 3; }\n"
+      "int three() { return 3; }\nint four() { return 4; }\n";
   dir.Write("src/lib.c", lib);
   dir.Write("old.txt", "something else\n");  // the deletion hunk will not match
   auto ws = std::move(Workspace::Open(dir.path()).value());
@@ -83,8 +84,9 @@ TEST_CASE("hunks apply at an offset and respect missing final newlines") {
                      "\\ No newline at end of file\n+E\n")
                      .value();
   CHECK(ApplyHunks(content, patches[0]).value() == "a\nb\nc\nD\nE\n");
-  auto keep = ParseUnifiedDiff("--- a/f\n+++ b/f\n@@ -5 +5 @@\n-e\n\\ No newline at end of file\n"
-                               "+E\n\\ No newline at end of file\n")
+  auto keep = ParseUnifiedDiff(
+                  "--- a/f\n+++ b/f\n@@ -5 +5 @@\n-e\n\\ No newline at end of file\n"
+                  "+E\n\\ No newline at end of file\n")
                   .value();
   CHECK(ApplyHunks(content, keep[0]).value() == "a\nb\nc\nd\nE");
 }
@@ -94,7 +96,8 @@ TEST_CASE("apply_patch refuses paths outside the workspace") {
   outside.Write("t.txt", "x\n");
   auto ws = std::move(Workspace::Open(dir.path()).value());
   std::string diff = "--- a/../" + std::filesystem::path(outside.path()).filename().string() +
-                     "/t.txt\n+++ b/../" + std::filesystem::path(outside.path()).filename().string() +
+                     "/t.txt\n+++ b/../" +
+                     std::filesystem::path(outside.path()).filename().string() +
                      "/t.txt\n@@ -1 +1 @@\n-x\n+y\n";
   CHECK(ApplyPatch(*ws, diff).status().code() == StatusCode::kPermissionDenied);
   CHECK(outside.Read("t.txt") == "x\n");

@@ -10,7 +10,7 @@
 namespace tools {
 
 base::StatusOr<std::pair<std::string, int>> ReplaceExact(std::string_view content,
-                                                          const EditRequest& edit) {
+                                                         const EditRequest& edit) {
   if (edit.search.empty()) return base::InvalidArgument("the search text is empty");
   std::vector<size_t> hits;
   for (size_t pos = content.find(edit.search); pos != std::string_view::npos;
@@ -18,8 +18,9 @@ base::StatusOr<std::pair<std::string, int>> ReplaceExact(std::string_view conten
     hits.push_back(pos);
   }
   if (hits.empty()) {
-    return base::NotFound("the search text was not found; it must match the file exactly, "
-                          "including whitespace and indentation");
+    return base::NotFound(
+        "the search text was not found; it must match the file exactly, "
+        "including whitespace and indentation");
   }
   if (hits.size() > 1 && !edit.replace_all) {
     return base::FailedPrecondition("the search text occurs " + std::to_string(hits.size()) +

@@ -12,8 +12,8 @@
 namespace tools {
 
 struct EditRequest {
-  std::string search;       // exact text to find (must be non-empty)
-  std::string replacement;  // text to put in its place
+  std::string search;        // exact text to find (must be non-empty)
+  std::string replacement;   // text to put in its place
   bool replace_all = false;  // replace every occurrence instead of requiring exactly one
 };
 
@@ -21,7 +21,7 @@ struct EditRequest {
 // the search text does not occur, FailedPrecondition when it occurs more than once and
 // replace_all is false, InvalidArgument for an empty search text.
 base::StatusOr<std::pair<std::string, int>> ReplaceExact(std::string_view content,
-                                                          const EditRequest& edit);
+                                                         const EditRequest& edit);
 
 // Reads `path`, applies ReplaceExact, writes atomically. Returns the number of replacements.
 base::StatusOr<int> EditFile(const Workspace& workspace, std::string_view path,

@@ -132,7 +132,8 @@ base::StatusOr<std::vector<FilePatch>> ParseUnifiedDiff(std::string_view diff) {
     if (patch.hunks.empty()) return Malformed(i, "file section without hunks");
     patches.push_back(std::move(patch));
   }
-  if (patches.empty()) return base::InvalidArgument("no file sections ('--- ' / '+++ ') in the diff");
+  if (patches.empty())
+    return base::InvalidArgument("no file sections ('--- ' / '+++ ') in the diff");
   return patches;
 }
 
@@ -162,8 +163,10 @@ base::StatusOr<std::string> ApplyHunks(std::string_view content, const FilePatch
     };
     int64_t expected = stated + offset, found = -1;
     for (int64_t d = 0; found < 0 && d <= static_cast<int64_t>(file.size()) + 1; ++d) {
-      if (matches_at(expected - d)) found = expected - d;
-      else if (d > 0 && matches_at(expected + d)) found = expected + d;
+      if (matches_at(expected - d))
+        found = expected - d;
+      else if (d > 0 && matches_at(expected + d))
+        found = expected + d;
     }
     if (found < 0) {
       std::string why = "hunk " + std::to_string(h + 1) + " of '" + name + "' (@@ -" +
@@ -192,8 +195,10 @@ base::StatusOr<std::string> ApplyHunks(std::string_view content, const FilePatch
     }
     copied += old_side.size();
     if (copied == file.size()) {
-      if (hunk.new_ends_without_newline) final_newline = false;
-      else if (hunk.old_ends_without_newline) final_newline = true;
+      if (hunk.new_ends_without_newline)
+        final_newline = false;
+      else if (hunk.old_ends_without_newline)
+        final_newline = true;
     }
   }
   for (; copied < file.size(); ++copied) out.emplace_back(file[copied]);

@@ -14,7 +14,7 @@
 namespace tools {
 
 struct DiffLine {
-  char kind = ' ';  // ' ' context, '-' removed, '+' added
+  char kind = ' ';   // ' ' context, '-' removed, '+' added
   std::string text;  // without the newline
   bool operator==(const DiffLine&) const = default;
 };

@@ -97,8 +97,8 @@ base::StatusOr<std::string> Workspace::RelativePath(std::string_view path) const
     if (root == "/") return std::string(path.substr(1));
     if (path.substr(0, root.size()) != root ||
         (path.size() > root.size() && path[root.size()] != '/')) {
-      return base::PermissionDenied("path '" + std::string(path) +
-                                    "' is outside the workspace " + root_);
+      return base::PermissionDenied("path '" + std::string(path) + "' is outside the workspace " +
+                                    root_);
     }
     path.remove_prefix(root.size());
     while (!path.empty() && path.front() == '/') path.remove_prefix(1);

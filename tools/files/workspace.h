@@ -54,7 +54,8 @@ class Workspace {
   base::StatusOr<std::string> RelativePathOf(int fd) const;
 
  private:
-  Workspace(std::string root, UniqueFd root_fd) : root_(std::move(root)), root_fd_(std::move(root_fd)) {}
+  Workspace(std::string root, UniqueFd root_fd)
+      : root_(std::move(root)), root_fd_(std::move(root_fd)) {}
 
   std::string root_;
   UniqueFd root_fd_;

@@ -48,13 +48,15 @@ TEST_CASE("dot-dot, absolute paths and symlinks that lead out are refused") {
   CHECK(f.ws->OpenBeneath("../x", O_RDONLY).status().code() == StatusCode::kPermissionDenied);
   CHECK(f.ws->OpenBeneath(f.outside / "secret.txt", O_RDONLY).status().code() ==
         StatusCode::kPermissionDenied);
-  CHECK(f.ws->OpenBeneath("/etc/passwd", O_RDONLY).status().code() == StatusCode::kPermissionDenied);
+  CHECK(f.ws->OpenBeneath("/etc/passwd", O_RDONLY).status().code() ==
+        StatusCode::kPermissionDenied);
 
   // Symlinks: absolute to a file outside, relative climbing out, a directory outside.
   REQUIRE(::symlink((f.outside / "secret.txt").c_str(), (f.root / "abs_link").c_str()) == 0);
-  REQUIRE(::symlink(("../" + std::filesystem::path(f.outside.path()).filename().string() +
-                     "/secret.txt").c_str(),
-                    (f.root / "rel_link").c_str()) == 0);
+  REQUIRE(::symlink(
+              ("../" + std::filesystem::path(f.outside.path()).filename().string() + "/secret.txt")
+                  .c_str(),
+              (f.root / "rel_link").c_str()) == 0);
   REQUIRE(::symlink(f.outside.path().c_str(), (f.root / "dir_link").c_str()) == 0);
   for (const char* p : {"abs_link", "rel_link", "dir_link/secret.txt", "dir_link"}) {
     CAPTURE(p);
@@ -72,8 +74,7 @@ TEST_CASE("reading ~/.ssh of a fake HOME is refused, directly and through a link
   std::string key = f.outside / ".ssh/id_ed25519";
   CHECK(ReadTextFile(*f.ws, key, {}).status().code() == StatusCode::kPermissionDenied);
   REQUIRE(::symlink((f.outside / ".ssh").c_str(), (f.root / "ssh").c_str()) == 0);
-  CHECK(ReadTextFile(*f.ws, "ssh/id_ed25519", {}).status().code() ==
-        StatusCode::kPermissionDenied);
+  CHECK(ReadTextFile(*f.ws, "ssh/id_ed25519", {}).status().code() == StatusCode::kPermissionDenied);
 }
 
 TEST_CASE("writing outside the workspace is refused and creates nothing") {
@@ -81,9 +82,11 @@ TEST_CASE("writing outside the workspace is refused and creates nothing") {
   REQUIRE(::symlink(f.outside.path().c_str(), (f.root / "out").c_str()) == 0);
   REQUIRE(::symlink((f.outside / "secret.txt").c_str(), (f.root / "secret_link").c_str()) == 0);
   CHECK(WriteFileAtomic(*f.ws, "../evil.txt", "x").code() == StatusCode::kPermissionDenied);
-  CHECK(WriteFileAtomic(*f.ws, f.outside / "evil.txt", "x").code() == StatusCode::kPermissionDenied);
+  CHECK(WriteFileAtomic(*f.ws, f.outside / "evil.txt", "x").code() ==
+        StatusCode::kPermissionDenied);
   CHECK(WriteFileAtomic(*f.ws, "out/evil.txt", "x").code() == StatusCode::kPermissionDenied);
-  CHECK(WriteFileAtomic(*f.ws, "out/new_dir/evil.txt", "x").code() == StatusCode::kPermissionDenied);
+  CHECK(WriteFileAtomic(*f.ws, "out/new_dir/evil.txt", "x").code() ==
+        StatusCode::kPermissionDenied);
   CHECK(WriteFileAtomic(*f.ws, "secret_link", "x").code() == StatusCode::kPermissionDenied);
   CHECK(RemoveFile(*f.ws, "out/secret.txt").code() == StatusCode::kPermissionDenied);
   CHECK_FALSE(f.outside.Exists("evil.txt"));

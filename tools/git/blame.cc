@@ -6,7 +6,8 @@ namespace tools {
 
 base::StatusOr<std::vector<BlameLine>> Blame(const Repository& repo, const std::string& path,
                                              const BlameOptions& options) {
-  if (options.first_line < 1 || (options.last_line != 0 && options.last_line < options.first_line)) {
+  if (options.first_line < 1 ||
+      (options.last_line != 0 && options.last_line < options.first_line)) {
     return base::InvalidArgument("bad line range");
   }
   FC_ASSIGN_OR_RETURN(GitPtr<git_commit> commit, repo.LookupCommit(options.revision));

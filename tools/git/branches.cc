@@ -25,8 +25,8 @@ base::StatusOr<std::vector<BranchInfo>> ListBranches(const Repository& repo) {
   return out;
 }
 
-base::Status CreateBranch(const Repository& repo, const std::string& name,
-                          const std::string& start, bool force) {
+base::Status CreateBranch(const Repository& repo, const std::string& name, const std::string& start,
+                          bool force) {
   int valid = 0;
   if (git_branch_name_is_valid(&valid, name.c_str()) < 0 || !valid) {
     return base::InvalidArgument("'" + name + "' is not a valid branch name");

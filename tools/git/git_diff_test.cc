@@ -1,8 +1,9 @@
+#include "tools/git/git_diff.h"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
 
-#include "tools/git/git_diff.h"
 #include "tools/git/git_status.h"
 #include "tools/git/temp_repo_for_test.h"
 
@@ -11,9 +12,10 @@ namespace {
 
 using base::StatusCode;
 
-const std::string kLong = "line one of a file long enough for rename detection\n"
-                          "line two of a file long enough for rename detection\n"
-                          "line three of a file long enough for rename detection\n";
+const std::string kLong =
+    "line one of a file long enough for rename detection\n"
+    "line two of a file long enough for rename detection\n"
+    "line three of a file long enough for rename detection\n";
 
 TEST_CASE("status lists staged, modified, deleted, renamed and untracked paths") {
   TempRepo t;
@@ -69,8 +71,8 @@ TEST_CASE("diff between workdir, index, HEAD and revisions, both directions") {
   DiffResult reversed = Diff(t.repo(), {.from = second, .to = first}).value();
   CHECK(reversed.patch.find("-TWO\n+two") != std::string::npos);
 
-  DiffResult work_to_head = Diff(t.repo(), {.from = "workdir", .to = "HEAD",
-                                            .include_untracked = false}).value();
+  DiffResult work_to_head =
+      Diff(t.repo(), {.from = "workdir", .to = "HEAD", .include_untracked = false}).value();
   REQUIRE(work_to_head.files.size() == 1);
   CHECK(work_to_head.patch.find("-three") != std::string::npos);
 

@@ -10,9 +10,9 @@ namespace tools {
 
 template <typename T>
 struct GitFree;
-#define FC_GIT_FREE(type, fn) \
-  template <>                 \
-  struct GitFree<type> {      \
+#define FC_GIT_FREE(type, fn)                 \
+  template <>                                 \
+  struct GitFree<type> {                      \
     void operator()(type* p) const { fn(p); } \
   }
 FC_GIT_FREE(git_repository, git_repository_free);

@@ -17,7 +17,7 @@ struct CommitInfo {
   std::vector<std::string> parents;
   std::string author_name;
   std::string author_email;
-  int64_t time = 0;  // author time, Unix seconds
+  int64_t time = 0;     // author time, Unix seconds
   std::string summary;  // first line of the message
   std::string message;
   bool operator==(const CommitInfo&) const = default;

@@ -4,9 +4,10 @@ namespace tools {
 
 base::Status GitStatus(int rc, std::string_view context) {
   const git_error* err = git_error_last();
-  std::string msg = std::string(context) + ": " +
-                    (err != nullptr && err->message != nullptr ? err->message
-                                                               : "libgit2 error " + std::to_string(rc));
+  std::string msg =
+      std::string(context) + ": " +
+      (err != nullptr && err->message != nullptr ? err->message
+                                                 : "libgit2 error " + std::to_string(rc));
   switch (rc) {
     case GIT_ENOTFOUND:
       return base::NotFound(std::move(msg));

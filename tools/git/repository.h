@@ -25,9 +25,9 @@ namespace tools {
 base::Status GitStatus(int rc, std::string_view context);
 
 // FC_RETURN_IF_ERROR for libgit2 calls.
-#define FC_GIT_CALL(expr, context)                              \
-  do {                                                          \
-    int fc_git_rc_ = (expr);                                    \
+#define FC_GIT_CALL(expr, context)                                        \
+  do {                                                                    \
+    int fc_git_rc_ = (expr);                                              \
     if (fc_git_rc_ < 0) return ::tools::GitStatus(fc_git_rc_, (context)); \
   } while (0)
 

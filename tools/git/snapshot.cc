@@ -1,12 +1,11 @@
 #include "tools/git/snapshot.h"
 
-#include <fcntl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <git2/sys/repository.h>
 #include <unistd.h>
 
 #include <algorithm>
-
-#include <git2/sys/repository.h>
 
 #include "tools/files/file_writer.h"
 #include "tools/files/workspace.h"
@@ -39,8 +38,8 @@ base::StatusOr<GitPtr<git_index>> WorkTreeIndex(const Repository& repo, git_repo
 
 base::StatusOr<GitPtr<git_commit>> LookupSnapshot(const Repository& repo,
                                                   const std::string& snapshot) {
-  std::string ref = snapshot.rfind(kSnapshotRefPrefix, 0) == 0 ? snapshot
-                                                               : kSnapshotRefPrefix + snapshot;
+  std::string ref =
+      snapshot.rfind(kSnapshotRefPrefix, 0) == 0 ? snapshot : kSnapshotRefPrefix + snapshot;
   git_reference* found = nullptr;
   if (git_reference_lookup(&found, repo.raw(), ref.c_str()) != 0) {
     // Allow an id prefix: scan the snapshot refs.
@@ -109,8 +108,9 @@ base::StatusOr<SnapshotInfo> SaveSnapshot(const Repository& repo, const std::str
               "snapshot commit");
   SnapshotInfo info{OidHex(id), kSnapshotRefPrefix + OidHex(id), message, sig->when.time};
   git_reference* ref = nullptr;
-  FC_GIT_CALL(git_reference_create(&ref, repo.raw(), info.ref.c_str(), &id, 1, "flashcode snapshot"),
-              "snapshot ref");
+  FC_GIT_CALL(
+      git_reference_create(&ref, repo.raw(), info.ref.c_str(), &id, 1, "flashcode snapshot"),
+      "snapshot ref");
   git_reference_free(ref);
   return info;
 }
@@ -148,8 +148,8 @@ base::StatusOr<RestoreReport> RestoreSnapshot(const Repository& repo, const std:
   GitPtr<git_tree> tree(raw_tree);
   git_diff_options opts;
   git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-  opts.flags = GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS |
-               GIT_DIFF_INCLUDE_TYPECHANGE;
+  opts.flags =
+      GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS | GIT_DIFF_INCLUDE_TYPECHANGE;
   git_diff* raw_diff = nullptr;
   FC_GIT_CALL(git_diff_tree_to_workdir(&raw_diff, repo.raw(), tree.get(), &opts),
               "compare snapshot with work tree");
@@ -173,7 +173,8 @@ base::StatusOr<RestoreReport> RestoreSnapshot(const Repository& repo, const std:
   for (const git_diff_delta* d : writes) {
     const char* path = d->old_file.path;
     git_blob* raw_blob = nullptr;
-    FC_GIT_CALL(git_blob_lookup(&raw_blob, repo.raw(), &d->old_file.id), std::string("blob of ") + path);
+    FC_GIT_CALL(git_blob_lookup(&raw_blob, repo.raw(), &d->old_file.id),
+                std::string("blob of ") + path);
     GitPtr<git_blob> blob(raw_blob);
     std::string content(static_cast<const char*>(git_blob_rawcontent(raw_blob)),
                         static_cast<size_t>(git_blob_rawsize(raw_blob)));

@@ -16,8 +16,8 @@ class LineMatcher {
  public:
   // InvalidArgument (with PCRE2's message and offset) for a bad regular expression or an
   // empty pattern.
-  static base::StatusOr<std::unique_ptr<LineMatcher>> Compile(std::string_view pattern,
-                                                               bool regex, bool case_insensitive);
+  static base::StatusOr<std::unique_ptr<LineMatcher>> Compile(std::string_view pattern, bool regex,
+                                                              bool case_insensitive);
   ~LineMatcher();
   LineMatcher(const LineMatcher&) = delete;
   LineMatcher& operator=(const LineMatcher&) = delete;

@@ -86,7 +86,8 @@ struct Walk {
       std::string path = prefix.empty() ? name : prefix + "/" + name;
       if (ignore != nullptr && ignore->IsIgnored(path, type == DT_DIR)) continue;
       int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-      int child = ::openat(::dirfd(dir), name.c_str(), type == DT_DIR ? flags | O_DIRECTORY : flags);
+      int child =
+          ::openat(::dirfd(dir), name.c_str(), type == DT_DIR ? flags | O_DIRECTORY : flags);
       if (child < 0) continue;
       if (type == DT_DIR) {
         SearchDirectory(child, path);  // takes ownership of `child`
@@ -103,8 +104,8 @@ struct Walk {
 
 base::StatusOr<SearchResult> Search(const Workspace& workspace, const IgnoreRules* ignore,
                                     const SearchOptions& options, base::CancelToken* cancel) {
-  FC_ASSIGN_OR_RETURN(auto matcher,
-                      LineMatcher::Compile(options.pattern, options.regex, options.case_insensitive));
+  FC_ASSIGN_OR_RETURN(
+      auto matcher, LineMatcher::Compile(options.pattern, options.regex, options.case_insensitive));
   FC_ASSIGN_OR_RETURN(UniqueFd start,
                       workspace.OpenBeneath(options.path, O_RDONLY | O_NOCTTY | O_NONBLOCK));
   FC_ASSIGN_OR_RETURN(std::string rel, workspace.RelativePathOf(start.get()));

@@ -22,9 +22,9 @@ struct SearchOptions {
   bool case_insensitive = false;
   std::string path = ".";  // a directory or a file, relative to the workspace
   size_t max_matches = 200;
-  size_t max_bytes = 64 * 1024;  // matched and context text returned, in total
-  int context_lines = 0;         // lines before and after each match
-  size_t max_line_chars = 400;   // longer lines are shortened, with "..."
+  size_t max_bytes = 64 * 1024;             // matched and context text returned, in total
+  int context_lines = 0;                    // lines before and after each match
+  size_t max_line_chars = 400;              // longer lines are shortened, with "..."
   size_t max_file_bytes = 8 * 1024 * 1024;  // larger files are skipped
 };
 

@@ -24,7 +24,7 @@ class CappedOutput {
   size_t cap_;
   uint64_t total_ = 0;
   std::string head_;
-  std::string tail_;  // ring buffer of the last cap_/2 bytes once the head is full
+  std::string tail_;       // ring buffer of the last cap_/2 bytes once the head is full
   size_t tail_start_ = 0;  // index of the oldest byte in tail_ when it is full
 };
 

@@ -32,18 +32,18 @@ bool IsSecretVariable(std::string_view name) {
     if (n.find(part) != std::string::npos) return true;
   }
   constexpr std::array<std::string_view, 6> kSuffixes = {"_TOKEN", "_KEY",  "_PAT",
-                                                          "_AUTH", "TOKEN", "_COOKIE"};
+                                                         "_AUTH",  "TOKEN", "_COOKIE"};
   for (std::string_view suffix : kSuffixes) {
     if (EndsWith(n, suffix)) return true;
   }
   constexpr std::array<std::string_view, 5> kPrefixes = {"AWS_", "AZURE_", "GCP_", "VAULT_",
-                                                          "FLASHCODE_TOKEN"};
+                                                         "FLASHCODE_TOKEN"};
   for (std::string_view prefix : kPrefixes) {
     if (n.compare(0, prefix.size(), prefix) == 0) return true;
   }
   constexpr std::array<std::string_view, 6> kExact = {
-      "SSH_AUTH_SOCK", "GPG_AGENT_INFO", "GOOGLE_APPLICATION_CREDENTIALS", "KUBECONFIG",
-      "DOCKER_AUTH_CONFIG", "NETRC"};
+      "SSH_AUTH_SOCK", "GPG_AGENT_INFO",     "GOOGLE_APPLICATION_CREDENTIALS",
+      "KUBECONFIG",    "DOCKER_AUTH_CONFIG", "NETRC"};
   return std::find(kExact.begin(), kExact.end(), n) != kExact.end();
 }
 

@@ -141,9 +141,18 @@ base::StatusOr<ProcessResult> RunProcess(const ProcessSpec& spec, base::CancelTo
     pollfd fds[4];
     int n = 0;
     int out_idx = -1, err_idx = -1, pid_idx = -1;
-    if (out_r.valid()) { out_idx = n; fds[n++] = {out_r.get(), POLLIN, 0}; }
-    if (err_r.valid()) { err_idx = n; fds[n++] = {err_r.get(), POLLIN, 0}; }
-    if (!exited && pid_fd.valid()) { pid_idx = n; fds[n++] = {pid_fd.get(), POLLIN, 0}; }
+    if (out_r.valid()) {
+      out_idx = n;
+      fds[n++] = {out_r.get(), POLLIN, 0};
+    }
+    if (err_r.valid()) {
+      err_idx = n;
+      fds[n++] = {err_r.get(), POLLIN, 0};
+    }
+    if (!exited && pid_fd.valid()) {
+      pid_idx = n;
+      fds[n++] = {pid_fd.get(), POLLIN, 0};
+    }
     int cancel_idx = n;
     fds[n++] = {cancel_fd.get(), POLLIN, 0};
     auto now = std::chrono::steady_clock::now();
@@ -151,9 +160,12 @@ base::StatusOr<ProcessResult> RunProcess(const ProcessSpec& spec, base::CancelTo
     // pidfd on old kernels). After it exits: linger briefly for output still in the pipes.
     auto wake = exited ? linger_until : killed ? now + std::chrono::milliseconds(50) : deadline;
     if (!exited && !pid_fd.valid()) wake = std::min(wake, now + std::chrono::milliseconds(50));
-    int wait_ms = wake <= now ? 0
-                              : static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                     wake - now).count()) + 1;
+    int wait_ms =
+        wake <= now
+            ? 0
+            : static_cast<int>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count()) +
+                  1;
     int ready = ::poll(fds, static_cast<nfds_t>(n), wait_ms);
     if (ready < 0 && errno != EINTR) {
       kill_group();

@@ -43,15 +43,14 @@ TEST_CASE("exit code, stdout and stderr come back separately") {
   CHECK(killed.exit_code == 128 + SIGKILL);
   ProcessSpec missing;
   missing.argv = {"/nonexistent/prog"};
-  CHECK(RunProcess(missing, nullptr).status().code() ==
-        base::StatusCode::kNotFound);
+  CHECK(RunProcess(missing, nullptr).status().code() == base::StatusCode::kNotFound);
 }
 
 TEST_CASE("a command that never ends is killed with its whole process tree") {
   TempDir dir;
   std::string pid_file = dir / "bg.pid";
-  auto r = RunProcess(Sh("sleep 1000 & echo $! > " + pid_file + "; sleep 1000", 300ms), nullptr)
-               .value();
+  auto r =
+      RunProcess(Sh("sleep 1000 & echo $! > " + pid_file + "; sleep 1000", 300ms), nullptr).value();
   CHECK(r.timed_out);
   CHECK(r.elapsed < 3s);
   pid_t bg = std::stoi(dir.Read("bg.pid"));
@@ -111,10 +110,9 @@ TEST_CASE("CappedOutput keeps head and tail") {
 }
 
 TEST_CASE("secret-looking variables are removed from the environment") {
-  std::vector<std::string> env = {"PATH=/bin",        "GITHUB_TOKEN=x", "OPENAI_API_KEY=x",
-                                  "AWS_REGION=x",     "DB_PASSWORD=x",  "MY_SECRET_THING=x",
-                                  "SSH_AUTH_SOCK=/s", "HOME=/root",     "LANG=C.UTF-8",
-                                  "monkey_key=x"};
+  std::vector<std::string> env = {
+      "PATH=/bin",         "GITHUB_TOKEN=x",   "OPENAI_API_KEY=x", "AWS_REGION=x", "DB_PASSWORD=x",
+      "MY_SECRET_THING=x", "SSH_AUTH_SOCK=/s", "HOME=/root",       "LANG=C.UTF-8", "monkey_key=x"};
   std::vector<std::string> want = {"PATH=/bin", "HOME=/root", "LANG=C.UTF-8"};
   CHECK(SanitizedEnvironment(env) == want);
 }

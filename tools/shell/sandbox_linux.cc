@@ -21,13 +21,19 @@ class BubblewrapSandbox final : public Sandbox {
   bool IsIsolated() const override { return true; }
 
   std::vector<std::string> Wrap(const SandboxRequest& request) const override {
-    std::vector<std::string> argv = {bwrap_path_, "--die-with-parent", "--new-session",
-                                     "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-                                     "--unshare-cgroup-try", "--cap-drop", "ALL"};
+    std::vector<std::string> argv = {bwrap_path_,
+                                     "--die-with-parent",
+                                     "--new-session",
+                                     "--unshare-pid",
+                                     "--unshare-ipc",
+                                     "--unshare-uts",
+                                     "--unshare-cgroup-try",
+                                     "--cap-drop",
+                                     "ALL"};
     if (use_user_namespace_) argv.push_back("--unshare-user");
     if (!request.allow_network) argv.push_back("--unshare-net");
-    for (const char* arg : {"--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs",
-                            "/tmp"}) {
+    for (const char* arg :
+         {"--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"}) {
       argv.push_back(arg);
     }
     // Mounts apply in order: the home is hidden first, then the workspace is bound back even
@@ -36,8 +42,8 @@ class BubblewrapSandbox final : public Sandbox {
       argv.insert(argv.end(), {"--tmpfs", request.home});
     }
     argv.insert(argv.end(), {"--bind", request.workspace, request.workspace, "--chdir",
-                             request.cwd.empty() ? request.workspace : request.cwd, "/bin/sh",
-                             "-c", request.command});
+                             request.cwd.empty() ? request.workspace : request.cwd, "/bin/sh", "-c",
+                             request.command});
     return argv;
   }
 

@@ -1,6 +1,7 @@
 // Hostile commands under the real bubblewrap sandbox. Each case skips (with a message) when
 // bubblewrap cannot run on the machine, so CI without user namespaces stays green.
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <doctest/doctest.h>
 #include <grp.h>
 #include <netinet/in.h>
@@ -9,7 +10,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <dirent.h>
 #include <fstream>
 
 #include "tools/files/temp_dir_for_test.h"
@@ -156,9 +156,9 @@ int SpawnedAsNobody(const TempDir& ws, uint64_t max_processes) {
     auto shell = Shell::Create(policy);
     int started = -1;
     if (shell->IsAvailable()) {
-      auto r = shell->Run({"i=0; while [ $i -lt 60 ]; do sleep 30 & i=$((i+1)); echo s; done",
-                           ws.path(), "", 5s},
-                          nullptr);
+      auto r = shell->Run(
+          {"i=0; while [ $i -lt 60 ]; do sleep 30 & i=$((i+1)); echo s; done", ws.path(), "", 5s},
+          nullptr);
       if (r.ok()) {
         started = 0;
         for (char c : r->stdout_text) started += c == 's';

@@ -49,8 +49,8 @@ std::unique_ptr<Shell> Shell::Create(const ShellPolicy& policy) {
         log->info("shell sandbox: {}", sandbox->name());
         return std::make_unique<Shell>(policy, std::move(sandbox), notes);
       }
-      notes += (notes.empty() ? "" : "; ") + std::string(sandbox->name()) + " failed (" +
-               failure + ")";
+      notes +=
+          (notes.empty() ? "" : "; ") + std::string(sandbox->name()) + " failed (" + failure + ")";
     }
   }
   if (policy.allow_unsandboxed) {
@@ -74,8 +74,10 @@ std::string Shell::Describe() const {
 base::StatusOr<ProcessResult> Shell::Run(const CommandRequest& request,
                                          base::CancelToken* cancel) const {
   if (!sandbox_) {
-    return base::Unavailable("the shell sandbox (bubblewrap) cannot run on this machine and "
-                             "unsandboxed commands are not allowed: " + reason_);
+    return base::Unavailable(
+        "the shell sandbox (bubblewrap) cannot run on this machine and "
+        "unsandboxed commands are not allowed: " +
+        reason_);
   }
   if (request.command.empty()) return base::InvalidArgument("empty command");
   ProcessSpec spec = BaseSpec(policy_);
