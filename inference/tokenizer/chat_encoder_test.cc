@@ -101,6 +101,31 @@ TEST_CASE("chat encoder: tools argument, DSML calls with JSON values, results in
   CHECK(prompt->size() == prompt->find(expected_turn) + expected_turn.size());
 }
 
+TEST_CASE("chat encoder: response format, open assistant turn, kept reasoning") {
+  ChatMessage system(ChatRole::kSystem, "S");
+  system.response_format = ordered_json::parse(R"({"type": "object", "x": 1.5})");
+  ChatMessage first(ChatRole::kAssistant, "A1");
+  first.reasoning_content = "R1";
+  ChatMessage open(ChatRole::kAssistant, "partial");
+  open.reasoning_content = "R2";
+  open.wo_eos = true;
+  const std::vector<ChatMessage> messages = {system, ChatMessage(ChatRole::kUser, "U1"), first,
+                                             ChatMessage(ChatRole::kUser, "U2"), open};
+  auto dropped = EncodeChat(messages, ChatOptions{ReasoningMode::kThinkHigh});
+  REQUIRE(dropped.ok());
+  CHECK(*dropped ==
+        "<｜begin▁of▁sentence｜>S\n\n## Response Format:\n\nYou MUST strictly adhere to the "
+        "following schema to reply:\n{\"type\": \"object\", \"x\": 1.5}"
+        "<｜User｜>U1<｜Assistant｜></think>A1<｜end▁of▁sentence｜>"
+        "<｜User｜>U2<｜Assistant｜><think>R2</think>partial");
+  ChatOptions keep{ReasoningMode::kThinkHigh};
+  keep.drop_thinking = false;
+  auto kept = EncodeChat(messages, keep);
+  REQUIRE(kept.ok());
+  CHECK(kept->find("<｜User｜>U1<｜Assistant｜><think>R1</think>A1<｜end▁of▁sentence｜>") !=
+        std::string::npos);
+}
+
 TEST_CASE("chat encoder: invalid conversations are errors") {
   ChatMessage bad_task(ChatRole::kUser, "x");
   bad_task.task = "launch";

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "inference/tokenizer/test_support.h"
 #include "inference/tokenizer/tokenizer.h"
 
@@ -43,6 +45,33 @@ TEST_CASE("v4 tokenizer.json: V3 plus V4 special tokens, every id below 129280 d
   const auto dsml = v4.Encode("<｜DSML｜tool_calls>");
   REQUIRE(dsml.size() >= 3);
   CHECK(dsml[1] == 128825);  // "<" then ｜DSML｜ then the tag name as text
+}
+
+TEST_CASE("v4 tokenizer.json: DeepSeek's reference prompts tokenize and decode back") {
+  auto json = BuildV4TokenizerJsonFromNpm(testing::NpmDir().string());
+  REQUIRE(json.ok());
+  auto loaded = Tokenizer::FromJson(*json);
+  REQUIRE(loaded.ok());
+  const Tokenizer& v4 = **loaded;
+  for (int n = 1; n <= 4; ++n) {
+    CAPTURE(n);
+    const std::string prompt =
+        testing::ReadFileOrEmpty(testing::SourceDir() / "tests/data/encoding" /
+                                 ("test_output_" + std::to_string(n) + ".txt"));
+    REQUIRE(!prompt.empty());
+    const std::vector<TokenId> ids = v4.Encode(prompt);
+    CHECK(ids.front() == v4.special_ids().bos);
+    CHECK(ids.back() == v4.special_ids().eos);
+    CHECK(v4.Decode(ids) == prompt);
+    // Every "<｜User｜>" of the text became the one token, none was left as pieces.
+    size_t users_in_text = 0;
+    for (size_t at = prompt.find("<｜User｜>"); at != std::string::npos;
+         at = prompt.find("<｜User｜>", at + 1)) {
+      ++users_in_text;
+    }
+    CHECK(static_cast<size_t>(std::count(ids.begin(), ids.end(), v4.special_ids().user)) ==
+          users_in_text);
+  }
 }
 
 TEST_CASE("v4 tokenizer.json: bad input is an error") {
