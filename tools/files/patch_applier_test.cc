@@ -91,6 +91,12 @@ TEST_CASE("hunks apply at an offset and respect missing final newlines") {
   CHECK(ApplyHunks(content, keep[0]).value() == "a\nb\nc\nd\nE");
 }
 
+TEST_CASE("CRLF files keep their line endings") {
+  auto patches = ParseUnifiedDiff("--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n a\n-b\n+B\n").value();
+  CHECK(ApplyHunks("a\r\nb\r\n", patches[0]).value() == "a\r\nB\r\n");
+  CHECK(ApplyHunks("a\nb\n", patches[0]).value() == "a\nB\n");
+}
+
 TEST_CASE("apply_patch refuses paths outside the workspace") {
   TempDir dir, outside;
   outside.Write("t.txt", "x\n");

@@ -140,6 +140,13 @@ base::StatusOr<std::vector<FilePatch>> ParseUnifiedDiff(std::string_view diff) {
 base::StatusOr<std::string> ApplyHunks(std::string_view content, const FilePatch& patch) {
   std::vector<std::string_view> file = SplitLines(content);
   bool final_newline = content.empty() || content.back() == '\n';
+  // Lines are compared without '\r' (diffs written by a model rarely carry it); a file whose
+  // first line ends in CRLF is written back with CRLF endings.
+  size_t first_eol = content.find('\n');
+  const char* eol =
+      first_eol != std::string_view::npos && first_eol > 0 && content[first_eol - 1] == '\r'
+          ? "\r\n"
+          : "\n";
   std::vector<std::string> out;
   size_t copied = 0;   // lines of `file` already consumed
   int64_t offset = 0;  // how far hunks have been found from their stated position
@@ -205,7 +212,7 @@ base::StatusOr<std::string> ApplyHunks(std::string_view content, const FilePatch
   std::string result;
   for (size_t k = 0; k < out.size(); ++k) {
     result += out[k];
-    if (k + 1 < out.size() || final_newline) result += '\n';
+    if (k + 1 < out.size() || final_newline) result += eol;
   }
   return result;
 }
