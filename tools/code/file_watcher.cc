@@ -124,7 +124,8 @@ void FileWatcher::Run() {
             WatchTree(rel + "/", &found);  // files may land before the watch exists
             changed.insert(found.begin(), found.end());
           }
-          continue;  // a directory that went away drops its own watch (IN_IGNORED)
+          if (ev->mask & IN_MOVED_FROM) changed.insert(rel + "/");
+          continue;  // a deleted directory's files were reported one by one
         }
         changed.insert(rel);
       }

@@ -4,7 +4,9 @@
 // Events are collected and delivered in batches once the tree has been quiet for `debounce`,
 // so an editor's write-rename-chmod sequence becomes one notification. Deleted and renamed-away
 // files are reported too (the callback checks whether a path still exists). Paths are relative
-// to the root, ignored paths are dropped; a changed .gitignore is itself reported.
+// to the root, ignored paths are dropped; a changed .gitignore is itself reported. A directory
+// renamed away is reported as its path with a trailing '/' (its files are not listed: they
+// are gone from where they were); one that appears is reported as the files found in it.
 //
 // Thread-safe. Owns one thread, on which `on_change` runs; the destructor stops and joins it,
 // so everything `on_change` uses must outlive the watcher.

@@ -101,7 +101,7 @@ TEST_CASE("ignore decisions agree with git on a repository with nested rules") {
   }
   CHECK(ours.IsIgnored(".git/config", false));
   CHECK(ours.IsIgnored("web/node_modules/react/index.js", false));  // beyond git: always
-  CHECK_FALSE(ours.IsIgnored("node_modules", false));                // a file of that name
+  CHECK_FALSE(ours.IsIgnored("node_modules", false));               // a file of that name
 }
 
 TEST_CASE("a negated rule cannot re-include a file inside an ignored directory") {

@@ -10,7 +10,9 @@ base::StatusOr<std::unique_ptr<IndexWatcher>> IndexWatcher::Start(RepoIndex& ind
   auto on_change = [&index, on_updated](const std::vector<std::string>& paths) {
     bool rules_changed = false;
     for (const std::string& p : paths) {
-      if (p == ".gitignore" || p.ends_with("/.gitignore")) rules_changed = true;
+      if (p == ".gitignore" || p.ends_with("/.gitignore") || p.ends_with("/")) {
+        rules_changed = true;
+      }
     }
     if (rules_changed) {
       auto stats = index.Refresh();

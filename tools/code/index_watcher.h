@@ -1,6 +1,6 @@
 // IndexWatcher: keeps a RepoIndex current while files change, by feeding FileWatcher batches
-// into RepoIndex::UpdateFile (and a full Refresh when a .gitignore changed, since that can
-// add or hide whole directories).
+// into RepoIndex::UpdateFile (and a full Refresh when a .gitignore changed or a directory was
+// renamed away, since those can add or hide whole subtrees).
 //
 // Thread-safe. Borrows the RepoIndex, which must outlive the watcher; the updates run on the
 // watcher's thread. `on_updated` (optional) runs after each batch, for tests and metrics.

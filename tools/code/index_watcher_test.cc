@@ -64,6 +64,11 @@ TEST_CASE("the index follows edits, new directories and deletions through inotif
   }
   CHECK((*index)->FindDefinitions("second")->empty());
 
+  // A directory renamed away takes its files out of the index.
+  std::filesystem::rename(repo.root() / "src/new", repo.root() / "out/new");
+  REQUIRE(batches.WaitFor("src/new/"));
+  CHECK((*index)->FindDefinitions("Fresh")->empty());
+
   repo.Write("out/skip2.py", "def hidden2(): pass\n");
   repo.Write("src/marker.py", "def marker(): pass\n");
   REQUIRE(batches.WaitFor("src/marker.py"));

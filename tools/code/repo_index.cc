@@ -51,6 +51,13 @@ base::StatusOr<Analysis> Analyze(const std::filesystem::path& abs, std::string_v
   Analysis a;
   a.skip = ClassifyByName(rel, size, filter);
   if (a.skip != SkipReason::kNone) return a;
+  // A file with an extension no grammar claims ("README.md") is skipped without reading it;
+  // only extension-less files can still be claimed by a shebang.
+  std::string_view base = rel.substr(rel.rfind('/') + 1);
+  if (base.find('.', 1) != std::string_view::npos && DetectLanguage(rel, "") == nullptr) {
+    a.skip = SkipReason::kNoGrammar;
+    return a;
+  }
   FC_ASSIGN_OR_RETURN(a.content, ReadWholeFile(abs, filter.max_file_bytes));
   if (a.content.size() > filter.max_file_bytes) {
     a.skip = SkipReason::kTooLarge;  // it grew since it was listed

@@ -185,7 +185,8 @@ RepoMap RepoMapBuilder::Build(const RepoMapRequest& request, const TokenCounter&
       [](const ScoredDefinition& a, const ScoredDefinition& b) { return a.score > b.score; });
 
   // Largest prefix of the best symbols that fits: the rendering grows with the prefix.
-  size_t lo = 0, hi = scored.size();
+  // Every rendered symbol costs at least one token (its own line), which bounds the search.
+  size_t lo = 0, hi = std::min(scored.size(), request.token_budget);
   while (lo < hi) {
     size_t mid = (lo + hi + 1) / 2;
     std::vector<ScoredDefinition> prefix(scored.begin(), scored.begin() + mid);
