@@ -80,6 +80,23 @@ TEST_CASE("a snapshot saves the whole work tree and leaves index, HEAD and branc
   CHECK(ListSnapshots(t.repo()).value().empty());
 }
 
+TEST_CASE("restoring through a directory replaced by an outside symlink writes nothing outside") {
+  TempRepo t;
+  TempDir outside;
+  t.Write("src/code.c", "int x;\n");
+  t.CommitFiles({"src/code.c"}, "base");
+  SnapshotInfo snap = SaveSnapshot(t.repo(), "clean").value();
+  std::filesystem::remove_all(t.dir() / "src");
+  REQUIRE(::symlink(outside.path().c_str(), (t.dir() / "src").c_str()) == 0);
+  auto restored = RestoreSnapshot(t.repo(), snap.id);
+  REQUIRE(restored.ok());
+  CHECK_FALSE(outside.Exists("code.c"));
+  CHECK(t.Read("src/code.c") == "int x;\n");
+  struct stat st;
+  REQUIRE(::lstat((t.dir() / "src").c_str(), &st) == 0);
+  CHECK(S_ISDIR(st.st_mode));
+}
+
 TEST_CASE("snapshots work before the first commit") {
   TempRepo t;
   t.Write("a.txt", "a\n");
