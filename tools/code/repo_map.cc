@@ -21,6 +21,18 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+// Long compound names (snake_case or camelCase) rarely collide across unrelated files.
+bool IsSpecificName(std::string_view name) {
+  if (name.size() < 8) return false;
+  bool lower = false, upper = false;
+  for (char c : name) {
+    if (c == '_') return true;
+    lower |= (c >= 'a' && c <= 'z');
+    upper |= (c >= 'A' && c <= 'Z');
+  }
+  return lower && upper;
+}
+
 bool StrictlyContains(const SourceRange& outer, const SourceRange& inner) {
   return outer.start_byte <= inner.start_byte && inner.end_byte <= outer.end_byte &&
          !(outer.start_byte == inner.start_byte && outer.end_byte == inner.end_byte);
@@ -54,6 +66,7 @@ RepoMapBuilder::Graph RepoMapBuilder::MakeGraph(const RepoMapRequest& request) c
       double w = std::sqrt(static_cast<double>(count)) / static_cast<double>(it->second.size());
       if (Contains(request.focus_identifiers, name)) w *= kFocusIdentifierBoost;
       if (name.starts_with("_")) w *= 0.1;  // private by convention
+      if (IsSpecificName(name)) w *= 3;     // "ChunkRepository" says more than "run"
       if (it->second.size() > kCommonNameDefiners) w *= 0.1;
       for (size_t to : it->second) {
         if (to != node) g.edges.push_back(Edge{node, to, &name, w});
@@ -140,9 +153,13 @@ std::string RepoMapBuilder::Render(const std::vector<ScoredDefinition>& chosen,
       current = s->path;
       out += *current + ":\n";
     }
+    // Nested under the shown definitions that contain it (a method under its class).
     int depth = 0;
-    for (const Definition& other : files_.at(*current).definitions) {
-      if (StrictlyContains(other.range, s->definition->range)) ++depth;
+    for (const ScoredDefinition* other : sorted) {
+      if (other->path == current &&
+          StrictlyContains(other->definition->range, s->definition->range)) {
+        ++depth;
+      }
     }
     out.append(2 + 2 * static_cast<size_t>(depth), ' ');
     out += s->definition->signature.empty() ? s->definition->name : s->definition->signature;

@@ -21,6 +21,14 @@ bool NodeTypeIs(TSNode n, std::initializer_list<std::string_view> types) {
   return std::find(types.begin(), types.end(), t) != types.end();
 }
 
+bool HasChildOfType(TSNode n, std::string_view type) {
+  uint32_t count = ts_node_child_count(n);
+  for (uint32_t i = 0; i < count; ++i) {
+    if (ts_node_type(ts_node_child(n, i)) == type) return true;
+  }
+  return false;
+}
+
 bool IsComment(TSNode n) {
   return std::string_view(ts_node_type(n)).find("comment") != std::string_view::npos;
 }
@@ -67,14 +75,19 @@ TSNode FindBody(TSNode n, int depth) {
 
 std::string Signature(TSNode def, std::string_view text) {
   std::string_view whole = NodeText(def, text);
-  TSNode body = FindBody(def, 2);
+  // Inside a node with syntax errors the "body" may belong to a later definition.
+  TSNode body = ts_node_has_error(def) ? TSNode{} : FindBody(def, 2);
   std::string_view head = whole;
   if (!ts_node_is_null(body) && ts_node_start_byte(body) > ts_node_start_byte(def)) {
     head = whole.substr(0, ts_node_start_byte(body) - ts_node_start_byte(def));
   } else if (size_t nl = whole.find('\n'); nl != std::string_view::npos) {
     head = whole.substr(0, nl);  // a one-line declaration, or the first line of a long one
   }
-  return CollapseSpace(head, kMaxSignature);
+  std::string signature = CollapseSpace(head, kMaxSignature);
+  while (!signature.empty() && (signature.back() == '{' || signature.back() == ' ')) {
+    signature.pop_back();  // a first line that opens the body
+  }
+  return signature;
 }
 
 // A comment that starts its line (not the trailing comment of the previous statement).
@@ -213,6 +226,7 @@ base::StatusOr<FileSymbols> TagExtractor::Extract(const LanguageInfo& language,
       if (c.role == TagCapture::Role::kReference) is_ref = true;
     }
     if (ts_node_is_null(name) || !PredicatesHold(*q, m, text)) continue;
+    if (is_def && HasChildOfType(def, "delete_method_clause")) continue;  // `X(X&) = delete;`
     if (is_def) {
       auto key = std::make_pair(ts_node_start_byte(def), ts_node_end_byte(def));
       auto it = defs.find(key);

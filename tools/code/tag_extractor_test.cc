@@ -7,10 +7,28 @@
 #include <string>
 #include <utility>
 
+using KindAndName = std::pair<std::string, std::string>;
+
+// Prints sets of (kind, name) in failure messages.
+template <>
+struct doctest::StringMaker<std::set<KindAndName>> {
+  static doctest::String convert(const std::set<KindAndName>& s) {
+    std::string out = "{";
+    for (const auto& [kind, name] : s) out += " " + kind + ":" + name;
+    return (out + " }").c_str();
+  }
+};
+template <>
+struct doctest::StringMaker<std::set<std::string>> {
+  static doctest::String convert(const std::set<std::string>& s) {
+    std::string out = "{";
+    for (const std::string& name : s) out += " " + name;
+    return (out + " }").c_str();
+  }
+};
+
 namespace tools {
 namespace {
-
-using KindAndName = std::pair<std::string, std::string>;
 
 struct Extracted {
   FileSymbols symbols;
@@ -108,6 +126,9 @@ TEST_CASE("cpp: namespaces, classes, methods in and out of line, aliases") {
                "using Id = int;\n"
                "double Shape::Area() const { return Compute(*this); }\n"
                "template <typename T> T Twice(T t) { return t + t; }\n"
+               "int Declared(int x);\n"
+               "struct Copyless { Copyless(const Copyless&) = delete; };\n"
+               "void Run() { Widget widget(a, b); }\n"
                "}\n");
   CHECK(e.defs == std::set<KindAndName>{{"module", "geo"},
                                         {"constant", "kSides"},
@@ -115,7 +136,10 @@ TEST_CASE("cpp: namespaces, classes, methods in and out of line, aliases") {
                                         {"method", "Area"},
                                         {"method", "Sides"},
                                         {"type", "Id"},
-                                        {"function", "Twice"}});
+                                        {"function", "Twice"},
+                                        {"function", "Declared"},
+                                        {"struct", "Copyless"},
+                                        {"function", "Run"}});
   CHECK(e.refs.count("Compute") == 1);
   const Definition* shape = Find(e.symbols, "Shape");
   CHECK(shape->doc == "/// A shape.");

@@ -18,9 +18,16 @@
                (pointer_declarator declarator: (function_declarator declarator: (identifier) @name))
                (reference_declarator (function_declarator declarator: (identifier) @name))]) @definition.function
 
-(declaration
-  declarator: [(function_declarator declarator: (identifier) @name)
-               (pointer_declarator declarator: (function_declarator declarator: (identifier) @name))]) @definition.function
+; Prototypes at file or namespace scope only: inside a function body `Foo foo(a, b);` is a
+; variable (the most vexing parse), not a declaration of a function.
+(translation_unit
+  (declaration
+    declarator: [(function_declarator declarator: (identifier) @name)
+                 (pointer_declarator declarator: (function_declarator declarator: (identifier) @name))]) @definition.function)
+(declaration_list
+  (declaration
+    declarator: [(function_declarator declarator: (identifier) @name)
+                 (pointer_declarator declarator: (function_declarator declarator: (identifier) @name))]) @definition.function)
 
 (class_specifier name: (type_identifier) @name body: (field_declaration_list)) @definition.class
 (struct_specifier name: (type_identifier) @name body: (field_declaration_list)) @definition.struct
