@@ -108,6 +108,10 @@ void FileWatcher::Run() {
       for (char* p = buf; p < buf + len;) {
         auto* ev = reinterpret_cast<inotify_event*>(p);
         p += sizeof(inotify_event) + ev->len;
+        if (ev->mask & IN_Q_OVERFLOW) {
+          changed.insert("/");  // events were lost: the receiver must rescan everything
+          continue;
+        }
         if (ev->mask & IN_IGNORED) {
           if (dirs_.erase(ev->wd)) --watch_count_;
           continue;

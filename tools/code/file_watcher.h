@@ -7,6 +7,7 @@
 // to the root, ignored paths are dropped; a changed .gitignore is itself reported. A directory
 // renamed away is reported as its path with a trailing '/' (its files are not listed: they
 // are gone from where they were); one that appears is reported as the files found in it.
+// When the kernel's event queue overflowed, "/" is reported: rescan the whole tree.
 //
 // Thread-safe. Owns one thread, on which `on_change` runs; the destructor stops and joins it,
 // so everything `on_change` uses must outlive the watcher.

@@ -168,8 +168,12 @@ bool PredicatesHold(const CompiledTagQuery& q, const TSQueryMatch& m, std::strin
     switch (p.op) {
       case TagPredicate::Op::kMatch:
       case TagPredicate::Op::kNotMatch:
-        ok = std::regex_search(value.begin(), value.end(), p.regex) ==
-             (p.op == TagPredicate::Op::kMatch);
+        try {  // std::regex reports runaway matching by exception; treat it as no match
+          ok = std::regex_search(value.begin(), value.end(), p.regex) ==
+               (p.op == TagPredicate::Op::kMatch);
+        } catch (const std::regex_error&) {
+          ok = false;
+        }
         break;
       case TagPredicate::Op::kEq:
         ok = value == p.literal;
