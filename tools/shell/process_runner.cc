@@ -71,6 +71,13 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
     (void)!::write(report_fd, &err, sizeof(err));
     ::_exit(127);
   }
+  if (!spec.join_cgroup_procs.empty()) {
+    int cg = ::open(spec.join_cgroup_procs.c_str(), O_WRONLY | O_CLOEXEC);
+    if (cg >= 0) {
+      (void)!::write(cg, "0", 1);  // "0" means the writing process
+      ::close(cg);
+    }
+  }
   if (spec.max_processes > 0) {
     rlimit lim{spec.max_processes, spec.max_processes};
     ::setrlimit(RLIMIT_NPROC, &lim);

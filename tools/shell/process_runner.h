@@ -29,6 +29,9 @@ struct ProcessSpec {
   uint64_t kill_after_output_bytes = 64ull * 1024 * 1024;
   // RLIMIT_NPROC for the child (0: unchanged). Linux exempts uid 0 from this limit.
   uint64_t max_processes = 0;
+  // A cgroup.procs file the child joins before exec (see PidsCgroup); empty: none. Failing to
+  // join is not fatal (RLIMIT_NPROC still applies).
+  std::string join_cgroup_procs;
 };
 
 struct ProcessResult {

@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "tools/files/temp_dir_for_test.h"
+#include "tools/shell/pids_cgroup.h"
 #include "tools/shell/shell.h"
 
 namespace tools {
@@ -141,6 +142,52 @@ TEST_CASE("cancel kills a sandboxed command") {
   CHECK(r.elapsed < 5s);
 }
 
+const char kSpawner[] = "i=0; while [ $i -lt 60 ]; do sleep 30 & i=$((i+1)); echo s; done";
+
+int CountStarted(const std::string& out) {
+  int started = 0;
+  for (char c : out) started += c == 's';
+  return started;
+}
+
+TEST_CASE("a pids cgroup contains a bounded spawner, even for root") {
+  if (!PidsCgroup::Create(1).ok()) {
+    MESSAGE("skipping: no writable cgroup v1 pids hierarchy here");
+    return;
+  }
+  TempDir ws;
+  ShellPolicy unlimited_policy;
+  unlimited_policy.max_processes = 0;
+  auto unlimited_shell = SandboxedShell(unlimited_policy);
+  if (!unlimited_shell) return;
+  ShellPolicy limited_policy;
+  limited_policy.max_processes = 20;
+  auto limited_shell = SandboxedShell(limited_policy);
+  MESSAGE("shell: " << limited_shell->Describe());
+  int unlimited = CountStarted(Run(*unlimited_shell, ws, kSpawner, 5s).stdout_text);
+  int limited = CountStarted(Run(*limited_shell, ws, kSpawner, 5s).stdout_text);
+  MESSAGE("background processes started as uid " << ::geteuid() << ": " << unlimited
+                                                 << " without a limit, " << limited
+                                                 << " with pids.max=20");
+  CHECK(unlimited == 60);
+  CHECK(limited < 20);
+}
+
+TEST_CASE("PidsCgroup sets pids.max and removes itself") {
+  auto cgroup = PidsCgroup::Create(7);
+  if (!cgroup.ok()) {
+    MESSAGE("skipping: " << cgroup.status().ToString());
+    return;
+  }
+  std::string dir = (*cgroup)->dir();
+  std::ifstream max(dir + "/pids.max");
+  std::string value;
+  max >> value;
+  CHECK(value == "7");
+  cgroup = base::Unavailable("released");
+  CHECK(::access(dir.c_str(), F_OK) != 0);
+}
+
 // Counts how many of 60 background sleeps a shell manages to start under `max_processes`;
 // dash stops at the first failed fork. Runs in a child that has dropped to uid 65534 because
 // Linux never applies RLIMIT_NPROC to root. No unbounded fork bomb is ever run.
@@ -156,13 +203,8 @@ int SpawnedAsNobody(const TempDir& ws, uint64_t max_processes) {
     auto shell = Shell::Create(policy);
     int started = -1;
     if (shell->IsAvailable()) {
-      auto r = shell->Run(
-          {"i=0; while [ $i -lt 60 ]; do sleep 30 & i=$((i+1)); echo s; done", ws.path(), "", 5s},
-          nullptr);
-      if (r.ok()) {
-        started = 0;
-        for (char c : r->stdout_text) started += c == 's';
-      }
+      auto r = shell->Run({kSpawner, ws.path(), "", 5s}, nullptr);
+      if (r.ok()) started = CountStarted(r->stdout_text);
     }
     (void)!::write(fds[1], &started, sizeof(started));
     _exit(0);

@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "tools/shell/environment_filter.h"
+#include "tools/shell/pids_cgroup.h"
 
 namespace tools {
 namespace {
@@ -67,6 +68,7 @@ Shell::Shell(ShellPolicy policy, std::unique_ptr<Sandbox> sandbox, std::string r
 std::string Shell::Describe() const {
   if (!sandbox_) return "no sandbox available: " + reason_;
   std::string out(sandbox_->name());
+  out += PidsCgroup::Create(1).ok() ? ", pids cgroup" : ", RLIMIT_NPROC only";
   if (!reason_.empty()) out += " (" + reason_ + ")";
   return out;
 }
@@ -88,6 +90,15 @@ base::StatusOr<ProcessResult> Shell::Run(const CommandRequest& request,
   spec.argv = sandbox_->Wrap(wrapped);
   spec.cwd = sandbox_->IsIsolated() ? request.workspace : wrapped.cwd;
   spec.timeout = std::min(request.timeout.value_or(policy_.default_timeout), policy_.max_timeout);
+  // Declared before the run so that it outlives the process it contains.
+  std::unique_ptr<PidsCgroup> cgroup;
+  if (policy_.max_processes > 0) {
+    auto created = PidsCgroup::Create(policy_.max_processes);
+    if (created.ok()) {
+      cgroup = std::move(created).value();
+      spec.join_cgroup_procs = cgroup->procs_path();
+    }
+  }
   return RunProcess(spec, cancel);
 }
 

@@ -6,8 +6,10 @@
 // then without one (containers often forbid user namespaces; as root, or with a setuid bwrap,
 // the other namespaces still work). If neither runs, the shell is unavailable and Run refuses
 // with Unavailable, unless the policy explicitly allows unsandboxed commands.
-// Process-count limit: RLIMIT_NPROC is set for the command; Linux does not apply it to uid 0,
-// so a daemon running as root has no fork-bomb limit (see sandbox_test.cc).
+// Process-count limit: RLIMIT_NPROC is set for the command, and where a writable cgroup v1
+// pids hierarchy exists the command also runs in its own pids cgroup (PidsCgroup) — the only
+// limit that binds uid 0, which Linux exempts from RLIMIT_NPROC. A daemon running as root
+// without that hierarchy has no fork-bomb limit beyond the time limit (see sandbox_test.cc).
 // Created once by the composition root; immutable afterwards, so Run is thread-safe.
 #pragma once
 
