@@ -19,6 +19,7 @@ struct Fixture {
     REQUIRE(RegisterBuiltinTools(registry, std::move(shell)).ok());
     context.workspace_root = repo.path();
     context.cancel = std::make_shared<base::CancelToken>();
+    context.limits.default_timeout = 10s;  // every shell call in these tests has a time limit
   }
   base::StatusOr<ToolResult> Call(const std::string& name, const std::string& args) {
     const Tool* tool = registry.Find(name);
