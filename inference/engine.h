@@ -15,6 +15,16 @@
 
 namespace inference {
 
+// Counters since the engine started, for `flashcode status` and /metrics.
+struct EngineStats {
+  int64_t in_flight = 0;          // accepted, final event not yet sent
+  int64_t finished = 0;           // final events sent
+  int64_t prompt_tokens = 0;      // of finished requests
+  int64_t completion_tokens = 0;  // of finished requests
+  int64_t preemptions = 0;        // of finished requests
+  bool operator==(const EngineStats&) const = default;
+};
+
 class Engine {
  public:
   virtual ~Engine() = default;
@@ -31,6 +41,8 @@ class Engine {
 
   // The most tokens (prompt plus output) one request may hold: the budget for prompt assembly.
   virtual int64_t ContextLength() const = 0;
+
+  virtual EngineStats Stats() const = 0;
 };
 
 }  // namespace inference

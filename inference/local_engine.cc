@@ -113,6 +113,13 @@ base::Status LocalEngine::Cancel(RequestId id) {
   return base::Status::Ok();
 }
 
+EngineStats LocalEngine::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  EngineStats stats = finished_stats_;
+  stats.in_flight = static_cast<int64_t>(live_.size());
+  return stats;
+}
+
 void LocalEngine::Run() {
   while (true) {
     std::vector<std::unique_ptr<Sequence>> admitted;
@@ -338,6 +345,10 @@ void LocalEngine::Finish(Sequence& seq, FinishReason reason, base::Status status
   {
     std::lock_guard<std::mutex> lock(mu_);
     live_.erase(owned->id);
+    ++finished_stats_.finished;
+    finished_stats_.prompt_tokens += owned->usage.prompt_tokens;
+    finished_stats_.completion_tokens += owned->usage.completion_tokens;
+    finished_stats_.preemptions += owned->usage.preemptions;
   }
   owned->sink(event);
 }

@@ -55,6 +55,7 @@ class LocalEngine final : public Engine {
   base::StatusOr<RequestId> Submit(Request request, TokenSink sink) override;
   base::Status Cancel(RequestId id) override;
   int64_t ContextLength() const override { return context_length_; }
+  EngineStats Stats() const override;
   int32_t VocabSize() const { return vocab_size_; }
 
  private:
@@ -79,7 +80,7 @@ class LocalEngine final : public Engine {
   const int64_t context_length_;
   const int32_t vocab_size_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable wake_;  // inbox, cancellations or shutdown
   bool stopping_ GUARDED_BY(mu_) = false;
   RequestId next_id_ GUARDED_BY(mu_) = 1;
@@ -87,6 +88,7 @@ class LocalEngine final : public Engine {
   std::vector<std::unique_ptr<Sequence>> inbox_ GUARDED_BY(mu_);
   std::vector<RequestId> cancels_ GUARDED_BY(mu_);
   std::unordered_set<RequestId> live_ GUARDED_BY(mu_);  // accepted, final event not yet sent
+  EngineStats finished_stats_ GUARDED_BY(mu_);          // all but in_flight
 
   // Owned by the engine thread.
   Scheduler scheduler_;

@@ -53,6 +53,11 @@ TEST_CASE("Higher priorities are served first and preempt lower ones between ste
   REQUIRE(t.recorder.WaitForFinals(4));
 
   CHECK(t.recorder.FinalOrder() == std::vector<RequestId>{interactive, agent, batch1, batch2});
+  CHECK(t.engine->Stats() == EngineStats{.in_flight = 0,
+                                         .finished = 4,
+                                         .prompt_tokens = 4 * 2,
+                                         .completion_tokens = 4 * 6,
+                                         .preemptions = 1});
   // batch1 had produced its first token when it was preempted; it finished afterwards.
   const auto events = t.recorder.All();
   CHECK(events.front().request_id == batch1);
