@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "base/build_info.h"
+#include "cli/context_commands.h"
 #include "cli/daemon_commands.h"
 #include "cli/exit_codes.h"
 
@@ -41,6 +42,24 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 10000u));
   logs->add_flag("-f,--follow", follow, "keep printing new lines");
 
+  std::string workspace;
+  bool index_status = false;
+  auto* index = app.add_subcommand("index", "index a workspace's code (default: current directory)");
+  index->add_option("dir", workspace, "workspace directory");
+  index->add_flag("--status", index_status, "only show what is indexed");
+  std::string query;
+  unsigned limit = 50;
+  auto* symbols = app.add_subcommand("symbols", "find definitions by name in an indexed workspace");
+  symbols->add_option("query", query, "name or part of a name")->required();
+  symbols->add_option("-C,--workspace", workspace, "workspace directory (default: current)");
+  symbols->add_option("--limit", limit, "most results")->check(CLI::Range(1u, 1000u));
+  unsigned budget = 2048;
+  std::vector<std::string> focus;
+  auto* repo_map = app.add_subcommand("repo-map", "print the ranked outline of a workspace");
+  repo_map->add_option("-C,--workspace", workspace, "workspace directory (default: current)");
+  repo_map->add_option("--budget", budget, "token budget")->check(CLI::Range(64u, 65536u));
+  repo_map->add_option("--focus", focus, "files to rank first (relative paths)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -53,5 +72,9 @@ int main(int argc, char** argv) {
   if (*stop) return cli::RunDaemonStop(conn, std::cout, std::cerr);
   if (*restart) return cli::RunDaemonRestart(conn, std::cout, std::cerr);
   if (*logs) return cli::RunDaemonLogs(conn, tail, follow, std::cout, std::cerr);
+  workspace = cli::AbsoluteWorkspace(workspace);
+  if (*index) return cli::RunIndex(conn, workspace, index_status, std::cout, std::cerr);
+  if (*symbols) return cli::RunSymbols(conn, workspace, query, limit, std::cout, std::cerr);
+  if (*repo_map) return cli::RunRepoMap(conn, workspace, budget, focus, std::cout, std::cerr);
   return cli::kExitUsage;
 }

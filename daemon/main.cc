@@ -18,11 +18,13 @@
 #include "daemon/admin_service.h"
 #include "daemon/call_gate.h"
 #include "daemon/completion_service.h"
+#include "daemon/context_service.h"
 #include "daemon/config.h"
 #include "daemon/instance_lock.h"
 #include "daemon/log_broadcaster.h"
 #include "daemon/metrics.h"
 #include "daemon/server.h"
+#include "daemon/workspace_indexes.h"
 #include "inference/backend/accelerator_probe.h"
 
 namespace {
@@ -155,11 +157,13 @@ int main(int argc, char** argv) {
   flashcoded::AdminService admin(info, clock, gate, metrics, *logs,
                                  [&latch](uint32_t grace_ms) { latch.Request(grace_ms); });
   flashcoded::CompletionService completion(gate, metrics);
+  flashcoded::WorkspaceIndexes indexes(base::CacheDir(), /*threads=*/0);
+  flashcoded::ContextService context(indexes, clock, gate, metrics);
   flashcoded::ServerOptions server_options;
   server_options.socket_path = config.socket_path;
   server_options.tcp_address = config.tcp_address;
   server_options.max_message_bytes = static_cast<int>(config.max_message_mb) << 20;
-  flashcoded::Server server(server_options, gate, {&admin, &completion});
+  flashcoded::Server server(server_options, gate, {&admin, &completion, &context});
   if (auto s = server.Start(); !s.ok()) {
     log->error("{}", s.ToString());
     return Fail(kExitRuntime, s);
