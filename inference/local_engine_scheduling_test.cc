@@ -49,6 +49,7 @@ TEST_CASE("Higher priorities are served first and preempt lower ones between ste
   const RequestId batch2 = t.MustSubmit(SampledRequest({3, 4}, 6, Priority::kBatch, 2));
   const RequestId agent = t.MustSubmit(SampledRequest({5, 6}, 6, Priority::kAgent, 3));
   const RequestId interactive = t.MustSubmit(SampledRequest({7, 8}, 6, Priority::kInteractive, 4));
+  CHECK(t.engine->Stats().in_flight == 4);  // nothing can finish while the gate holds
   gate.Open();
   REQUIRE(t.recorder.WaitForFinals(4));
 
