@@ -64,8 +64,14 @@ TEST_CASE("ignore decisions agree with git on a repository with nested rules") {
              "logs\n"
              "\\#hash\n"
              "trailing.txt   \n"
-             "[Tt]emp*\n");
-  repo.Write("src/.gitignore", "generated/\n!important.o\n*.gen.*\n");
+             "[Tt]emp*\n"
+             "**/cache/data\n"
+             "assets/**/\n"
+             "*.swp\n"
+             "!important.swp\n"
+             "nested/deep/\n"
+             "q?.txt\n");
+  repo.Write("src/.gitignore", "generated/\n!important.o\n*.gen.*\n/anchored.c\nsub/*.c\n");
   repo.Write(".git/info/exclude", "secret.txt\n");
   const std::vector<std::string> files = {"main.c",
                                           "main.o",
@@ -90,7 +96,23 @@ TEST_CASE("ignore decisions agree with git on a repository with nested rules") {
                                           "secret.txt",
                                           "src/secret.txt",
                                           "src/deep/main.o",
-                                          "src/deep/important.o"};
+                                          "src/deep/important.o",
+                                          "x/cache/data",
+                                          "cache/data",
+                                          "cache/other",
+                                          "assets/img/a.png",
+                                          "assets/a.png",
+                                          "a.swp",
+                                          "important.swp",
+                                          "nested/deep/f.c",
+                                          "x/nested/deep/f.c",
+                                          "q1.txt",
+                                          "q12.txt",
+                                          "src/anchored.c",
+                                          "src/x/anchored.c",
+                                          "src/sub/a.c",
+                                          "src/sub/deeper/a.c",
+                                          "anchored.c"};
   for (const std::string& f : files) repo.Write(f, "x\n");
 
   std::set<std::string> git_ignored = GitCheckIgnore(repo.root(), files);
