@@ -217,6 +217,9 @@ RepoMap RepoMapBuilder::Build(const RepoMapRequest& request, const TokenCounter&
   map.text = Render(chosen, file_order);
   map.tokens = counter.Count(map.text);
   map.symbols_shown = lo;
+  std::set<const std::string*> shown;
+  for (const ScoredDefinition& s : chosen) shown.insert(s.path);
+  map.files_shown = shown.size();
   return map;
 }
 

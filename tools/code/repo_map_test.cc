@@ -83,6 +83,7 @@ TEST_CASE("the rendered map fits the budget, shows signatures nested, and grows 
   RepoMap map = builder.Build(all, counter);
   MESSAGE("full map:\n", map.text);
   CHECK(map.symbols_shown == 10);  // every definition fits
+  CHECK(map.files_shown == 6);
   CHECK(map.text.starts_with("core.py:\n"));
   CHECK(map.text.find("core.py:\n  class Engine:\n    def run(self, job):\n") != std::string::npos);
   CHECK(map.text.find("return job") == std::string::npos);  // signatures only
