@@ -1,5 +1,6 @@
 #include "inference/model/attention.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -15,7 +16,7 @@ namespace inference {
 
 void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rope& rope,
                       const float* x, size_t T, int64_t start_pos, LayerCache& cache, float* out,
-                      const ForwardTrace* trace, const std::string& prefix) {
+                      bool shape_rounding, const ForwardTrace* trace, const std::string& prefix) {
   const size_t H = static_cast<size_t>(c.n_heads);
   const size_t hd = static_cast<size_t>(c.head_dim);
   const size_t rd = static_cast<size_t>(c.rope_head_dim);
@@ -30,10 +31,11 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   for (size_t t = 0; t < T; ++t) RmsNormBf16(&qr[t * q_rank], q_rank, w.q_norm.data(), eps, &qr[t * q_rank]);
   std::vector<float> q(T * H * hd);
   w.wq_b.Apply(qr.data(), T, q.data());
+  const size_t vector_rows = shape_rounding ? Bf16VectorizedPrefix(T * H) : T * H;
   for (size_t t = 0; t < T; ++t) {
     for (size_t h = 0; h < H; ++h) {
       float* qh = &q[(t * H + h) * hd];
-      HeadRmsNormBf16InPlace(qh, hd, eps);
+      HeadRmsNormBf16InPlace(qh, hd, eps, t * H + h >= vector_rows);
       rope.Apply(qh + nope, start_pos + static_cast<int64_t>(t));
     }
   }
@@ -69,17 +71,29 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
     if (trace && *trace && cache.index_keys.size() > before) {
       (*trace)(prefix + "attn.indexer.compressor.kv", cache.index_keys.data() + before, cache.index_keys.size() - before);
     }
-    IndexerSelect(c, *w.indexer, rope, qr.data(), x, T, start_pos, cache.index_keys, selected);
+    IndexerSelect(c, *w.indexer, rope, qr.data(), x, T, start_pos, cache.index_keys, shape_rounding, selected);
+    if (trace && *trace) {
+      const size_t k = static_cast<size_t>(c.index_topk);
+      std::vector<float> chosen(T * k, -1.0f);
+      for (size_t t = 0; t < T; ++t) {
+        for (size_t i = 0; i < selected[t].size(); ++i) chosen[t * k + i] = static_cast<float>(selected[t][i]);
+      }
+      (*trace)(prefix + "attn.indexer.selected", chosen.data(), chosen.size());
+    }
   }
 
-  // Attention per query over window rows (padded to the window size, oldest first) followed
-  // by the compressed entries; the 64-row blocking of the kernel makes this layout matter.
+  // Attention per query over window rows (oldest first, padded with empty slots) followed by
+  // the compressed entries; the 64-row blocking of the kernel makes this layout matter. Like
+  // the reference, a prefill from position 0 pads the window part to min(T, window) slots and
+  // everything else to the full window.
   std::vector<float> o(T * H * hd);
   std::vector<const float*> rows;
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
+  const size_t window_slots = shape_rounding && start_pos == 0 ? std::min<size_t>(T, static_cast<size_t>(win))
+                                                               : static_cast<size_t>(win);
   for (size_t t = 0; t < T; ++t) {
     const int64_t pos = start_pos + static_cast<int64_t>(t);
-    rows.assign(static_cast<size_t>(win), nullptr);
+    rows.assign(window_slots, nullptr);
     const int64_t first = std::max<int64_t>(0, pos - win + 1);
     for (int64_t p = first; p <= pos; ++p) {
       rows[p - first] = p >= start_pos ? &kv[(p - start_pos) * hd] : &cache.window[(p % win) * hd];

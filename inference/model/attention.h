@@ -20,9 +20,11 @@ namespace inference {
 
 // x: [T, dim] (bf16 values, already attn_norm-ed), tokens at start_pos .. start_pos+T-1, which
 // must continue what `cache` holds. Writes out [T, dim]. `trace_prefix` ("layers.2.") names
-// traced tensors when `trace` is set.
+// traced tensors when `trace` is set. `shape_rounding`: reproduce the reference's roundings
+// that depend on how many tokens one call carries (see ModelOptions); without it the result
+// of a position does not depend on how the text was chunked.
 void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rope& rope,
                       const float* x, size_t T, int64_t start_pos, LayerCache& cache, float* out,
-                      const ForwardTrace* trace, const std::string& trace_prefix);
+                      bool shape_rounding, const ForwardTrace* trace, const std::string& trace_prefix);
 
 }  // namespace inference

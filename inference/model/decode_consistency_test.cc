@@ -1,5 +1,8 @@
 // Prefill and decode share one code path, so running a text token by token, in uneven chunks,
-// or as one prefill must give the same logits at every position. The text crosses every CSA
+// or as one prefill must give the same logits at every position up to the reference's own
+// shape-dependent roundings (torch's scalar tails, the top-k candidate count, the prefill
+// window width), which this model reproduces and which the model's chaotic sensitivity
+// amplifies; hence the tolerance of the golden end-to-end checks. The text crosses every CSA
 // block boundary (every 4 tokens), the first HCA boundary (128) and wraps the window ring.
 #include <doctest/doctest.h>
 
@@ -10,11 +13,24 @@
 #include "inference/model/golden_test_support.h"
 
 namespace inference {
+namespace {
 
-TEST_CASE("token-by-token decode and chunked prefill equal a fresh prefill") {
-  auto loaded = DeepSeekV4Model::Load(golden::TinyDir());
+// Shape-dependent roundings are perturbations of the size the golden README's variants study;
+// the model amplifies them to about 0.1-0.2 rms_rel in the logits (README §3: "rms_rel <~ 0.2
+// and max|diff| <~ 1.2" for engines whose rounding points differ).
+constexpr double kMaxRmsRelShapeRounding = 0.3;
+constexpr double kMaxAbs = 1.2;
+
+// Runs the text as one prefill, token by token and in uneven chunks; with reference shape
+// rounding off the results must agree exactly, with it within the golden tolerance.
+void CheckChunkingInvariance(bool reference_shape_rounding) {
+  ModelOptions model_options;
+  model_options.reference_shape_rounding = reference_shape_rounding;
+  auto loaded = DeepSeekV4Model::Load(golden::TinyDir(), model_options);
   REQUIRE(loaded.ok());
   const DeepSeekV4Model& model = **loaded;
+  const double max_rms = reference_shape_rounding ? kMaxRmsRelShapeRounding : 0.0;
+  const double max_abs = reference_shape_rounding ? kMaxAbs : 0.0;
   const size_t V = model.config().vocab_size;
   const unsigned seed = std::random_device{}();
   std::printf("decode consistency seed %u\n", seed);
@@ -31,15 +47,17 @@ TEST_CASE("token-by-token decode and chunked prefill equal a fresh prefill") {
 
   // Token by token.
   auto step_cache = model.NewCache();
-  double worst = 0;
+  double worst_rms = 0, worst_abs = 0;
   for (size_t p = 0; p < N; ++p) {
     auto out = model.Forward(std::span(&tokens[p], 1), static_cast<int64_t>(p), *step_cache);
     REQUIRE(out.ok());
     const golden::Diff d = golden::Compare(out->logits.data(), &fresh->logits[p * V], V);
-    worst = std::max(worst, d.max_abs);
-    CHECK_MESSAGE(d.max_abs <= 1e-5, "position " << p);
+    worst_rms = std::max(worst_rms, d.rms_rel);
+    worst_abs = std::max(worst_abs, d.max_abs);
+    CHECK_MESSAGE(d.rms_rel <= max_rms, "position " << p << " rms_rel " << d.rms_rel);
+    CHECK_MESSAGE(d.max_abs <= max_abs, "position " << p << " max|diff| " << d.max_abs);
   }
-  std::printf("token-by-token vs prefill: worst max|diff| %.3g\n", worst);
+  std::printf("token-by-token vs prefill: worst rms_rel %.3g, worst max|diff| %.3g\n", worst_rms, worst_abs);
 
   // Uneven chunks, starting mid-block and ending mid-block.
   auto chunk_cache = model.NewCache();
@@ -48,11 +66,23 @@ TEST_CASE("token-by-token decode and chunked prefill equal a fresh prefill") {
     auto out = model.Forward(std::span(&tokens[pos], chunk), static_cast<int64_t>(pos), *chunk_cache, all);
     REQUIRE(out.ok());
     const golden::Diff d = golden::Compare(out->logits.data(), &fresh->logits[pos * V], chunk * V);
-    CHECK_MESSAGE(d.max_abs <= 1e-5, "chunk at " << pos);
+    std::printf("chunk of %zu at %zu vs prefill: rms_rel %.3g, max|diff| %.3g\n", chunk, pos, d.rms_rel, d.max_abs);
+    CHECK_MESSAGE(d.rms_rel <= max_rms, "chunk at " << pos);
+    CHECK_MESSAGE(d.max_abs <= max_abs, "chunk at " << pos);
     pos += chunk;
   }
   CHECK(pos == N);
   CHECK(chunk_cache->length() == static_cast<int64_t>(N));
+}
+
+}  // namespace
+
+TEST_CASE("without reference shape rounding, decode and chunked prefill equal a fresh prefill exactly") {
+  CheckChunkingInvariance(false);
+}
+
+TEST_CASE("with reference shape rounding, decode and chunked prefill stay within the golden tolerance") {
+  CheckChunkingInvariance(true);
 }
 
 TEST_CASE("forward rejects bad input with a status") {

@@ -31,8 +31,10 @@ std::vector<float> HeadLogits(const ModelConfig& c, const HcParams& hc_head, con
 
 }  // namespace
 
-base::StatusOr<std::unique_ptr<DeepSeekV4Model>> DeepSeekV4Model::Load(const std::string& dir) {
+base::StatusOr<std::unique_ptr<DeepSeekV4Model>> DeepSeekV4Model::Load(const std::string& dir,
+                                                                       const ModelOptions& options) {
   std::unique_ptr<DeepSeekV4Model> model(new DeepSeekV4Model());
+  model->options_ = options;
   FC_ASSIGN_OR_RETURN(model->checkpoint_, Checkpoint::Open(dir));
   FC_ASSIGN_OR_RETURN(model->weights_, ModelWeights::Build(*model->checkpoint_));
   model->window_rope_ = std::make_unique<Rope>(model->config(), false);
@@ -69,7 +71,8 @@ base::Status DeepSeekV4Model::RunLayer(int64_t layer, float* X, std::span<const 
   if (layer < 0 || layer >= config().n_layers) return base::InvalidArgument("no layer " + std::to_string(layer));
   FC_RETURN_IF_ERROR(CheckTokens(tokens));
   BlockForward(config(), weights_->blocks[layer], RopeFor(layer), X, tokens.data(), tokens.size(),
-               start_pos, cache.layer(layer), trace, "layers." + std::to_string(layer) + ".");
+               start_pos, cache.layer(layer), options_.reference_shape_rounding, trace,
+               "layers." + std::to_string(layer) + ".");
   return base::Status::Ok();
 }
 
@@ -91,7 +94,7 @@ base::StatusOr<ForwardResult> DeepSeekV4Model::Forward(std::span<const int32_t> 
   }
   for (int64_t l = 0; l < c.n_layers; ++l) {
     BlockForward(c, weights_->blocks[l], RopeFor(l), X.data(), tokens.data(), T, start_pos, cache.layer(l),
-                 options.trace, "layers." + std::to_string(l) + ".");
+                 options_.reference_shape_rounding, options.trace, "layers." + std::to_string(l) + ".");
   }
   cache.set_length(start_pos + static_cast<int64_t>(T));
   ForwardResult result;
@@ -136,7 +139,7 @@ base::StatusOr<ForwardResult> DeepSeekV4Model::ForwardMtp(std::span<const float>
   }
   const int64_t layer = c.n_layers;
   BlockForward(c, m.block, RopeFor(layer), X.data(), next_tokens.data(), T, start_pos, cache.mtp_layer(),
-               options.trace, "mtp.0.");
+               options_.reference_shape_rounding, options.trace, "mtp.0.");
   cache.set_mtp_length(start_pos + static_cast<int64_t>(T));
   ForwardResult result;
   const size_t first = options.all_logits ? 0 : T - 1;

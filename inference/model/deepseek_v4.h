@@ -25,6 +25,16 @@
 
 namespace inference {
 
+// Model-wide numerics choices, fixed at Load.
+struct ModelOptions {
+  // Reproduce the reference's roundings that depend on the shape of a call: torch's scalar
+  // tail in the bf16 per-head query norm, the prefill window width min(T, 128) and the indexer
+  // ranking all existing keys. Needed to match DeepSeek's reference outputs to the last bit;
+  // with it, logits of a position depend slightly (chaotically amplified, ~0.1 rms_rel) on how
+  // the text was split into calls. Off: every position's result is independent of chunking.
+  bool reference_shape_rounding = true;
+};
+
 struct ForwardOptions {
   bool all_logits = false;   // logits of every position, else of the last one only
   bool keep_hidden = false;  // return the final hc streams (the MTP block's input)
@@ -40,7 +50,8 @@ struct ForwardResult {
 class DeepSeekV4Model {
  public:
   // Opens and validates the checkpoint in `dir` (see Checkpoint::Open for the errors).
-  static base::StatusOr<std::unique_ptr<DeepSeekV4Model>> Load(const std::string& dir);
+  static base::StatusOr<std::unique_ptr<DeepSeekV4Model>> Load(const std::string& dir,
+                                                                const ModelOptions& options = {});
   DeepSeekV4Model(const DeepSeekV4Model&) = delete;
   DeepSeekV4Model& operator=(const DeepSeekV4Model&) = delete;
 
@@ -78,6 +89,7 @@ class DeepSeekV4Model {
   std::unique_ptr<Checkpoint> checkpoint_;
   std::unique_ptr<ModelWeights> weights_;
   std::unique_ptr<Rope> window_rope_, compressed_rope_;
+  ModelOptions options_;
 };
 
 }  // namespace inference

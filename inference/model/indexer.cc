@@ -2,17 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
+#include <limits>
 
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/quantize.h"
+#include "inference/backend/cpu/top_k.h"
 
 namespace inference {
 
 void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& rope,
                    const float* qr, const float* x, size_t T, int64_t start_pos,
-                   const std::vector<float>& keys, std::vector<std::vector<int32_t>>& selected) {
+                   const std::vector<float>& keys, bool all_keys_as_candidates,
+                   std::vector<std::vector<int32_t>>& selected) {
   const size_t H = static_cast<size_t>(c.index_n_heads);
   const size_t D = static_cast<size_t>(c.index_head_dim);
   const size_t rd = static_cast<size_t>(c.rope_head_dim);
@@ -26,7 +28,7 @@ void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& ro
   for (float& v : head_weights) v = RoundToBf16(RoundToBf16(v) * head_scale);
   selected.assign(T, {});
   std::vector<float> scores;
-  std::vector<int32_t> order;
+  const size_t n_keys = keys.size() / D;
   for (size_t t = 0; t < T; ++t) {
     const int64_t pos = start_pos + static_cast<int64_t>(t);
     for (size_t h = 0; h < H; ++h) {
@@ -35,8 +37,12 @@ void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& ro
       HadamardRotateBf16(qh, D);
       SimulateFp4InPlace(qh, D, 32);
     }
+    // Like the reference, rank every entry that exists after this chunk, with -inf for blocks
+    // not yet visible to this query, and drop those afterwards: the candidate count decides
+    // how torch's top-k orders ties.
     const size_t visible = static_cast<size_t>((pos + 1) / 4);
-    scores.assign(visible, 0.0f);
+    const size_t candidates = all_keys_as_candidates ? n_keys : visible;
+    scores.assign(candidates, -std::numeric_limits<float>::infinity());
     for (size_t j = 0; j < visible; ++j) {
       float sum = 0.0f;
       for (size_t h = 0; h < H; ++h) {
@@ -45,13 +51,10 @@ void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& ro
       }
       scores[j] = RoundToBf16(sum);
     }
-    const size_t k = std::min(static_cast<size_t>(c.index_topk), visible);
-    order.resize(visible);
-    std::iota(order.begin(), order.end(), 0);
-    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int32_t a, int32_t b) {
-      return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
-    });
-    selected[t].assign(order.begin(), order.begin() + k);
+    const size_t k = std::min(static_cast<size_t>(c.index_topk), candidates);
+    for (int32_t b : TopKIndices(scores.data(), candidates, k)) {
+      if (static_cast<size_t>(b) < visible) selected[t].push_back(b);
+    }
   }
 }
 

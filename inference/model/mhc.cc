@@ -6,6 +6,7 @@
 
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/rms_norm.h"
 
 namespace inference {
 namespace {
@@ -15,9 +16,7 @@ float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 // mixes[k] = (fn[k] . x) * rsqrt(mean(x^2) + eps) over the flattened streams of one token.
 void Mixes(const HcShape& s, const HcParams& p, const float* x, size_t n_mix, float* mixes) {
   const size_t n = s.hc * s.dim;
-  float sum = 0.0f;
-  for (size_t i = 0; i < n; ++i) sum += x[i] * x[i];
-  const float r = 1.0f / std::sqrt(sum / static_cast<float>(n) + s.norm_eps);
+  const float r = 1.0f / std::sqrt(MeanOfSquares(x, n) + s.norm_eps);
   for (size_t k = 0; k < n_mix; ++k) mixes[k] = Dot(p.fn.data() + k * n, x, n) * r;
 }
 
@@ -33,7 +32,7 @@ void WeightedStreamSum(const HcShape& s, const float* pre, const float* x, float
 }  // namespace
 
 void HcPre(const HcShape& s, const HcParams& p, const float* X, size_t T, float* y, float* post,
-           float* comb) {
+           float* comb, float* pre_out) {
   const size_t hc = s.hc, n_mix = (2 + hc) * hc;
   std::vector<float> mixes(n_mix), pre(hc);
   for (size_t t = 0; t < T; ++t) {
@@ -75,6 +74,7 @@ void HcPre(const HcShape& s, const HcParams& p, const float* X, size_t T, float*
       normalize_columns();
     }
     WeightedStreamSum(s, pre.data(), x, y + t * s.dim);
+    if (pre_out) std::copy(pre.begin(), pre.end(), pre_out + t * hc);
   }
 }
 

@@ -20,10 +20,11 @@ struct HcShape {
   float hc_eps = 1e-6f;
 };
 
-// For T tokens: X [T, hc, dim] -> y [T, dim] (bf16), post [T, hc], comb [T, hc, hc]
+// For T tokens: X [T, hc, dim] -> y [T, dim] (bf16), post [T, hc], comb [T, hc, hc], and
+// optionally the stream weights pre [T, hc]
 // (comb[t, j, k] multiplies old stream j into new stream k).
 void HcPre(const HcShape& s, const HcParams& p, const float* X, size_t T, float* y, float* post,
-           float* comb);
+           float* comb, float* pre_out = nullptr);
 
 // X_new[t, k] = bf16(post[t, k] * out[t] + sum_j comb[t, j, k] * X[t, j]); X_new may not alias X.
 void HcPost(const HcShape& s, const float* out, const float* X, const float* post,

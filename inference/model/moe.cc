@@ -7,6 +7,7 @@
 
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/top_k.h"
 
 namespace inference {
 namespace {
@@ -53,7 +54,6 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
 
   std::vector<int32_t> indices(T * K);
   std::vector<float> weights(T * K);
-  std::vector<int32_t> order(E);
   std::vector<float> biased(E);
   for (size_t t = 0; t < T; ++t) {
     const float* s = &scores[t * E];
@@ -62,11 +62,8 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
       std::copy_n(&w.tid2eid[static_cast<size_t>(tokens[t]) * K], K, idx);
     } else {
       for (size_t e = 0; e < E; ++e) biased[e] = s[e] + w.bias[e];
-      std::iota(order.begin(), order.end(), 0);
-      std::partial_sort(order.begin(), order.begin() + K, order.end(), [&](int32_t a, int32_t b) {
-        return biased[a] > biased[b] || (biased[a] == biased[b] && a < b);
-      });
-      std::copy_n(order.begin(), K, idx);
+      const std::vector<int32_t> top = TopKIndices(biased.data(), E, K);
+      std::copy_n(top.begin(), K, idx);
     }
     float sum = 0.0f;
     for (size_t k = 0; k < K; ++k) sum += s[idx[k]];

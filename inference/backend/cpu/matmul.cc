@@ -15,16 +15,11 @@ constexpr size_t kFp4Group = 32;   // FP4 weight scale group along K
 }  // namespace
 
 float Dot(const float* a, const float* b, size_t n) {
-  // Eight independent partial sums let the compiler vectorise without -ffast-math. The products
-  // of FP8/FP4/bf16 operands are exact in fp32, so the order rarely changes the result.
-  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (size_t j = 0; j < 8; ++j) s[j] += a[i + j] * b[i + j];
-  }
-  float tail = 0.0f;
-  for (; i < n; ++i) tail += a[i] * b[i];
-  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])) + tail;
+  // One running sum in index order, without fused multiply-add: the order the reference's
+  // CPU matrix products used (matched bit for bit against the golden mHC coefficients).
+  float s = 0.0f;
+  for (size_t i = 0; i < n; ++i) s += a[i] * b[i];
+  return s;
 }
 
 void DecodeFp8Row(const Fp8Weight& w, size_t r, float* row) {

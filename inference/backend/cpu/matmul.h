@@ -58,7 +58,7 @@ void MatmulBf16WeightF32(const float* x, size_t M, const Bf16Weight& w, float* y
 void MatmulDequantizedFp8F32(const float* x, size_t M, size_t x_stride, const Fp8Weight& w,
                              size_t row_begin, size_t row_count, float* y, size_t y_stride);
 
-// Dot product of two fp32 vectors (a fixed summation order: 8 interleaved partial sums).
+// Dot product of two fp32 vectors: one sequential fp32 sum, no fused multiply-add.
 float Dot(const float* a, const float* b, size_t n);
 
 }  // namespace inference

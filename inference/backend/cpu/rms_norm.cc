@@ -1,24 +1,105 @@
 #include "inference/backend/cpu/rms_norm.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "inference/backend/cpu/number_formats.h"
 
 namespace inference {
+namespace {
+
+constexpr size_t kLanes = 8;
+
+int CeilLog2(size_t x) {
+  int r = 0;
+  while ((size_t{1} << r) < x) ++r;
+  return r;
+}
+
+// torch's multi-row cascade over `nvec` vectors; load(v, lane) yields lane `lane` of vector v.
+template <typename Load>
+float CascadeVectors(size_t nvec, Load load) {
+  constexpr size_t kRows = 4, kLevels = 4;
+  const size_t size_ilp = nvec / kRows;
+  const size_t level_power = std::max<size_t>(4, CeilLog2(size_ilp) / kLevels);
+  const size_t level_step = size_t{1} << level_power;
+  const size_t level_mask = level_step - 1;
+  float acc[kLevels][kRows][kLanes] = {};
+  size_t i = 0;
+  auto add_row = [&](size_t row) {
+    for (size_t k = 0; k < kRows; ++k) {
+      for (size_t l = 0; l < kLanes; ++l) acc[0][k][l] += load(row * kRows + k, l);
+    }
+  };
+  while (i + level_step <= size_ilp) {
+    for (size_t j = 0; j < level_step; ++j, ++i) add_row(i);
+    for (size_t lv = 1; lv < kLevels; ++lv) {
+      for (size_t k = 0; k < kRows; ++k) {
+        for (size_t l = 0; l < kLanes; ++l) {
+          acc[lv][k][l] += acc[lv - 1][k][l];
+          acc[lv - 1][k][l] = 0.0f;
+        }
+      }
+      if ((i & (level_mask << (lv * level_power))) != 0) break;
+    }
+  }
+  for (; i < size_ilp; ++i) add_row(i);
+  for (size_t lv = 1; lv < kLevels; ++lv) {
+    for (size_t k = 0; k < kRows; ++k) {
+      for (size_t l = 0; l < kLanes; ++l) acc[0][k][l] += acc[lv][k][l];
+    }
+  }
+  for (size_t v = size_ilp * kRows; v < nvec; ++v) {
+    for (size_t l = 0; l < kLanes; ++l) acc[0][0][l] += load(v, l);
+  }
+  for (size_t k = 1; k < kRows; ++k) {
+    for (size_t l = 0; l < kLanes; ++l) acc[0][0][l] += acc[0][k][l];
+  }
+  float total = 0.0f;
+  for (size_t l = 0; l < kLanes; ++l) total += acc[0][0][l];
+  return total;
+}
+
+}  // namespace
+
+float CascadeSum(const float* x, size_t n) {
+  const size_t nvec = n / kLanes;
+  float tail = 0.0f;
+  for (size_t i = nvec * kLanes; i < n; ++i) tail += x[i];
+  return tail + CascadeVectors(nvec, [&](size_t v, size_t l) { return x[v * kLanes + l]; });
+}
+
+float CascadeSumBf16(const float* x, size_t n) {
+  const size_t per_load = 2 * kLanes;
+  const size_t nvec = n / per_load;
+  float tail = 0.0f;
+  for (size_t i = nvec * per_load; i < n; ++i) tail += x[i];
+  return tail + CascadeVectors(nvec, [&](size_t v, size_t l) {
+           return x[v * per_load + l] + x[v * per_load + kLanes + l];
+         });
+}
+
+float MeanOfSquares(const float* x, size_t n) {
+  std::vector<float> squares(n);
+  for (size_t i = 0; i < n; ++i) squares[i] = x[i] * x[i];
+  return CascadeSum(squares.data(), n) / static_cast<float>(n);
+}
 
 void RmsNormBf16(const float* x, size_t n, const float* weight, float eps, float* out) {
-  float sum = 0.0f;
-  for (size_t i = 0; i < n; ++i) sum += x[i] * x[i];
-  const float r = 1.0f / std::sqrt(sum / static_cast<float>(n) + eps);
+  const float r = 1.0f / std::sqrt(MeanOfSquares(x, n) + eps);
   for (size_t i = 0; i < n; ++i) out[i] = RoundToBf16(weight[i] * (x[i] * r));
 }
 
-void HeadRmsNormBf16InPlace(float* x, size_t n, float eps) {
+void HeadRmsNormBf16InPlace(float* x, size_t n, float eps, bool scalar_rsqrt) {
   // torch's CPU mean of a bf16 tensor is a bf16 sum (fp32 accumulation) divided by n in bf16.
-  float sum = 0.0f;
-  for (size_t i = 0; i < n; ++i) sum += RoundToBf16(x[i] * x[i]);
+  std::vector<float> squares(n);
+  for (size_t i = 0; i < n; ++i) squares[i] = RoundToBf16(x[i] * x[i]);
+  const float sum = CascadeSumBf16(squares.data(), n);
   const float mean = RoundToBf16(RoundToBf16(sum) / static_cast<float>(n));
-  const float r = RoundToBf16(1.0f / std::sqrt(RoundToBf16(mean + eps)));
+  const float v = RoundToBf16(mean + eps);
+  const float root = scalar_rsqrt ? RoundToBf16(std::sqrt(v)) : std::sqrt(v);
+  const float r = RoundToBf16(1.0f / root);
   for (size_t i = 0; i < n; ++i) x[i] = RoundToBf16(x[i] * r);
 }
 

@@ -8,11 +8,31 @@
 
 namespace inference {
 
+// Sum of x[0..n) in the order of torch's vectorised CPU reduction (AVX2, 8 fp32 lanes): lanes
+// accumulate strided elements, four interleaved vector rows with a multi-level cascade, then the
+// lanes are added in order. Reproducing this order makes the norms match the reference bit for
+// bit instead of one fp32 ulp apart, which the FP8 quantisation downstream would amplify.
+float CascadeSum(const float* x, size_t n);
+
+// The same for a bf16 tensor: each 16-element load is widened to two 8-lane halves that are
+// added lane-wise before entering the cascade. x holds bf16 values.
+float CascadeSumBf16(const float* x, size_t n);
+
+// mean(x[i]^2) with the squares formed in fp32 and summed by CascadeSum.
+float MeanOfSquares(const float* x, size_t n);
+
 // out[i] = bf16(weight[i] * (x[i] * rsqrt(mean(x^2) + eps))), all in fp32. out may alias x.
 void RmsNormBf16(const float* x, size_t n, const float* weight, float eps, float* out);
 
 // In place: x *= rsqrt(mean(x^2) + eps) where x^2, the mean, the sum with eps, the rsqrt and the
 // product are each rounded to bf16 (the reference runs this line on a bf16 tensor).
-void HeadRmsNormBf16InPlace(float* x, size_t n, float eps);
+// `scalar_rsqrt`: torch computes bf16 rsqrt in 16-wide vectors, exactly, but the elements left
+// over after the last full vector take a scalar path that rounds sqrt to bf16 before dividing;
+// callers set it for those rows so that the result matches the reference bit for bit.
+void HeadRmsNormBf16InPlace(float* x, size_t n, float eps, bool scalar_rsqrt = false);
+
+// How many leading elements of a bf16 elementwise op over `n` elements torch handles in full
+// 16-wide vectors (the rest take its scalar path).
+inline size_t Bf16VectorizedPrefix(size_t n) { return n - n % 16; }
 
 }  // namespace inference
