@@ -115,10 +115,26 @@ std::string ShebangProgram(std::string_view head) {
 }
 
 // `.h` is shared by C and C++; C++-only keywords near the top decide.
+// Only a line's first word counts ("the device class" in a C comment must not flip it), plus
+// `std::` anywhere and C++ standard headers, which have no extension (<vector>).
 bool LooksLikeCpp(std::string_view head) {
-  for (std::string_view marker :
-       {"namespace ", "class ", "template <", "template<", "public:", "private:", "std::"}) {
-    if (head.find(marker) != std::string_view::npos) return true;
+  if (head.find("std::") != std::string_view::npos) return true;
+  while (!head.empty()) {
+    size_t nl = head.find('\n');
+    std::string_view line = head.substr(0, nl);
+    head.remove_prefix(nl == std::string_view::npos ? head.size() : nl + 1);
+    size_t b = line.find_first_not_of(" \t");
+    if (b == std::string_view::npos) continue;
+    line.remove_prefix(b);
+    for (std::string_view start : {"namespace ", "class ", "template <", "template<",
+                                   "public:", "private:", "using namespace "}) {
+      if (line.starts_with(start)) return true;
+    }
+    if (line.starts_with("#include <")) {
+      std::string_view header = line.substr(10);
+      header = header.substr(0, header.find('>'));
+      if (header.find('.') == std::string_view::npos) return true;
+    }
   }
   return false;
 }

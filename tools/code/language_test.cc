@@ -56,6 +56,11 @@ TEST_CASE(".h headers are C unless the content looks like C++") {
   CHECK(Detect("x.h", "#include <stdio.h>\nint f(void);\n") == "c");
   CHECK(Detect("x.h", "#pragma once\nnamespace a { class B; }\n") == "cpp");
   CHECK(Detect("x.h", "") == "c");
+  CHECK(Detect("x.h", "/* the device class driver */\nstruct dev;\n") == "c");
+  CHECK(Detect("x.h", "#include <stdio.h>\n#include <linux/types.h>\n") == "c");
+  CHECK(Detect("x.h", "#include <vector>\nint f();\n") == "cpp");
+  CHECK(Detect("x.h", "  template <typename T>\nT f();\n") == "cpp");
+  CHECK(Detect("x.h", "int f(std::string s);\n") == "cpp");
 }
 
 TEST_CASE("every language can be found by name and its grammar loads") {
