@@ -29,7 +29,7 @@ std::span<const LanguageInfo> AllLanguages();
 const LanguageInfo* LanguageByName(std::string_view name);
 
 // Detects the language of `path` (only its base name and extension are used). `head` is the
-// start of the file's content (a few hundred bytes suffice; may be empty): it decides for
+// start of the file's content (the index passes 2 KiB; may be empty): it decides for
 // files without a known extension (shebang) and between C and C++ for `.h`.
 // Returns nullptr for files no grammar covers.
 const LanguageInfo* DetectLanguage(std::string_view path, std::string_view head);

@@ -65,7 +65,7 @@ base::StatusOr<Analysis> Analyze(const std::filesystem::path& abs, std::string_v
   }
   a.skip = ClassifyByContent(a.content);
   if (a.skip != SkipReason::kNone) return a;
-  a.language = DetectLanguage(rel, std::string_view(a.content).substr(0, 512));
+  a.language = DetectLanguage(rel, std::string_view(a.content).substr(0, 2048));
   if (a.language == nullptr) {
     a.skip = SkipReason::kNoGrammar;
     return a;
