@@ -2,6 +2,7 @@
 //
 //   index_bench DIR [--threads N] [--json FILE] [--updates N]
 //   index_bench --linux [...]   (unpacks /usr/src/linux-source-6.1.tar.xz to a temp folder)
+//   index_bench --tarball FILE.tar.xz [...]   (the same with any source tarball)
 //
 // DIR is first copied to a temporary folder (not timed), because the single-file phase edits
 // files and the tree may be read-only (/usr/include). Phases, each on the copy:
@@ -9,6 +10,8 @@
 //   warm     a new RepoIndex on the same database (a daemon restart) with nothing changed
 //   update   RepoIndex::UpdateFile after appending a newline to one file (median and max of
 //            --updates files of about median size), the path the file watcher takes
+//   map      BuildRepoMap with a 2048-token budget (PageRank over the whole tree)
+//   chunks   ChunkRepository with 512-token chunks (reads every file again)
 // Prints a table; --json FILE writes the same numbers.
 #include <sys/resource.h>
 #include <unistd.h>
@@ -23,7 +26,9 @@
 #include <string>
 #include <vector>
 
+#include "tools/code/repo_chunks.h"
 #include "tools/code/repo_index.h"
+#include "tools/code/repo_map.h"
 
 namespace {
 
@@ -31,7 +36,7 @@ constexpr const char* kLinuxTarball = "/usr/src/linux-source-6.1.tar.xz";
 
 struct Args {
   std::string dir;
-  bool linux_source = false;
+  std::string tarball;  // unpacked instead of copying a directory
   int threads = 0;
   int updates = 20;
   std::string json;
@@ -48,20 +53,21 @@ bool ParseArgs(int argc, char** argv, Args& a) {
     std::string arg = argv[i];
     auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
     if (arg == "--linux") {
-      a.linux_source = true;
-    } else if (arg == "--threads" || arg == "--updates" || arg == "--json") {
+      a.tarball = kLinuxTarball;
+    } else if (arg == "--threads" || arg == "--updates" || arg == "--json" || arg == "--tarball") {
       const char* v = value();
       if (v == nullptr) return false;
       if (arg == "--threads") a.threads = std::atoi(v);
       if (arg == "--updates") a.updates = std::max(1, std::atoi(v));
       if (arg == "--json") a.json = v;
+      if (arg == "--tarball") a.tarball = v;
     } else if (!arg.empty() && arg[0] != '-' && a.dir.empty()) {
       a.dir = arg;
     } else {
       return false;
     }
   }
-  return a.linux_source != !a.dir.empty();
+  return a.tarball.empty() != a.dir.empty();
 }
 
 // Runs a shell command built only from paths we created or the user gave, quoted.
@@ -81,6 +87,10 @@ struct Row {
   double cpu_seconds = 0;  // user+system of all threads: comparable on a busy machine
   std::string note;
 };
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 double CpuSeconds() {
   rusage u;
@@ -177,13 +187,42 @@ int Bench(const Args& args, const std::filesystem::path& work, const std::filesy
                 ms.size(), max, mean_bytes);
   rows.push_back({"single-file update", 1, mean_bytes, median / 1000, update_cpu, note});
 
-  std::printf("tree: %s (threads: %s)\n", args.linux_source ? kLinuxTarball : args.dir.c_str(),
+  // What a request for repository context costs on top of the index.
+  tools::CharEstimateTokenCounter counter;
+  tools::RepoMapRequest map_request;
+  map_request.token_budget = 2048;
+  cpu = CpuSeconds();
+  auto start = std::chrono::steady_clock::now();
+  auto map = tools::BuildRepoMap(**index, map_request, counter);
+  double map_seconds = SecondsSince(start);
+  if (!map.ok()) {
+    std::fprintf(stderr, "repo map: %s\n", map.status().ToString().c_str());
+    return 1;
+  }
+  rows.push_back({"repo map (2048 tok)", double(files->size()), 0, map_seconds, CpuSeconds() - cpu,
+                  std::to_string(map->symbols_shown) + " symbols in " +
+                      std::to_string(map->files_shown) + " files shown"});
+  cpu = CpuSeconds();
+  start = std::chrono::steady_clock::now();
+  auto chunks = tools::ChunkRepository(**index, counter, tools::ChunkerOptions{512});
+  double chunk_seconds = SecondsSince(start);
+  if (!chunks.ok()) {
+    std::fprintf(stderr, "chunks: %s\n", chunks.status().ToString().c_str());
+    return 1;
+  }
+  double chunk_bytes = 0;
+  for (const tools::Chunk& c : *chunks) chunk_bytes += double(c.text.size());
+  rows.push_back({"chunk repository", double(files->size()), chunk_bytes, chunk_seconds,
+                  CpuSeconds() - cpu, std::to_string(chunks->size()) + " chunks, target 512 tok"});
+
+  std::printf("tree: %s (threads: %s)\n",
+              args.tarball.empty() ? args.dir.c_str() : args.tarball.c_str(),
               args.threads > 0 ? std::to_string(args.threads).c_str() : "all");
   Print(rows);
   if (!args.json.empty()) {
     nlohmann::json j;
     j["bench"] = "index_bench";
-    j["tree"] = args.linux_source ? kLinuxTarball : args.dir;
+    j["tree"] = args.tarball.empty() ? args.dir : args.tarball;
     j["threads"] = args.threads;
     for (const Row& r : rows) {
       j["phases"].push_back({{"phase", r.phase},
@@ -206,11 +245,11 @@ int Bench(const Args& args, const std::filesystem::path& work, const std::filesy
 int main(int argc, char** argv) {
   Args args;
   if (!ParseArgs(argc, argv, args)) return Usage();
-  if (args.linux_source && access(kLinuxTarball, R_OK) != 0) {
+  if (args.tarball == kLinuxTarball && access(kLinuxTarball, R_OK) != 0) {
     std::fprintf(stderr,
                  "%s not found. Install the Debian package first:\n"
                  "  sudo apt-get install linux-source-6.1\n"
-                 "or pass any source tree as DIR.\n",
+                 "or pass any source tree as DIR (or a .tar.xz with --tarball).\n",
                  kLinuxTarball);
     return 2;
   }
@@ -226,8 +265,8 @@ int main(int argc, char** argv) {
   std::filesystem::path work = templ, tree = work / "tree";
   std::fprintf(stderr, "preparing a scratch copy in %s (not timed)...\n", templ.c_str());
   bool ready =
-      args.linux_source
-          ? Run("mkdir -p " + Quote(tree.string()) + " && tar -xJf " + Quote(kLinuxTarball) +
+      !args.tarball.empty()
+          ? Run("mkdir -p " + Quote(tree.string()) + " && tar -xJf " + Quote(args.tarball) +
                 " -C " + Quote(tree.string()) + " --strip-components=1")
           : Run("cp -r " + Quote(args.dir + "/.") + " " + Quote(tree.string()));
   int rc = ready ? Bench(args, work, tree) : 1;
