@@ -35,14 +35,16 @@ void DecodeFp8Row(const Fp8Weight& w, size_t r, float* row) {
 }
 
 void DecodeFp4Row(const Fp4Weight& w, size_t r, float* row) {
+  float codes[16];
+  for (uint8_t c = 0; c < 16; ++c) codes[c] = E2m1ToFloat(c);
   const uint8_t* src = w.data + r * (w.in / 2);
   const uint8_t* scales = w.scale + r * (w.in / kFp4Group);
   for (size_t g = 0; g < w.in / kFp4Group; ++g) {
     const float s = E8m0ToFloat(scales[g]);
     for (size_t k = g * kFp4Group; k < (g + 1) * kFp4Group; k += 2) {
       const uint8_t byte = src[k / 2];
-      row[k] = E2m1ToFloat(byte & 0xf) * s;
-      row[k + 1] = E2m1ToFloat(byte >> 4) * s;
+      row[k] = codes[byte & 0xf] * s;
+      row[k + 1] = codes[byte >> 4] * s;
     }
   }
 }
@@ -54,6 +56,41 @@ void DecodeBf16Row(const Bf16Weight& w, size_t r, float* row) {
 
 namespace {
 
+// Eight output rows are computed at once, one per vector lane: each lane still adds its products
+// one by one in K order (no reassociation, no fused multiply-add), so the result is identical to
+// Dot() per output while the compiler can use SIMD registers across the rows.
+constexpr size_t kLanes = 8;
+using Lanes = float __attribute__((vector_size(kLanes * sizeof(float))));
+
+// Decodes rows [n0, n0 + 8) of a weight into lane-interleaved form wt[k * 8 + lane]; rows past
+// the end decode as zeros.
+template <typename Weight, typename DecodeRow>
+void DecodeLaneBlock(const Weight& w, size_t n0, size_t rows, DecodeRow decode_row, std::vector<float>& row,
+                     std::vector<Lanes>& wt) {
+  const size_t K = w.in;
+  for (size_t k = 0; k < K; ++k) wt[k] = Lanes{};
+  for (size_t j = 0; j < kLanes && n0 + j < rows; ++j) {
+    decode_row(w, n0 + j, row.data());
+    for (size_t k = 0; k < K; ++k) wt[k][j] = row[k];
+  }
+}
+
+// y[m, n0 + lane] for all m: K-blocked sums (partials of `block` products, added in order).
+void LaneProducts(const float* x, size_t M, size_t x_stride, size_t K, size_t block,
+                  const std::vector<Lanes>& wt, Lanes* out) {
+  for (size_t m = 0; m < M; ++m) {
+    const float* a = x + m * x_stride;
+    Lanes acc{};
+    for (size_t k0 = 0; k0 < K; k0 += block) {
+      Lanes partial{};
+      const size_t end = std::min(K, k0 + block);
+      for (size_t k = k0; k < end; ++k) partial += a[k] * wt[k];
+      acc = k0 == 0 ? partial : acc + partial;
+    }
+    out[m] = acc;
+  }
+}
+
 // Shared body of the FP8 and FP4 products: quantised activations, per-block fp32 partials
 // added in K order, bf16 output. `block` is the K width of one partial sum.
 template <typename Weight, typename DecodeRow>
@@ -63,13 +100,12 @@ void BlockedQuantizedMatmul(const float* x, size_t M, const Weight& w, size_t bl
   std::vector<float> xq(M * K);
   for (size_t m = 0; m < M; ++m) QuantizeDequantizeFp8(x + m * K, K, kFp8Block, xq.data() + m * K);
   std::vector<float> row(K);
-  for (size_t n = 0; n < w.out; ++n) {
-    decode_row(w, n, row.data());
+  std::vector<Lanes> wt(K), out(M);
+  for (size_t n0 = 0; n0 < w.out; n0 += kLanes) {
+    DecodeLaneBlock(w, n0, w.out, decode_row, row, wt);
+    LaneProducts(xq.data(), M, K, K, block, wt, out.data());
     for (size_t m = 0; m < M; ++m) {
-      const float* a = xq.data() + m * K;
-      float acc = 0.0f;
-      for (size_t k = 0; k < K; k += block) acc += Dot(a + k, row.data() + k, std::min(block, K - k));
-      y[m * w.out + n] = RoundToBf16(acc);
+      for (size_t j = 0; j < kLanes && n0 + j < w.out; ++j) y[m * w.out + n0 + j] = RoundToBf16(out[m][j]);
     }
   }
 }
@@ -86,18 +122,27 @@ void MatmulFp4(const float* x, size_t M, const Fp4Weight& w, float* y) {
 
 void MatmulBf16WeightF32(const float* x, size_t M, const Bf16Weight& w, float* y) {
   std::vector<float> row(w.in);
-  for (size_t n = 0; n < w.out; ++n) {
-    DecodeBf16Row(w, n, row.data());
-    for (size_t m = 0; m < M; ++m) y[m * w.out + n] = Dot(x + m * w.in, row.data(), w.in);
+  std::vector<Lanes> wt(w.in), out(M);
+  for (size_t n0 = 0; n0 < w.out; n0 += kLanes) {
+    DecodeLaneBlock(w, n0, w.out, DecodeBf16Row, row, wt);
+    LaneProducts(x, M, w.in, w.in, w.in, wt, out.data());
+    for (size_t m = 0; m < M; ++m) {
+      for (size_t j = 0; j < kLanes && n0 + j < w.out; ++j) y[m * w.out + n0 + j] = out[m][j];
+    }
   }
 }
 
 void MatmulDequantizedFp8F32(const float* x, size_t M, size_t x_stride, const Fp8Weight& w,
                              size_t row_begin, size_t row_count, float* y, size_t y_stride) {
   std::vector<float> row(w.in);
-  for (size_t n = 0; n < row_count; ++n) {
-    DecodeFp8Row(w, row_begin + n, row.data());
-    for (size_t m = 0; m < M; ++m) y[m * y_stride + n] = Dot(x + m * x_stride, row.data(), w.in);
+  std::vector<Lanes> wt(w.in), out(M);
+  const size_t row_end = row_begin + row_count;
+  for (size_t n0 = row_begin; n0 < row_end; n0 += kLanes) {
+    DecodeLaneBlock(w, n0, row_end, DecodeFp8Row, row, wt);
+    LaneProducts(x, M, x_stride, w.in, w.in, wt, out.data());
+    for (size_t m = 0; m < M; ++m) {
+      for (size_t j = 0; j < kLanes && n0 + j < row_end; ++j) y[m * y_stride + (n0 - row_begin) + j] = out[m][j];
+    }
   }
 }
 
