@@ -114,6 +114,32 @@ std::string ShebangProgram(std::string_view head) {
   return name;
 }
 
+// The mode of an Emacs mode line in the first two lines ("// <vector> -*- C++ -*-",
+// "# -*- mode: python; coding: utf-8 -*-"), as a language name; "" when there is none.
+// libstdc++'s extension-less headers announce themselves this way.
+std::string EmacsMode(std::string_view head) {
+  size_t second_nl = head.find('\n', head.find('\n') + 1);
+  std::string_view top = head.substr(0, second_nl);
+  size_t b = top.find("-*-");
+  if (b == std::string_view::npos) return "";
+  size_t e = top.find("-*-", b + 3);
+  if (e == std::string_view::npos) return "";
+  std::string_view mode = top.substr(b + 3, e - b - 3);
+  if (size_t m = mode.find("mode:"); m != std::string_view::npos) {
+    mode = mode.substr(m + 5);
+    mode = mode.substr(0, mode.find(';'));
+  }
+  std::string name;
+  for (char c : mode) {
+    if (c != ' ' && c != '\t')
+      name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (name == "c++") return "cpp";
+  if (name == "sh" || name == "shell-script" || name == "bash") return "bash";
+  if (name == "js" || name == "js2") return "javascript";
+  return name;  // "c", "python", "ruby", "lua", "go", "rust", "java", ...
+}
+
 // `.h` is shared by C and C++; C++-only keywords near the top decide.
 // Only a line's first word counts ("the device class" in a C comment must not flip it), plus
 // `std::` anywhere and C++ standard headers, which have no extension (<vector>).
@@ -170,7 +196,7 @@ const LanguageInfo* DetectLanguage(std::string_view path, std::string_view head)
       if (Contains(info.interpreters, program)) return &info;
     }
   }
-  return nullptr;
+  return LanguageByName(EmacsMode(head));
 }
 
 }  // namespace tools

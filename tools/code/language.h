@@ -1,5 +1,6 @@
 // Language: the programming languages tools/code understands, and how a file's language is
-// detected (by file name, extension, shebang line, and for `.h` a look at the content).
+// detected (by file name, extension, shebang line or Emacs mode line, and for `.h` a look at
+// the content).
 //
 // Each language carries its tree-sitter grammar (compiled from the pinned npm packages) and
 // the name of its tag query (queries/<name>.scm). The table is immutable, so everything here
@@ -30,7 +31,8 @@ const LanguageInfo* LanguageByName(std::string_view name);
 
 // Detects the language of `path` (only its base name and extension are used). `head` is the
 // start of the file's content (the index passes 2 KiB; may be empty): it decides for
-// files without a known extension (shebang) and between C and C++ for `.h`.
+// files without a known extension (shebang, then an Emacs "-*- mode -*-" line) and between C
+// and C++ for `.h`.
 // Returns nullptr for files no grammar covers.
 const LanguageInfo* DetectLanguage(std::string_view path, std::string_view head);
 

@@ -52,6 +52,13 @@ TEST_CASE("shebang lines decide for extension-less scripts") {
   CHECK(Detect("bin/tool", "#!") == "none");
 }
 
+TEST_CASE("Emacs mode lines name the language of extension-less files") {
+  CHECK(Detect("c++/12/vector", "// <vector> -*- C++ -*-\n") == "cpp");
+  CHECK(Detect("tool", "#!/bin/weird\n# -*- mode: python; coding: utf-8 -*-\n") == "python");
+  CHECK(Detect("conf", "// -*- mode: cobol -*-\n") == "none");
+  CHECK(Detect("notes", "line one\nline two\n-*- C++ -*- on line three\n") == "none");
+}
+
 TEST_CASE(".h headers are C unless the content looks like C++") {
   CHECK(Detect("x.h", "#include <stdio.h>\nint f(void);\n") == "c");
   CHECK(Detect("x.h", "#pragma once\nnamespace a { class B; }\n") == "cpp");
