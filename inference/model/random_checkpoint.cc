@@ -48,15 +48,18 @@ class Rng {
 
   double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }  // [0, 1)
 
-  // Standard normal by Box-Muller; the second value of each pair serves the next call.
-  double Normal() {
+  // Standard normal by Box-Muller in float (init draws hundreds of millions of values; their
+  // precision does not matter); the second value of each pair serves the next call.
+  float Normal() {
     if (has_spare_) {
       has_spare_ = false;
       return spare_;
     }
-    const double u1 = std::max(Uniform(), 0x1.0p-60);
-    const double angle = 2 * M_PI * Uniform();
-    const double r = std::sqrt(-2 * std::log(u1));
+    const uint64_t bits = Next();
+    const float u1 = std::max(static_cast<float>(bits >> 40) * 0x1.0p-24f, 0x1.0p-25f);  // (0, 1)
+    const float angle =
+        static_cast<float>((bits >> 16) & 0xffffff) * (0x1.0p-24f * 2 * static_cast<float>(M_PI));
+    const float r = std::sqrt(-2 * std::log(u1));
     spare_ = r * std::sin(angle);
     has_spare_ = true;
     return r * std::cos(angle);
@@ -72,7 +75,7 @@ class Rng {
   }
 
   uint64_t s_[4];
-  double spare_ = 0;
+  float spare_ = 0;
   bool has_spare_ = false;
 };
 
@@ -123,10 +126,12 @@ void Fp8Linear(const TensorSpec& weight, Rng& rng, TensorBlob* w, TensorBlob* s)
   s->bytes.resize(rows * cols);
   for (int64_t bo = 0; bo < rows; ++bo) {
     for (int64_t bi = 0; bi < cols; ++bi) {
-      const int64_t o_end = std::min(out, (bo + 1) * kFp8Block), i_end = std::min(in, (bi + 1) * kFp8Block);
+      const int64_t o_end = std::min(out, (bo + 1) * kFp8Block),
+                    i_end = std::min(in, (bi + 1) * kFp8Block);
       float amax = 0;
       for (int64_t o = bo * kFp8Block; o < o_end; ++o) {
-        for (int64_t i = bi * kFp8Block; i < i_end; ++i) amax = std::max(amax, std::fabs(x[o * in + i]));
+        for (int64_t i = bi * kFp8Block; i < i_end; ++i)
+          amax = std::max(amax, std::fabs(x[o * in + i]));
       }
       const float scale = BlockScale(amax, 448.0f);
       s->bytes[bo * cols + bi] = Pow2ToE8m0(scale);
@@ -171,7 +176,8 @@ void HashTable(const TensorSpec& spec, int64_t n_experts, Rng& rng, TensorBlob* 
   t->bytes.resize(vocab * k * 8);
   for (int64_t row = 0; row < vocab; ++row) {
     for (int64_t j = 0; j < k; ++j) {  // partial Fisher-Yates: the first k entries are distinct
-      const int64_t pick = j + static_cast<int64_t>(rng.Next() % static_cast<uint64_t>(n_experts - j));
+      const int64_t pick =
+          j + static_cast<int64_t>(rng.Next() % static_cast<uint64_t>(n_experts - j));
       std::swap(perm[j], perm[pick]);
       std::memcpy(&t->bytes[(row * k + j) * 8], &perm[j], 8);  // little-endian host
     }
@@ -203,7 +209,8 @@ void PlainTensor(const TensorSpec& spec, const ModelConfig& c, Rng& rng, TensorB
   const int64_t count = spec.NumElements();
   t->bytes.resize(count * DTypeSize(spec.dtype));
   for (int64_t i = 0; i < count; ++i) {
-    const float v = static_cast<float>(uniform ? 0.5 + rng.Uniform() : mean + std_dev * rng.Normal());
+    const float v =
+        static_cast<float>(uniform ? 0.5 + rng.Uniform() : mean + std_dev * rng.Normal());
     if (spec.dtype == DType::kBF16) {
       const uint16_t bits = FloatToBf16Bits(v);
       std::memcpy(&t->bytes[2 * i], &bits, 2);
@@ -221,7 +228,8 @@ std::vector<std::vector<const TensorSpec*>> PlanShards(const std::vector<TensorS
   uint64_t bytes = 0;
   for (const TensorSpec& spec : specs) {
     if (spec.optional) continue;
-    if (!shards.back().empty() && bytes >= max_shard_bytes && spec.block != shards.back().back()->block) {
+    if (!shards.back().empty() && bytes >= max_shard_bytes &&
+        spec.block != shards.back().back()->block) {
       shards.emplace_back();
       bytes = 0;
     }
@@ -232,8 +240,8 @@ std::vector<std::vector<const TensorSpec*>> PlanShards(const std::vector<TensorS
 }
 
 // The blobs of one shard, in layout order.
-std::vector<TensorBlob> ShardBlobs(const std::vector<const TensorSpec*>& specs, const ModelConfig& c,
-                                   uint64_t seed) {
+std::vector<TensorBlob> ShardBlobs(const std::vector<const TensorSpec*>& specs,
+                                   const ModelConfig& c, uint64_t seed) {
   std::vector<TensorBlob> blobs;
   for (size_t i = 0; i < specs.size(); ++i) {
     const TensorSpec& spec = *specs[i];
@@ -274,8 +282,9 @@ base::Status WriteText(const fs::path& path, const std::string& text) {
 // encoder writes BOS as text), EOS doubles as pad.
 std::string TokenizerConfigJson() {
   auto token = [](const char* content) {
-    return nlohmann::ordered_json{{"__type", "AddedToken"}, {"content", content}, {"lstrip", false},
-                                  {"normalized", true},     {"rstrip", false},    {"single_word", false}};
+    return nlohmann::ordered_json{{"__type", "AddedToken"}, {"content", content},
+                                  {"lstrip", false},        {"normalized", true},
+                                  {"rstrip", false},        {"single_word", false}};
   };
   nlohmann::ordered_json j{{"add_bos_token", false},
                            {"add_eos_token", false},
@@ -292,12 +301,13 @@ std::string TokenizerConfigJson() {
 }
 
 std::string GenerationConfigJson() {
-  nlohmann::ordered_json j{{"_from_model_config", true}, {"bos_token_id", 0}, {"eos_token_id", 1},
+  nlohmann::ordered_json j{{"_from_model_config", true}, {"bos_token_id", 0},  {"eos_token_id", 1},
                            {"do_sample", true},          {"temperature", 1.0}, {"top_p", 1.0}};
   return j.dump(2) + "\n";
 }
 
-base::StatusOr<RandomCheckpointSummary> WriteFiles(const fs::path& dir, std::string_view config_json,
+base::StatusOr<RandomCheckpointSummary> WriteFiles(const fs::path& dir,
+                                                   std::string_view config_json,
                                                    const ModelConfig& config,
                                                    const RandomCheckpointOptions& options) {
   const std::vector<TensorSpec> specs = ExpectedTensors(config);
@@ -305,8 +315,9 @@ base::StatusOr<RandomCheckpointSummary> WriteFiles(const fs::path& dir, std::str
   RandomCheckpointSummary summary;
   summary.shards = static_cast<int64_t>(shards.size());
   std::map<std::string, std::string> weight_map;
-  const std::map<std::string, std::string> metadata = {
-      {"format", "pt"}, {"generator", "flashcode model init"}, {"seed", std::to_string(options.seed)}};
+  const std::map<std::string, std::string> metadata = {{"format", "pt"},
+                                                       {"generator", "flashcode model init"},
+                                                       {"seed", std::to_string(options.seed)}};
   for (size_t s = 0; s < shards.size(); ++s) {
     char name[64];
     std::snprintf(name, sizeof name, "model-%05zu-of-%05zu.safetensors", s + 1, shards.size());
@@ -318,8 +329,8 @@ base::StatusOr<RandomCheckpointSummary> WriteFiles(const fs::path& dir, std::str
       ++summary.tensors;
     }
   }
-  FC_RETURN_IF_ERROR(WriteSafetensorsIndex((dir / "model.safetensors.index.json").string(), weight_map,
-                                           summary.weight_bytes));
+  FC_RETURN_IF_ERROR(WriteSafetensorsIndex((dir / "model.safetensors.index.json").string(),
+                                           weight_map, summary.weight_bytes));
   FC_RETURN_IF_ERROR(WriteText(dir / "config.json", std::string(config_json)));
   FC_RETURN_IF_ERROR(WriteText(dir / "generation_config.json", GenerationConfigJson()));
   if (!options.tokenizer_json.empty()) {
@@ -331,9 +342,9 @@ base::StatusOr<RandomCheckpointSummary> WriteFiles(const fs::path& dir, std::str
 
 }  // namespace
 
-base::StatusOr<RandomCheckpointSummary> WriteRandomCheckpoint(const std::string& out_dir,
-                                                              std::string_view config_json,
-                                                              const RandomCheckpointOptions& options) {
+base::StatusOr<RandomCheckpointSummary> WriteRandomCheckpoint(
+    const std::string& out_dir, std::string_view config_json,
+    const RandomCheckpointOptions& options) {
   FC_ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(config_json));
   std::error_code ec;
   const fs::path out = fs::absolute(out_dir, ec);
@@ -342,7 +353,8 @@ base::StatusOr<RandomCheckpointSummary> WriteRandomCheckpoint(const std::string&
     return base::AlreadyExists(out.string() + " exists and is not an empty directory");
   }
   fs::create_directories(out.parent_path(), ec);
-  if (ec) return base::Internal("cannot create " + out.parent_path().string() + ": " + ec.message());
+  if (ec)
+    return base::Internal("cannot create " + out.parent_path().string() + ": " + ec.message());
   const fs::path partial = out.string() + ".partial-" + std::to_string(::getpid());
   fs::remove_all(partial, ec);
   fs::create_directory(partial, ec);
@@ -351,7 +363,9 @@ base::StatusOr<RandomCheckpointSummary> WriteRandomCheckpoint(const std::string&
   if (summary.ok()) {
     fs::remove(out, ec);  // an empty directory, checked above, or nothing
     fs::rename(partial, out, ec);
-    if (ec) summary = base::Internal("cannot rename " + partial.string() + " to " + out.string() + ": " + ec.message());
+    if (ec)
+      summary = base::Internal("cannot rename " + partial.string() + " to " + out.string() + ": " +
+                               ec.message());
   }
   if (!summary.ok()) fs::remove_all(partial, ec);
   return summary;

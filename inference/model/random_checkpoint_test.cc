@@ -26,7 +26,8 @@ namespace fs = std::filesystem;
 class ScratchDir {
  public:
   explicit ScratchDir(const std::string& tag)
-      : path_(fs::temp_directory_path() / ("flashcode_randckpt_" + tag + "_" + std::to_string(::getpid()))) {
+      : path_(fs::temp_directory_path() /
+              ("flashcode_randckpt_" + tag + "_" + std::to_string(::getpid()))) {
     fs::remove_all(path_);
   }
   ~ScratchDir() { fs::remove_all(path_); }
@@ -86,10 +87,12 @@ std::vector<float> RunAndCheckLogits(const std::string& dir, size_t n, uint32_t 
     rows.insert(rows.end(), out->logits.begin(), out->logits.end());
   }
   double sum = 0, sum_sq = 0;
+  size_t non_finite = 0;
   for (float x : rows) {
-    REQUIRE(std::isfinite(x));
+    non_finite += !std::isfinite(x);
     sum += x, sum_sq += double(x) * x;
   }
+  REQUIRE(non_finite == 0);
   const double mean = sum / rows.size(), std_dev = std::sqrt(sum_sq / rows.size() - mean * mean);
   MESSAGE("logits over 4 rows: mean " << mean << ", std " << std_dev);
   CHECK(std_dev > 0.2);
@@ -111,8 +114,8 @@ TEST_CASE("the presets parse; small has Flash's layer schedule, tiny the golden 
       if (!spec.optional) bytes += spec.NumElements() * DTypeSize(spec.dtype);
     }
     std::printf("preset %s: %lld layers, %.1fM parameters (%.1fM active), %.0f MB of weights\n",
-                std::string(name).c_str(), static_cast<long long>(config->n_layers), count.total / 1e6,
-                count.active / 1e6, bytes / 1e6);
+                std::string(name).c_str(), static_cast<long long>(config->n_layers),
+                count.total / 1e6, count.active / 1e6, bytes / 1e6);
     CHECK(bytes < 400e6);  // CPU-friendly: a few hundred MB at most
   }
   auto flash = LoadModelConfig(SourceDir() + "/tests/data/golden/configs/v4-flash/config.json");
@@ -161,7 +164,8 @@ TEST_CASE("a written checkpoint loads with the real loader, in shards, and gives
   CHECK(listed == expected);
   CHECK(static_cast<int64_t>(shard_files.size()) == summary->shards);
   char first[64];
-  std::snprintf(first, sizeof first, "model-00001-of-%05lld.safetensors", static_cast<long long>(summary->shards));
+  std::snprintf(first, sizeof first, "model-00001-of-%05lld.safetensors",
+                static_cast<long long>(summary->shards));
   CHECK(shard_files.count(first) == 1);
   CHECK(index["metadata"]["total_size"].get<uint64_t>() == summary->weight_bytes);
   CHECK(summary->tensors == static_cast<int64_t>(expected.size()));
@@ -179,7 +183,7 @@ TEST_CASE("quantised weights use tight power-of-two scales and N(0, 1/in) values
   auto ckpt = Checkpoint::Open(dir.str());
   REQUIRE_MESSAGE(ckpt.ok(), ckpt.status().ToString());
 
-  // FP8: each 128x128 block's largest |value| lands in (224, 448] after its scale.
+  // FP8: each 128x128 block's largest |value| lands in [224, 448] after its scale.
   const TensorView& w = *(*ckpt)->Get("layers.0.attn.wq_b.weight");  // [2048, 256]
   const TensorView& s = *(*ckpt)->Get("layers.0.attn.wq_b.scale");   // [16, 2]
   const int64_t out = w.shape[0], in = w.shape[1];
@@ -188,17 +192,17 @@ TEST_CASE("quantised weights use tight power-of-two scales and N(0, 1/in) values
   for (int64_t o = 0; o < out; ++o) {
     for (int64_t i = 0; i < in; ++i) {
       const float q = E4m3ToFloat(w.data[o * in + i]);
-      REQUIRE(std::isfinite(q));
       const int64_t b = (o / 128) * s.shape[1] + i / 128;
       block_amax[b] = std::max(block_amax[b], std::fabs(q));
       const float v = q * E8m0ToFloat(s.data[b]);
       sum_sq += double(v) * v;
     }
   }
-  for (float a : block_amax) CHECK((a > 224 && a <= 448));
+  // (amax/scale lies in (224, 448]; rounding onto the grid can land on 224 itself.)
+  for (float a : block_amax) CHECK_MESSAGE((a >= 224 && a <= 448), a);
   CHECK(sum_sq / (out * in) == doctest::Approx(1.0 / in).epsilon(0.1));
 
-  // FP4: each row's 32-groups reach (3, 6] after their scale; low nibble is the even column.
+  // FP4: each row's 32-groups reach [3, 6] after their scale; low nibble is the even column.
   const TensorView& e = *(*ckpt)->Get("layers.1.ffn.experts.5.w2.weight");  // I8 [256, 64]
   const TensorView& es = *(*ckpt)->Get("layers.1.ffn.experts.5.w2.scale");  // [256, 4]
   const int64_t e_in = e.shape[1] * 2;
@@ -214,7 +218,7 @@ TEST_CASE("quantised weights use tight power-of-two scales and N(0, 1/in) values
         const float v = q * E8m0ToFloat(es.data[o * (e_in / 32) + g]);
         e_sum_sq += double(v) * v;
       }
-      CHECK((amax > 3 && amax <= 6));
+      CHECK_MESSAGE((amax >= 3 && amax <= 6), amax);
     }
   }
   // FP4 rounding adds noise of about a fifth of the variance: mean square near 1/in.
@@ -244,14 +248,16 @@ TEST_CASE("the same seed gives the same bytes whatever the sharding; another see
   REQUIRE(WriteRandomCheckpoint(a.str(), MiniConfig(), one_shard).ok());
   REQUIRE(WriteRandomCheckpoint(b.str(), MiniConfig(), many_shards).ok());
   REQUIRE(WriteRandomCheckpoint(c.str(), MiniConfig(), other_seed).ok());
-  auto ca = Checkpoint::Open(a.str()), cb = Checkpoint::Open(b.str()), cc = Checkpoint::Open(c.str());
+  auto ca = Checkpoint::Open(a.str()), cb = Checkpoint::Open(b.str()),
+       cc = Checkpoint::Open(c.str());
   REQUIRE((ca.ok() && cb.ok() && cc.ok()));
   for (const TensorSpec& spec : ExpectedTensors((*ca)->config())) {
     if (spec.optional) continue;
     CHECK_MESSAGE(TensorBytes(**ca, spec.name) == TensorBytes(**cb, spec.name), spec.name);
   }
   CHECK(TensorBytes(**ca, "embed.weight") != TensorBytes(**cc, "embed.weight"));
-  CHECK(TensorBytes(**ca, "layers.1.attn.wkv.weight") != TensorBytes(**cc, "layers.1.attn.wkv.weight"));
+  CHECK(TensorBytes(**ca, "layers.1.attn.wkv.weight") !=
+        TensorBytes(**cc, "layers.1.attn.wkv.weight"));
 }
 
 TEST_CASE("init refuses a non-empty directory and a bad config, leaving nothing behind") {
@@ -283,7 +289,8 @@ TEST_CASE("the tiny preset as `model init` writes it: real vocabulary, loads and
   options.tokenizer_json = "{\"stand-in\": true}";  // the CLI passes the real V4 tokenizer
   const auto start = std::chrono::steady_clock::now();
   auto summary = WriteRandomCheckpoint(dir.str(), *ModelPresetConfigJson("tiny"), options);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   REQUIRE_MESSAGE(summary.ok(), summary.status().ToString());
   std::printf("tiny preset: %lld tensors, %lld shards, %.1f MB written in %.2f s (seed %llu)\n",
               static_cast<long long>(summary->tensors), static_cast<long long>(summary->shards),
