@@ -7,6 +7,7 @@
 #include "cli/context_commands.h"
 #include "cli/daemon_commands.h"
 #include "cli/exit_codes.h"
+#include "cli/tool_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"flashcode: a local coding assistant (client of the flashcoded daemon)"};
@@ -60,6 +61,14 @@ int main(int argc, char** argv) {
   repo_map->add_option("--budget", budget, "token budget")->check(CLI::Range(64u, 65536u));
   repo_map->add_option("--focus", focus, "files to rank first (relative paths)");
 
+  std::string tool_name, tool_args = "{}";
+  bool tool_list = false;
+  auto* tool = app.add_subcommand("tool", "run one built-in tool in a workspace (no daemon needed)");
+  tool->add_option("name", tool_name, "tool name, e.g. read_file, shell (see --list)");
+  tool->add_option("--args", tool_args, "arguments as a JSON object");
+  tool->add_option("-C,--workspace", workspace, "workspace directory (default: current)");
+  tool->add_flag("--list", tool_list, "list the tools and their argument schemas");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -72,6 +81,13 @@ int main(int argc, char** argv) {
   if (*stop) return cli::RunDaemonStop(conn, std::cout, std::cerr);
   if (*restart) return cli::RunDaemonRestart(conn, std::cout, std::cerr);
   if (*logs) return cli::RunDaemonLogs(conn, tail, follow, std::cout, std::cerr);
+  if (*tool) {
+    if (tool_name.empty() && !tool_list) {
+      std::cerr << "flashcode: tool needs a NAME or --list\n";
+      return cli::kExitUsage;
+    }
+    return cli::RunToolCommand(tool_name, tool_args, workspace, tool_list, std::cout, std::cerr);
+  }
   workspace = cli::AbsoluteWorkspace(workspace);
   if (*index) return cli::RunIndex(conn, workspace, index_status, std::cout, std::cerr);
   if (*symbols) return cli::RunSymbols(conn, workspace, query, limit, std::cout, std::cerr);

@@ -183,3 +183,37 @@ TEST_CASE("the index survives a daemon restart and the CLI reads it") {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_CASE("flashcode tool runs the real tools in a workspace, refusing escapes") {
+  TempDir dir;
+  std::string ws = dir.path() + "/ws";
+  WriteFile(ws + "/notes.txt", "alpha\nbeta\ngamma\n");
+  std::string cli = testing_support::BuiltBinary("cli/flashcode");
+  testing_support::TestProcess::Options opts{{{"HOME", dir.path()}}, {}};
+
+  auto r = Run({cli, "tool", "--list"}, opts);
+  REQUIRE(r.exit_code == 0);
+  for (const char* name : {"read_file", "write_file", "edit_file", "apply_patch", "shell", "search"}) {
+    CHECK_MESSAGE(r.out.find(name) != std::string::npos, name);
+  }
+  r = Run({cli, "tool", "read_file", "-C", ws, "--args", R"({"path":"notes.txt"})"}, opts);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("beta") != std::string::npos);
+  r = Run({cli, "tool", "read_file", "-C", ws, "--args", R"({"path":"../../etc/passwd"})"}, opts);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("root:") == std::string::npos);
+  r = Run({cli, "tool", "edit_file", "-C", ws,
+           "--args", R"({"path":"notes.txt","old_string":"beta","new_string":"BETA"})"}, opts);
+  CHECK_MESSAGE(r.exit_code == 0, r.out << r.err);
+  std::ifstream in(ws + "/notes.txt");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(text == "alpha\nBETA\ngamma\n");
+  r = Run({cli, "tool", "no_such_tool", "-C", ws}, opts);
+  CHECK(r.exit_code == 2);
+  r = Run({cli, "tool", "read_file", "-C", ws, "--args", "[1,2]"}, opts);
+  CHECK(r.exit_code == 2);
+}
+
+}  // namespace

@@ -63,7 +63,8 @@ class TempDir {
 // True while `pid` runs (a zombie that nobody has reaped yet counts as ended).
 bool ProcessAlive(pid_t pid);
 
-// The path of a built binary, from FLASHCODE_BINARY_DIR (set by ctest) and a relative path.
+// The path of a built binary relative to the build root: $FLASHCODE_BINARY_DIR if set, else
+// the build root this test executable lives in.
 std::string BuiltBinary(const std::string& relative);
 
 }  // namespace testing_support
