@@ -204,7 +204,10 @@ int Bench(const Args& args, const std::filesystem::path& work, const std::filesy
                       std::to_string(map->files_shown) + " files shown"});
   cpu = CpuSeconds();
   start = std::chrono::steady_clock::now();
-  auto chunks = tools::ChunkRepository(**index, counter, tools::ChunkerOptions{512});
+  tools::RepoChunksOptions chunk_options;
+  chunk_options.chunker.target_tokens = 512;
+  chunk_options.threads = args.threads;
+  auto chunks = tools::ChunkRepository(**index, counter, chunk_options);
   double chunk_seconds = SecondsSince(start);
   if (!chunks.ok()) {
     std::fprintf(stderr, "chunks: %s\n", chunks.status().ToString().c_str());

@@ -1,8 +1,10 @@
 #include "tools/code/repo_chunks.h"
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "base/log.h"
 #include "tools/code/git_history.h"
@@ -55,7 +57,7 @@ std::vector<StableFile> OrderByStability(const std::filesystem::path& work_tree,
 }
 
 base::StatusOr<std::vector<Chunk>> ChunkRepository(RepoIndex& index, const TokenCounter& counter,
-                                                   const ChunkerOptions& options,
+                                                   const RepoChunksOptions& options,
                                                    const base::CancelToken* cancel) {
   FC_ASSIGN_OR_RETURN(std::vector<StoredFile> files, index.Files());
   std::vector<std::string> paths;
@@ -64,14 +66,31 @@ base::StatusOr<std::vector<Chunk>> ChunkRepository(RepoIndex& index, const Token
     languages[f.path] = f.language;
     paths.push_back(std::move(f.path));
   }
-  SyntaxParser parser;
+  const std::vector<StableFile> order = OrderByStability(index.root(), std::move(paths));
+
+  // Files are chunked in parallel into per-file slots, then concatenated in order.
+  std::vector<std::vector<Chunk>> per_file(order.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    SyntaxParser parser;
+    std::string content;
+    for (size_t i = next++; i < order.size(); i = next++) {
+      if (cancel != nullptr && cancel->IsCancelled()) return;
+      if (!ReadFile(index.root() / order[i].path, content)) continue;  // deleted meanwhile
+      per_file[i] = ChunkFile(order[i].path, content, LanguageByName(languages.at(order[i].path)),
+                              parser, counter, options.chunker);
+    }
+  };
+  int threads = options.threads > 0
+                    ? options.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> workers;
+  for (int t = 1; t < threads; ++t) workers.emplace_back(work);
+  work();
+  for (std::thread& w : workers) w.join();
+  if (cancel != nullptr && cancel->IsCancelled()) return base::Cancelled("chunking cancelled");
   std::vector<Chunk> chunks;
-  std::string content;
-  for (const StableFile& f : OrderByStability(index.root(), std::move(paths))) {
-    if (cancel != nullptr && cancel->IsCancelled()) return base::Cancelled("chunking cancelled");
-    if (!ReadFile(index.root() / f.path, content)) continue;  // deleted meanwhile
-    std::vector<Chunk> file_chunks =
-        ChunkFile(f.path, content, LanguageByName(languages[f.path]), parser, counter, options);
+  for (std::vector<Chunk>& file_chunks : per_file) {
     for (Chunk& c : file_chunks) chunks.push_back(std::move(c));
   }
   return chunks;

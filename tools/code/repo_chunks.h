@@ -5,7 +5,8 @@
 // first (ties by path), then files with uncommitted changes or untracked, by path. An edit
 // therefore invalidates the prefix only from the edited file on, and recently touched files
 // (the likeliest to change again) sit at the end. Outside a git repository every file is
-// "uncommitted" and the order is by path. Thread-compatible.
+// "uncommitted" and the order is by path. Thread-compatible (ChunkRepository uses its own
+// worker threads internally).
 #pragma once
 
 #include <cstdint>
@@ -33,9 +34,15 @@ struct StableFile {
 std::vector<StableFile> OrderByStability(const std::filesystem::path& work_tree,
                                          std::vector<std::string> paths);
 
+struct RepoChunksOptions {
+  ChunkerOptions chunker;
+  int threads = 0;  // files are parsed in parallel; 0 = one thread per hardware thread
+};
+
 // Chunks every file of `index` in stability order. Cancelled if `cancel` fires (may be null).
+// `counter` is called from several threads at once.
 base::StatusOr<std::vector<Chunk>> ChunkRepository(RepoIndex& index, const TokenCounter& counter,
-                                                   const ChunkerOptions& options,
+                                                   const RepoChunksOptions& options,
                                                    const base::CancelToken* cancel = nullptr);
 
 }  // namespace tools

@@ -40,7 +40,7 @@ struct RepoMap {
   size_t tokens = 0;              // as counted by the request's TokenCounter
   std::vector<RankedFile> files;  // every file, best first
   size_t symbols_shown = 0;
-  size_t files_shown = 0;           // files with at least one symbol in `text`
+  size_t files_shown = 0;  // files with at least one symbol in `text`
 };
 
 class RepoMapBuilder {
