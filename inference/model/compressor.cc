@@ -10,7 +10,9 @@
 namespace inference {
 namespace {
 
-// Per-channel softmax over `n` slots (scores fp32), weighted sum of their kv values.
+// Per-channel softmax over `n` slots (scores fp32), weighted sum of their kv values. The sum
+// over slots follows torch's reduction over a non-innermost dimension: runs of 16 slots are
+// summed in order and the run totals added in order (n <= 256, so one cascade level).
 float PoolChannel(const float* const* kv, const float* const* score, size_t n) {
   float mx = -INFINITY;
   for (size_t i = 0; i < n; ++i) mx = std::max(mx, *score[i]);
@@ -20,9 +22,16 @@ float PoolChannel(const float* const* kv, const float* const* score, size_t n) {
     e[i] = std::exp(*score[i] - mx);
     sum += e[i];
   }
-  float acc = 0.0f;
-  for (size_t i = 0; i < n; ++i) acc += *kv[i] * (e[i] / sum);
-  return acc;
+  constexpr size_t kRun = 16;
+  float total = 0.0f, run = 0.0f;
+  size_t i = 0;
+  for (; i + kRun <= n; i += kRun) {
+    run = 0.0f;
+    for (size_t j = i; j < i + kRun; ++j) run += *kv[j] * (e[j] / sum);
+    total += run;
+  }
+  for (; i < n; ++i) total += *kv[i] * (e[i] / sum);
+  return total;
 }
 
 }  // namespace
