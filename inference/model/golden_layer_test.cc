@@ -111,3 +111,60 @@ TEST_CASE("the head on the stored final state reproduces the stored logits") {
 
 }  // namespace inference
 
+
+namespace inference {
+
+// Per-layer decode: each layer's cache is filled by a prefill fed the stored layer inputs, then
+// every decode step feeds the stored decode input of that layer (teacher forcing per layer).
+TEST_CASE("every layer's decode steps reproduce the reference from stored inputs") {
+  const DeepSeekV4Model& model = TinyModel();
+  const ModelConfig& c = model.config();
+  auto trace_file = golden::OpenCase("case1_prefill_trace.safetensors");
+  auto case1 = golden::OpenCase("case1_prefill_decode.safetensors");
+  const std::vector<int32_t> prompt = golden::Ints(*case1, "prompt_tokens");
+  const std::vector<int32_t> tokens = golden::Ints(*case1, "decode_tokens");
+  const std::vector<int32_t> positions = golden::Ints(*case1, "decode_positions");
+  const size_t T = prompt.size(), hc = c.hc_mult, d = c.dim, row = hc * d;
+  auto checkpoint = golden::OpenCase("model.safetensors");
+  const TensorView* embed_weight = checkpoint->Find("embed.weight");
+  REQUIRE(embed_weight != nullptr);
+  auto cache = model.NewCache();
+  for (int64_t l = 0; l < c.n_layers; ++l) {
+    std::vector<float> X(T * row);
+    if (l == 0) {
+      const std::vector<float> embed = Floats(*trace_file, "embed");
+      for (size_t t = 0; t < T; ++t) {
+        for (size_t j = 0; j < hc; ++j) std::copy_n(&embed[t * d], d, &X[(t * hc + j) * d]);
+      }
+    } else {
+      X = Floats(*trace_file, "layers." + std::to_string(l - 1) + ".out");
+    }
+    REQUIRE(model.RunLayer(l, X.data(), prompt, 0, *cache).ok());
+    const std::vector<float> inputs =
+        l == 0 ? std::vector<float>() : Floats(*trace_file, "decode.layers." + std::to_string(l - 1) + ".out");
+    const std::vector<float> expected = Floats(*trace_file, "decode.layers." + std::to_string(l) + ".out");
+    double worst = 0;
+    std::string per_step;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      std::vector<float> x(row);
+      if (l == 0) {  // layer 0's decode input is the token's embedding in every stream
+        for (size_t j = 0; j < hc; ++j) {
+          for (size_t k = 0; k < d; ++k) {
+            x[j * d + k] = LoadBf16(embed_weight->data + 2 * (static_cast<size_t>(tokens[i]) * d + k));
+          }
+        }
+      } else {
+        std::copy_n(&inputs[i * row], row, x.data());
+      }
+      REQUIRE(model.RunLayer(l, x.data(), std::span(&tokens[i], 1), positions[i], *cache).ok());
+      const golden::Diff diff = Compare(x.data(), &expected[i * row], row);
+      worst = std::max(worst, diff.rms_rel);
+      if (i < 8) per_step += " " + std::to_string(diff.rms_rel).substr(0, 7);
+    }
+    std::printf("decode layer %lld: worst rms_rel %.3g; first steps:%s\n", static_cast<long long>(l), worst,
+                per_step.c_str());
+    CHECK_MESSAGE(worst <= 2e-3, "decode, layer " << l);
+  }
+}
+
+}  // namespace inference
