@@ -5,7 +5,6 @@
 #include <bit>
 #include <cerrno>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -118,8 +117,10 @@ base::Status InspectWeights(const std::string& dir, std::ostream& out) {
     bytes += view->nbytes;
     files.insert(view->file);
   }
-  out << "  weights: valid, " << tensors << " tensors in " << files.size() << " file(s), "
-      << bytes / 1e6 << " MB (every tensor has the expected name, dtype and shape)\n";
+  char size[32];
+  std::snprintf(size, sizeof size, "%.1f MB", bytes / 1e6);
+  out << "  weights: valid, " << tensors << " tensors in " << files.size() << " file(s), " << size
+      << " (every tensor has the expected name, dtype and shape)\n";
   return base::Status::Ok();
 }
 
@@ -181,12 +182,12 @@ int RunModelInit(const ModelInitOptions& options, std::ostream& out, std::ostrea
   write_options.tokenizer_json = std::move(tokenizer_json).value();
   auto written = inference::WriteRandomCheckpoint(options.out_dir, *config_json, write_options);
   if (!written.ok()) return Fail(err, "init", written.status());
-  char size[32];
-  std::snprintf(size, sizeof size, "%.1f MB", written->weight_bytes / 1e6);
+  char stats[64];
+  std::snprintf(stats, sizeof stats, "%.1f MB in %.1f s", written->weight_bytes / 1e6,
+                SecondsSince(start));
   out << "wrote the " << options.preset << " checkpoint to " << options.out_dir << ": "
-      << written->tensors << " tensors in " << written->shards << " shard(s), " << size << ", seed "
-      << options.seed << ", tokenizer from " << options.npm_dir << " (" << SecondsSince(start)
-      << " s)\n"
+      << written->tensors << " tensors in " << written->shards << " shard(s), " << stats
+      << ", seed " << options.seed << ", tokenizer from " << options.npm_dir << "\n"
       << "its weights are random: what it generates is random text\n";
   return kExitOk;
 }

@@ -98,10 +98,20 @@ uint8_t E4m3Byte(float q) {
   return sign | static_cast<uint8_t>((e - 1 + 7) << 3) | static_cast<uint8_t>(mantissa);
 }
 
-// The 4-bit e2m1 code of a value already on the e2m1 grid (0, 0.5, 1, 1.5, 2, 3, 4, 6).
-uint8_t E2m1Code(float q) {
-  static constexpr uint8_t kByTwiceValue[13] = {0, 1, 2, 3, 4, 0, 5, 0, 6, 0, 0, 0, 7};
-  return (std::signbit(q) ? 8 : 0) | kByTwiceValue[static_cast<int>(std::fabs(q) * 2.0f)];
+// The 4-bit e2m1 code (0, 0.5, 1, 1.5, 2, 3, 4, 6; bit 3 = sign) nearest to v in [-6, 6], ties
+// to the even code: the midpoints 0.25, 1.25, 2.5 and 5 go down, 0.75, 1.75 and 3.5 go up.
+// Thresholds rather than the backend's generic RoundToE2m1: the experts hold most of the values.
+uint8_t E2m1Code(float v) {
+  const float a = std::fabs(v);
+  const uint8_t code = a <= 0.25f   ? 0
+                       : a < 0.75f  ? 1
+                       : a <= 1.25f ? 2
+                       : a < 1.75f  ? 3
+                       : a <= 2.5f  ? 4
+                       : a < 3.5f   ? 5
+                       : a <= 5.0f  ? 6
+                                    : 7;
+  return (std::signbit(v) ? 8 : 0) | code;
 }
 
 // The power-of-two scale that maps a block's amax onto the format's largest value `top`, as
@@ -157,10 +167,10 @@ void Fp4Linear(const TensorSpec& weight, Rng& rng, TensorBlob* w, TensorBlob* s)
       const float* group = &x[o * in + g * kFp4Group];
       float amax = 0;
       for (int64_t k = 0; k < kFp4Group; ++k) amax = std::max(amax, std::fabs(group[k]));
-      const float scale = BlockScale(amax, 6.0f);
+      const float scale = BlockScale(amax, 6.0f), inverse = 1.0f / scale;  // exact: a power of two
       s->bytes[o * groups + g] = Pow2ToE8m0(scale);
       for (int64_t k = 0; k < kFp4Group; ++k) {
-        const uint8_t code = E2m1Code(RoundToE2m1(std::clamp(group[k] / scale, -6.0f, 6.0f)));
+        const uint8_t code = E2m1Code(group[k] * inverse);
         const int64_t i = g * kFp4Group + k;
         w->bytes[o * in / 2 + i / 2] |= (i % 2 == 0) ? code : static_cast<uint8_t>(code << 4);
       }

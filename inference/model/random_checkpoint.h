@@ -12,7 +12,7 @@
 //
 // Values follow the recipe of the golden v4-tiny checkpoint (shared/golden/v4-tiny/README.md),
 // so activations stay O(1) and logits finite: linears ~ N(0, 1/in) before quantisation,
-// embedding N(0, 1), head N(0, 1/dim), norms N(1, 0.01), and so on. Each tensor draws from its
+// embedding N(0, 1), head N(0, 1/dim), norms N(1, 0.1²), and so on. Each tensor draws from its
 // own stream seeded by (seed, tensor name): the same seed gives the same bytes, whatever the
 // sharding. Stateless function; thread-safe for distinct directories.
 #pragma once
