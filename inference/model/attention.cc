@@ -28,7 +28,8 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   // Query: wq_a -> q_norm (the latent also feeds the indexer) -> wq_b -> per-head RMS -> RoPE.
   std::vector<float> qr(T * q_rank);
   w.wq_a.Apply(x, T, qr.data());
-  for (size_t t = 0; t < T; ++t) RmsNormBf16(&qr[t * q_rank], q_rank, w.q_norm.data(), eps, &qr[t * q_rank]);
+  for (size_t t = 0; t < T; ++t)
+    RmsNormBf16(&qr[t * q_rank], q_rank, w.q_norm.data(), eps, &qr[t * q_rank]);
   std::vector<float> q(T * H * hd);
   w.wq_b.Apply(qr.data(), T, q.data());
   const size_t vector_rows = shape_rounding ? Bf16VectorizedPrefix(T * H) : T * H;
@@ -59,9 +60,11 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   std::vector<std::vector<int32_t>> selected;
   if (w.compressor) {
     const size_t before = cache.compressed.size();
-    CompressorAppend(*w.compressor, rope, eps, c.rope_head_dim, x, T, start_pos, cache.compressor, cache.compressed);
+    CompressorAppend(*w.compressor, rope, eps, c.rope_head_dim, x, T, start_pos, cache.compressor,
+                     cache.compressed);
     if (trace && *trace && cache.compressed.size() > before) {
-      (*trace)(prefix + "attn.compressor.kv", cache.compressed.data() + before, cache.compressed.size() - before);
+      (*trace)(prefix + "attn.compressor.kv", cache.compressed.data() + before,
+               cache.compressed.size() - before);
     }
   }
   if (w.indexer) {
@@ -69,14 +72,17 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
     CompressorAppend(w.indexer->compressor, rope, eps, c.rope_head_dim, x, T, start_pos,
                      cache.index_compressor, cache.index_keys);
     if (trace && *trace && cache.index_keys.size() > before) {
-      (*trace)(prefix + "attn.indexer.compressor.kv", cache.index_keys.data() + before, cache.index_keys.size() - before);
+      (*trace)(prefix + "attn.indexer.compressor.kv", cache.index_keys.data() + before,
+               cache.index_keys.size() - before);
     }
-    IndexerSelect(c, *w.indexer, rope, qr.data(), x, T, start_pos, cache.index_keys, shape_rounding, selected);
+    IndexerSelect(c, *w.indexer, rope, qr.data(), x, T, start_pos, cache.index_keys, shape_rounding,
+                  selected);
     if (trace && *trace) {
       const size_t k = static_cast<size_t>(c.index_topk);
       std::vector<float> chosen(T * k, -1.0f);
       for (size_t t = 0; t < T; ++t) {
-        for (size_t i = 0; i < selected[t].size(); ++i) chosen[t * k + i] = static_cast<float>(selected[t][i]);
+        for (size_t i = 0; i < selected[t].size(); ++i)
+          chosen[t * k + i] = static_cast<float>(selected[t][i]);
       }
       (*trace)(prefix + "attn.indexer.selected", chosen.data(), chosen.size());
     }
@@ -89,8 +95,9 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   std::vector<float> o(T * H * hd);
   std::vector<const float*> rows;
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
-  const size_t window_slots = shape_rounding && start_pos == 0 ? std::min<size_t>(T, static_cast<size_t>(win))
-                                                               : static_cast<size_t>(win);
+  const size_t window_slots = shape_rounding && start_pos == 0
+                                  ? std::min<size_t>(T, static_cast<size_t>(win))
+                                  : static_cast<size_t>(win);
   for (size_t t = 0; t < T; ++t) {
     const int64_t pos = start_pos + static_cast<int64_t>(t);
     rows.assign(window_slots, nullptr);
@@ -103,7 +110,8 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
     } else if (w.ratio > 0) {
       for (int64_t b = 0; b < (pos + 1) / w.ratio; ++b) rows.push_back(&cache.compressed[b * hd]);
     }
-    SparseAttention(&q[t * H * hd], H, hd, rows.data(), rows.size(), w.attn_sink.data(), scale, &o[t * H * hd]);
+    SparseAttention(&q[t * H * hd], H, hd, rows.data(), rows.size(), w.attn_sink.data(), scale,
+                    &o[t * H * hd]);
   }
   if (trace && *trace) (*trace)(prefix + "attn.o", o.data(), o.size());
   // Only now may the ring be overwritten: the chunk's queries read older slots above.
@@ -114,7 +122,8 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
 
   // Undo RoPE on the output (V carried rotated rope dims), then the grouped projection.
   for (size_t t = 0; t < T; ++t) {
-    for (size_t h = 0; h < H; ++h) rope.Apply(&o[(t * H + h) * hd + nope], start_pos + static_cast<int64_t>(t), true);
+    for (size_t h = 0; h < H; ++h)
+      rope.Apply(&o[(t * H + h) * hd + nope], start_pos + static_cast<int64_t>(t), true);
   }
   const size_t G = static_cast<size_t>(c.o_groups);
   const size_t R = static_cast<size_t>(c.o_lora_rank);

@@ -25,6 +25,7 @@ namespace inference {
 // of a position does not depend on how the text was chunked.
 void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rope& rope,
                       const float* x, size_t T, int64_t start_pos, LayerCache& cache, float* out,
-                      bool shape_rounding, const ForwardTrace* trace, const std::string& trace_prefix);
+                      bool shape_rounding, const ForwardTrace* trace,
+                      const std::string& trace_prefix);
 
 }  // namespace inference

@@ -14,10 +14,11 @@ void BlockForward(const ModelConfig& c, const BlockWeights& w, const Rope& rope,
                   bool shape_rounding, const ForwardTrace* trace, const std::string& prefix) {
   const size_t d = static_cast<size_t>(c.dim);
   const size_t hc = static_cast<size_t>(c.hc_mult);
-  const HcShape shape{hc, d, static_cast<size_t>(c.hc_sinkhorn_iters), static_cast<float>(c.norm_eps),
-                      static_cast<float>(c.hc_eps)};
+  const HcShape shape{hc, d, static_cast<size_t>(c.hc_sinkhorn_iters),
+                      static_cast<float>(c.norm_eps), static_cast<float>(c.hc_eps)};
   const bool tracing = trace && *trace;
-  std::vector<float> h(T * d), pre(T * hc), post(T * hc), comb(T * hc * hc), sub(T * d), X_new(T * hc * d);
+  std::vector<float> h(T * d), pre(T * hc), post(T * hc), comb(T * hc * hc), sub(T * d),
+      X_new(T * hc * d);
   const float eps = static_cast<float>(c.norm_eps);
 
   struct Sublayer {
@@ -25,7 +26,8 @@ void BlockForward(const ModelConfig& c, const BlockWeights& w, const Rope& rope,
     const HcParams* hc;
     const std::vector<float>* norm;
   };
-  const Sublayer sublayers[2] = {{"attn", &w.hc_attn, &w.attn_norm}, {"ffn", &w.hc_ffn, &w.ffn_norm}};
+  const Sublayer sublayers[2] = {{"attn", &w.hc_attn, &w.attn_norm},
+                                 {"ffn", &w.hc_ffn, &w.ffn_norm}};
   for (const Sublayer& s : sublayers) {
     HcPre(shape, *s.hc, X, T, h.data(), post.data(), comb.data(), pre.data());
     if (tracing) {
@@ -35,8 +37,8 @@ void BlockForward(const ModelConfig& c, const BlockWeights& w, const Rope& rope,
     }
     for (size_t t = 0; t < T; ++t) RmsNormBf16(&h[t * d], d, s.norm->data(), eps, &h[t * d]);
     if (s.hc == &w.hc_attn) {
-      AttentionForward(c, w.attn, rope, h.data(), T, start_pos, cache, sub.data(), shape_rounding, trace,
-                       prefix);
+      AttentionForward(c, w.attn, rope, h.data(), T, start_pos, cache, sub.data(), shape_rounding,
+                       trace, prefix);
     } else {
       MoeForward(c, w.moe, c.IsHashLayer(w.layer), h.data(), tokens, T, sub.data(), trace, prefix);
     }

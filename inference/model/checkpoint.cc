@@ -34,10 +34,13 @@ base::Status Checkpoint::OpenShards() {
       return base::InvalidArgument(index_path + ": no weight_map object");
     }
     for (auto it = index["weight_map"].begin(); it != index["weight_map"].end(); ++it) {
-      if (!it.value().is_string()) return base::InvalidArgument(index_path + ": weight_map value for '" + it.key() + "' is not a string");
+      if (!it.value().is_string())
+        return base::InvalidArgument(index_path + ": weight_map value for '" + it.key() +
+                                     "' is not a string");
       const std::string shard = it.value().get<std::string>();
       if (shard.find('/') != std::string::npos) {
-        return base::InvalidArgument(index_path + ": shard name '" + shard + "' must be a plain file name");
+        return base::InvalidArgument(index_path + ": shard name '" + shard +
+                                     "' must be a plain file name");
       }
       weight_map_[it.key()] = shard;
     }
@@ -61,8 +64,8 @@ base::Status Checkpoint::Validate() {
     auto mapped = weight_map_.find(spec.name);
     if (mapped == weight_map_.end()) {
       if (spec.optional) continue;
-      return base::NotFound(dir_ + "/" + kIndexName + ": tensor '" + spec.name + "' missing (expected " +
-                            spec.Describe() + ")");
+      return base::NotFound(dir_ + "/" + kIndexName + ": tensor '" + spec.name +
+                            "' missing (expected " + spec.Describe() + ")");
     }
     const SafetensorsFile& shard = *shards_.at(mapped->second);
     const TensorView* view = shard.Find(spec.name);

@@ -80,7 +80,8 @@ class LayoutBuilder {
     const int64_t E = c_.n_routed_experts, inter = c_.moe_inter_dim;
     Add(f + "gate.weight", DType::kBF16, {E, d});
     if (c_.IsHashLayer(layer)) {
-      Add(f + "gate.tid2eid", DType::kI64, {c_.vocab_size, c_.n_activated_experts}, TensorRole::kTable);
+      Add(f + "gate.tid2eid", DType::kI64, {c_.vocab_size, c_.n_activated_experts},
+          TensorRole::kTable);
     } else {
       Add(f + "gate.bias", DType::kF32, {E});
     }
@@ -138,13 +139,20 @@ class LayoutBuilder {
 
 std::string_view DTypeName(DType dtype) {
   switch (dtype) {
-    case DType::kF32: return "F32";
-    case DType::kBF16: return "BF16";
-    case DType::kF8E4M3: return "F8_E4M3";
-    case DType::kF8E8M0: return "F8_E8M0";
-    case DType::kI8: return "I8";
-    case DType::kI32: return "I32";
-    case DType::kI64: return "I64";
+    case DType::kF32:
+      return "F32";
+    case DType::kBF16:
+      return "BF16";
+    case DType::kF8E4M3:
+      return "F8_E4M3";
+    case DType::kF8E8M0:
+      return "F8_E8M0";
+    case DType::kI8:
+      return "I8";
+    case DType::kI32:
+      return "I32";
+    case DType::kI64:
+      return "I64";
   }
   return "?";
 }
@@ -159,10 +167,17 @@ base::StatusOr<DType> ParseDType(std::string_view name) {
 
 size_t DTypeSize(DType dtype) {
   switch (dtype) {
-    case DType::kF32: case DType::kI32: return 4;
-    case DType::kBF16: return 2;
-    case DType::kF8E4M3: case DType::kF8E8M0: case DType::kI8: return 1;
-    case DType::kI64: return 8;
+    case DType::kF32:
+    case DType::kI32:
+      return 4;
+    case DType::kBF16:
+      return 2;
+    case DType::kF8E4M3:
+    case DType::kF8E8M0:
+    case DType::kI8:
+      return 1;
+    case DType::kI64:
+      return 8;
   }
   return 1;
 }
@@ -184,7 +199,8 @@ std::vector<TensorSpec> ExpectedTensors(const ModelConfig& config) {
   std::vector<TensorSpec> specs;
   LayoutBuilder builder(config, &specs);
   builder.Globals();
-  for (int64_t l = 0; l < config.n_layers; ++l) builder.Block("layers." + std::to_string(l) + ".", l);
+  for (int64_t l = 0; l < config.n_layers; ++l)
+    builder.Block("layers." + std::to_string(l) + ".", l);
   for (int64_t i = 0; i < config.n_mtp_layers; ++i) builder.Mtp(i);
   return specs;
 }
@@ -192,7 +208,8 @@ std::vector<TensorSpec> ExpectedTensors(const ModelConfig& config) {
 ParameterCount CountParameters(const ModelConfig& config) {
   ParameterCount count;
   for (const TensorSpec& spec : ExpectedTensors(config)) {
-    if (spec.role == TensorRole::kScale || spec.role == TensorRole::kTable || spec.optional) continue;
+    if (spec.role == TensorRole::kScale || spec.role == TensorRole::kTable || spec.optional)
+      continue;
     const int64_t n = spec.NumElements() * (spec.role == TensorRole::kFp4Weight ? 2 : 1);
     if (spec.block >= config.n_layers) {
       count.mtp += n;

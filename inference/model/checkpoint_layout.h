@@ -20,17 +20,17 @@ namespace inference {
 // Safetensors element types used by V4 checkpoints.
 enum class DType { kF32, kBF16, kF8E4M3, kF8E8M0, kI8, kI32, kI64 };
 
-std::string_view DTypeName(DType dtype);                   // "F8_E4M3"
-base::StatusOr<DType> ParseDType(std::string_view name);   // InvalidArgument if unknown
-size_t DTypeSize(DType dtype);                             // bytes per element
+std::string_view DTypeName(DType dtype);                  // "F8_E4M3"
+base::StatusOr<DType> ParseDType(std::string_view name);  // InvalidArgument if unknown
+size_t DTypeSize(DType dtype);                            // bytes per element
 
 // What the kind of tensor means numerically; decides how it counts as parameters.
 enum class TensorRole {
-  kWeight,       // plain values (bf16/fp32), one parameter per element
-  kFp8Weight,    // e4m3 values, one parameter per element
-  kFp4Weight,    // I8 bytes, two e2m1 parameters per element
-  kScale,        // e8m0 block scales, not parameters
-  kTable,        // integer table (tid2eid), not parameters
+  kWeight,     // plain values (bf16/fp32), one parameter per element
+  kFp8Weight,  // e4m3 values, one parameter per element
+  kFp4Weight,  // I8 bytes, two e2m1 parameters per element
+  kScale,      // e8m0 block scales, not parameters
+  kTable,      // integer table (tid2eid), not parameters
 };
 
 struct TensorSpec {

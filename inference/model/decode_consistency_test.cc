@@ -57,16 +57,19 @@ void CheckChunkingInvariance(bool reference_shape_rounding) {
     CHECK_MESSAGE(d.rms_rel <= max_rms, "position " << p << " rms_rel " << d.rms_rel);
     CHECK_MESSAGE(d.max_abs <= max_abs, "position " << p << " max|diff| " << d.max_abs);
   }
-  std::printf("token-by-token vs prefill: worst rms_rel %.3g, worst max|diff| %.3g\n", worst_rms, worst_abs);
+  std::printf("token-by-token vs prefill: worst rms_rel %.3g, worst max|diff| %.3g\n", worst_rms,
+              worst_abs);
 
   // Uneven chunks, starting mid-block and ending mid-block.
   auto chunk_cache = model.NewCache();
   size_t pos = 0;
   for (size_t chunk : {3, 1, 9, 50, 66, 11}) {
-    auto out = model.Forward(std::span(&tokens[pos], chunk), static_cast<int64_t>(pos), *chunk_cache, all);
+    auto out =
+        model.Forward(std::span(&tokens[pos], chunk), static_cast<int64_t>(pos), *chunk_cache, all);
     REQUIRE(out.ok());
     const golden::Diff d = golden::Compare(out->logits.data(), &fresh->logits[pos * V], chunk * V);
-    std::printf("chunk of %zu at %zu vs prefill: rms_rel %.3g, max|diff| %.3g\n", chunk, pos, d.rms_rel, d.max_abs);
+    std::printf("chunk of %zu at %zu vs prefill: rms_rel %.3g, max|diff| %.3g\n", chunk, pos,
+                d.rms_rel, d.max_abs);
     CHECK_MESSAGE(d.rms_rel <= max_rms, "chunk at " << pos);
     CHECK_MESSAGE(d.max_abs <= max_abs, "chunk at " << pos);
     pos += chunk;
@@ -77,11 +80,13 @@ void CheckChunkingInvariance(bool reference_shape_rounding) {
 
 }  // namespace
 
-TEST_CASE("without reference shape rounding, decode and chunked prefill equal a fresh prefill exactly") {
+TEST_CASE(
+    "without reference shape rounding, decode and chunked prefill equal a fresh prefill exactly") {
   CheckChunkingInvariance(false);
 }
 
-TEST_CASE("with reference shape rounding, decode and chunked prefill stay within the golden tolerance") {
+TEST_CASE(
+    "with reference shape rounding, decode and chunked prefill stay within the golden tolerance") {
   CheckChunkingInvariance(true);
 }
 
@@ -93,7 +98,8 @@ TEST_CASE("forward rejects bad input with a status") {
   auto out = (*loaded)->Forward(bad, 0, *cache);
   CHECK(out.status().code() == base::StatusCode::kInvalidArgument);
   const std::vector<int32_t> good = {5, 6};
-  CHECK((*loaded)->Forward(good, 3, *cache).status().code() == base::StatusCode::kFailedPrecondition);
+  CHECK((*loaded)->Forward(good, 3, *cache).status().code() ==
+        base::StatusCode::kFailedPrecondition);
   CHECK((*loaded)->Forward({}, 0, *cache).status().code() == base::StatusCode::kInvalidArgument);
   CHECK(cache->length() == 0);
 }

@@ -51,7 +51,7 @@ class DeepSeekV4Model {
  public:
   // Opens and validates the checkpoint in `dir` (see Checkpoint::Open for the errors).
   static base::StatusOr<std::unique_ptr<DeepSeekV4Model>> Load(const std::string& dir,
-                                                                const ModelOptions& options = {});
+                                                               const ModelOptions& options = {});
   DeepSeekV4Model(const DeepSeekV4Model&) = delete;
   DeepSeekV4Model& operator=(const DeepSeekV4Model&) = delete;
 
@@ -64,14 +64,16 @@ class DeepSeekV4Model {
   // (FailedPrecondition otherwise); token ids outside the vocabulary and an empty input are
   // InvalidArgument. Advances the cache by T.
   base::StatusOr<ForwardResult> Forward(std::span<const int32_t> tokens, int64_t start_pos,
-                                        SequenceCache& cache, const ForwardOptions& options = {}) const;
+                                        SequenceCache& cache,
+                                        const ForwardOptions& options = {}) const;
 
   // The MTP block: for positions start_pos.. (== cache.mtp_length()), input the main model's
   // final streams `main_hidden` [T, hc_mult, dim] of those positions and the ids of the
   // following tokens; returns logits predicting two positions ahead. Advances the MTP cache.
   base::StatusOr<ForwardResult> ForwardMtp(std::span<const float> main_hidden,
                                            std::span<const int32_t> next_tokens, int64_t start_pos,
-                                           SequenceCache& cache, const ForwardOptions& options = {}) const;
+                                           SequenceCache& cache,
+                                           const ForwardOptions& options = {}) const;
 
   // Runs layer `layer` alone on X [T, hc_mult, dim] in place at start_pos (for tests and
   // tracing: feed a stored layer input, compare the stored output). Does not touch length().

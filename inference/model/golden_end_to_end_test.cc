@@ -24,8 +24,9 @@ std::unique_ptr<DeepSeekV4Model> LoadTiny() {
   return std::move(loaded).value();
 }
 
-void CheckLogits(const std::string& what, const std::vector<float>& mine, const std::vector<float>& ref,
-                 size_t offset, size_t n, double* worst_rms, double* worst_abs, double max_rms = kMaxRmsRel) {
+void CheckLogits(const std::string& what, const std::vector<float>& mine,
+                 const std::vector<float>& ref, size_t offset, size_t n, double* worst_rms,
+                 double* worst_abs, double max_rms = kMaxRmsRel) {
   const golden::Diff d = golden::Compare(mine.data(), ref.data() + offset, n);
   *worst_rms = std::max(*worst_rms, d.rms_rel);
   *worst_abs = std::max(*worst_abs, d.max_abs);
@@ -47,8 +48,8 @@ void CheckDecode(const DeepSeekV4Model& model, SequenceCache& cache, const Safet
     const std::string what = std::string(name) + " decode step " + std::to_string(i);
     CheckLogits(what, out->logits, expected, i * V, V, &worst_rms, &worst_abs, kMaxRmsRelDecode);
   }
-  std::printf("%s: %zu decode steps, worst rms_rel %.3g, worst max|diff| %.3g\n", name, tokens.size(), worst_rms,
-              worst_abs);
+  std::printf("%s: %zu decode steps, worst rms_rel %.3g, worst max|diff| %.3g\n", name,
+              tokens.size(), worst_rms, worst_abs);
 }
 
 }  // namespace
@@ -65,12 +66,14 @@ TEST_CASE("case 1: prefill of 370 tokens, 24 decode steps and the MTP block matc
   auto prefill = model->Forward(prompt, 0, *cache, options);
   REQUIRE_MESSAGE(prefill.ok(), prefill.status().ToString());
   double worst_rms = 0, worst_abs = 0;
-  CheckLogits("prefill, all positions", prefill->logits, golden::Floats(*file, "prefill_logits_all"), 0,
-              prompt.size() * V, &worst_rms, &worst_abs);
-  const std::vector<float> last(prefill->logits.end() - V, prefill->logits.end());
-  CheckLogits("prefill, last position", last, golden::Floats(*file, "prefill_logits_last"), 0, V, &worst_rms,
+  CheckLogits("prefill, all positions", prefill->logits,
+              golden::Floats(*file, "prefill_logits_all"), 0, prompt.size() * V, &worst_rms,
               &worst_abs);
-  std::printf("case 1 prefill: rms_rel %.3g (all positions), worst max|diff| %.3g\n", worst_rms, worst_abs);
+  const std::vector<float> last(prefill->logits.end() - V, prefill->logits.end());
+  CheckLogits("prefill, last position", last, golden::Floats(*file, "prefill_logits_last"), 0, V,
+              &worst_rms, &worst_abs);
+  std::printf("case 1 prefill: rms_rel %.3g (all positions), worst max|diff| %.3g\n", worst_rms,
+              worst_abs);
 
   // MTP in prefill mode over all positions, fed our own final streams.
   const std::vector<int32_t> mtp_ids = golden::Ints(*file, "mtp_input_ids");
@@ -78,7 +81,8 @@ TEST_CASE("case 1: prefill of 370 tokens, 24 decode steps and the MTP block matc
   REQUIRE_MESSAGE(mtp.ok(), mtp.status().ToString());
   const std::vector<float> tail(mtp->logits.end() - 32 * V, mtp->logits.end());
   double mtp_rms = 0, mtp_abs = 0;
-  CheckLogits("MTP tail 32", tail, golden::Floats(*file, "mtp_logits_tail32"), 0, 32 * V, &mtp_rms, &mtp_abs);
+  CheckLogits("MTP tail 32", tail, golden::Floats(*file, "mtp_logits_tail32"), 0, 32 * V, &mtp_rms,
+              &mtp_abs);
   std::printf("case 1 MTP: rms_rel %.3g, max|diff| %.3g\n", mtp_rms, mtp_abs);
 
   CheckDecode(*model, *cache, *file, "case 1");

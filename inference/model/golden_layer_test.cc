@@ -50,7 +50,8 @@ TEST_CASE("every layer reproduces the reference output from the stored input") {
       std::string stored = name;
       if (name.ends_with("attn.indexer.selected")) {
         // Stored: chosen block + S, or -1; compared as sets per query.
-        const std::vector<int32_t> ref = golden::Ints(*trace_file, name.substr(0, name.size() - 8) + "topk_idxs");
+        const std::vector<int32_t> ref =
+            golden::Ints(*trace_file, name.substr(0, name.size() - 8) + "topk_idxs");
         const size_t k = ref.size() / T;
         size_t mismatched = 0;
         for (size_t t = 0; t < T; ++t) {
@@ -62,12 +63,14 @@ TEST_CASE("every layer reproduces the reference output from the stored input") {
           if (a != b) ++mismatched;
         }
         // Ties included: the top-k reproduces torch's tie order.
-        CHECK_MESSAGE(mismatched == 0, name << ": " << mismatched << " queries select a different set");
+        CHECK_MESSAGE(mismatched == 0,
+                      name << ": " << mismatched << " queries select a different set");
         return;
       }
       // Tokens' own KV rows are the first rows of the stored attn.kv; q and o are stored for
       // the last 32 positions only.
-      if (name.ends_with("attn.kv_tokens") || name.ends_with("attn.q") || name.ends_with("attn.o")) {
+      if (name.ends_with("attn.kv_tokens") || name.ends_with("attn.q") ||
+          name.ends_with("attn.o")) {
         const bool tail = !name.ends_with("kv_tokens");
         stored = tail ? name + "_tail32" : name.substr(0, name.size() - 7);
         const TensorView* view = trace_file->Find(stored);
@@ -86,11 +89,13 @@ TEST_CASE("every layer reproduces the reference output from the stored input") {
     REQUIRE(model.RunLayer(l, X.data(), tokens, 0, *cache, &trace).ok());
     const std::vector<float> expected = Floats(*trace_file, "layers." + std::to_string(l) + ".out");
     const golden::Diff diff = Compare(X.data(), expected.data(), X.size());
-    std::printf("layer %lld: out rms_rel %.3g max %.3g\n", static_cast<long long>(l), diff.rms_rel, diff.max_abs);
+    std::printf("layer %lld: out rms_rel %.3g max %.3g\n", static_cast<long long>(l), diff.rms_rel,
+                diff.max_abs);
     // Sublayer detail only where it helps: a failing layer, or on request.
     const bool detail = diff.rms_rel > 2e-3 || std::getenv("GOLDEN_DEBUG") != nullptr;
     for (const auto& [name, dd] : diffs) {
-      if (detail && dd.rms_rel > 0) std::printf("   %s rms_rel %.3g max %.3g\n", name.c_str(), dd.rms_rel, dd.max_abs);
+      if (detail && dd.rms_rel > 0)
+        std::printf("   %s rms_rel %.3g max %.3g\n", name.c_str(), dd.rms_rel, dd.max_abs);
     }
     CHECK_MESSAGE(diff.rms_rel <= 2e-3, "layer " << l);
   }
@@ -110,7 +115,6 @@ TEST_CASE("the head on the stored final state reproduces the stored logits") {
 }
 
 }  // namespace inference
-
 
 namespace inference {
 
@@ -141,8 +145,10 @@ TEST_CASE("every layer's decode steps reproduce the reference from stored inputs
     }
     REQUIRE(model.RunLayer(l, X.data(), prompt, 0, *cache).ok());
     const std::vector<float> inputs =
-        l == 0 ? std::vector<float>() : Floats(*trace_file, "decode.layers." + std::to_string(l - 1) + ".out");
-    const std::vector<float> expected = Floats(*trace_file, "decode.layers." + std::to_string(l) + ".out");
+        l == 0 ? std::vector<float>()
+               : Floats(*trace_file, "decode.layers." + std::to_string(l - 1) + ".out");
+    const std::vector<float> expected =
+        Floats(*trace_file, "decode.layers." + std::to_string(l) + ".out");
     double worst = 0;
     std::string per_step;
     for (size_t i = 0; i < tokens.size(); ++i) {
@@ -150,7 +156,8 @@ TEST_CASE("every layer's decode steps reproduce the reference from stored inputs
       if (l == 0) {  // layer 0's decode input is the token's embedding in every stream
         for (size_t j = 0; j < hc; ++j) {
           for (size_t k = 0; k < d; ++k) {
-            x[j * d + k] = LoadBf16(embed_weight->data + 2 * (static_cast<size_t>(tokens[i]) * d + k));
+            x[j * d + k] =
+                LoadBf16(embed_weight->data + 2 * (static_cast<size_t>(tokens[i]) * d + k));
           }
         }
       } else {
@@ -161,8 +168,8 @@ TEST_CASE("every layer's decode steps reproduce the reference from stored inputs
       worst = std::max(worst, diff.rms_rel);
       if (i < 8) per_step += " " + std::to_string(diff.rms_rel).substr(0, 7);
     }
-    std::printf("decode layer %lld: worst rms_rel %.3g; first steps:%s\n", static_cast<long long>(l), worst,
-                per_step.c_str());
+    std::printf("decode layer %lld: worst rms_rel %.3g; first steps:%s\n",
+                static_cast<long long>(l), worst, per_step.c_str());
     CHECK_MESSAGE(worst <= 2e-3, "decode, layer " << l);
   }
 }

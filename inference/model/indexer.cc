@@ -11,10 +11,9 @@
 
 namespace inference {
 
-void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& rope,
-                   const float* qr, const float* x, size_t T, int64_t start_pos,
-                   const std::vector<float>& keys, bool all_keys_as_candidates,
-                   std::vector<std::vector<int32_t>>& selected) {
+void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& rope, const float* qr,
+                   const float* x, size_t T, int64_t start_pos, const std::vector<float>& keys,
+                   bool all_keys_as_candidates, std::vector<std::vector<int32_t>>& selected) {
   const size_t H = static_cast<size_t>(c.index_n_heads);
   const size_t D = static_cast<size_t>(c.index_head_dim);
   const size_t rd = static_cast<size_t>(c.rope_head_dim);

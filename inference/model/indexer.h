@@ -19,9 +19,8 @@ namespace inference {
 // indices sorted by descending score (ties as torch's top-k leaves them) into selected[t]; at
 // most min(index_topk, visible) where visible = (pos + 1) / 4. `all_keys_as_candidates`: like the
 // reference's prefill, rank every existing key (later ones at -inf), which changes how ties fall.
-void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& rope,
-                   const float* qr, const float* x, size_t T, int64_t start_pos,
-                   const std::vector<float>& keys, bool all_keys_as_candidates,
-                   std::vector<std::vector<int32_t>>& selected);
+void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& rope, const float* qr,
+                   const float* x, size_t T, int64_t start_pos, const std::vector<float>& keys,
+                   bool all_keys_as_candidates, std::vector<std::vector<int32_t>>& selected);
 
 }  // namespace inference

@@ -25,7 +25,8 @@ LayerCache MakeLayerCache(const ModelConfig& c, int64_t ratio) {
 }
 
 size_t Bytes(const CompressorState& s) {
-  return (s.prev_kv.size() + s.prev_score.size() + s.cur_kv.size() + s.cur_score.size()) * sizeof(float);
+  return (s.prev_kv.size() + s.prev_score.size() + s.cur_kv.size() + s.cur_score.size()) *
+         sizeof(float);
 }
 
 }  // namespace

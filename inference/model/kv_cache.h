@@ -25,12 +25,14 @@ struct CompressorState {
 
 struct LayerCache {
   int64_t head_dim = 0;
-  std::vector<float> window;       // [window_size, head_dim], slot = position % window_size
-  std::vector<float> compressed;   // [n_entries, head_dim], entry b covers block b
-  std::vector<float> index_keys;   // [n_entries, index_head_dim] (CSA layers)
+  std::vector<float> window;      // [window_size, head_dim], slot = position % window_size
+  std::vector<float> compressed;  // [n_entries, head_dim], entry b covers block b
+  std::vector<float> index_keys;  // [n_entries, index_head_dim] (CSA layers)
   CompressorState compressor, index_compressor;
 
-  int64_t NumCompressed() const { return head_dim ? static_cast<int64_t>(compressed.size()) / head_dim : 0; }
+  int64_t NumCompressed() const {
+    return head_dim ? static_cast<int64_t>(compressed.size()) / head_dim : 0;
+  }
 };
 
 class SequenceCache {

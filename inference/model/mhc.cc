@@ -100,7 +100,8 @@ void HcHead(const HcShape& s, const HcParams& p, const float* X, size_t T, float
   for (size_t t = 0; t < T; ++t) {
     const float* x = X + t * s.hc * s.dim;
     Mixes(s, p, x, s.hc, mixes.data());
-    for (size_t j = 0; j < s.hc; ++j) pre[j] = Sigmoid(mixes[j] * p.scale[0] + p.base[j]) + s.hc_eps;
+    for (size_t j = 0; j < s.hc; ++j)
+      pre[j] = Sigmoid(mixes[j] * p.scale[0] + p.base[j]) + s.hc_eps;
     WeightedStreamSum(s, pre.data(), x, y + t * s.dim);
   }
 }

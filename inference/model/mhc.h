@@ -13,8 +13,8 @@
 namespace inference {
 
 struct HcShape {
-  size_t hc = 4;           // hc_mult
-  size_t dim = 0;          // hidden size
+  size_t hc = 4;   // hc_mult
+  size_t dim = 0;  // hidden size
   size_t sinkhorn_iters = 20;
   float norm_eps = 1e-6f;  // RMS of the flattened streams
   float hc_eps = 1e-6f;

@@ -32,28 +32,37 @@ base::Status Check(bool ok, const std::string& what) {
 }
 
 base::Status Validate(const ModelConfig& c) {
-  FC_RETURN_IF_ERROR(Check(c.dim > 0 && c.dim % 128 == 0, "hidden_size must be a positive multiple of 128"));
+  FC_RETURN_IF_ERROR(
+      Check(c.dim > 0 && c.dim % 128 == 0, "hidden_size must be a positive multiple of 128"));
   FC_RETURN_IF_ERROR(Check(c.n_layers > 0, "num_hidden_layers must be positive"));
   FC_RETURN_IF_ERROR(Check(c.vocab_size > 0, "vocab_size must be positive"));
-  FC_RETURN_IF_ERROR(Check(c.head_dim > c.rope_head_dim && c.rope_head_dim > 0 && c.rope_head_dim % 2 == 0,
-                           "head_dim must exceed an even qk_rope_head_dim"));
-  FC_RETURN_IF_ERROR(Check((c.head_dim - c.rope_head_dim) % 64 == 0, "nope dims must be a multiple of 64"));
+  FC_RETURN_IF_ERROR(
+      Check(c.head_dim > c.rope_head_dim && c.rope_head_dim > 0 && c.rope_head_dim % 2 == 0,
+            "head_dim must exceed an even qk_rope_head_dim"));
+  FC_RETURN_IF_ERROR(
+      Check((c.head_dim - c.rope_head_dim) % 64 == 0, "nope dims must be a multiple of 64"));
   FC_RETURN_IF_ERROR(Check(c.n_heads > 0 && c.o_groups > 0 && c.n_heads % c.o_groups == 0,
                            "num_attention_heads must be a multiple of o_groups"));
-  FC_RETURN_IF_ERROR(Check(c.q_lora_rank % 128 == 0 && c.q_lora_rank > 0, "q_lora_rank must be a multiple of 128"));
-  FC_RETURN_IF_ERROR(Check(c.moe_inter_dim % 128 == 0 && c.moe_inter_dim > 0, "moe_intermediate_size must be a multiple of 128"));
+  FC_RETURN_IF_ERROR(Check(c.q_lora_rank % 128 == 0 && c.q_lora_rank > 0,
+                           "q_lora_rank must be a multiple of 128"));
+  FC_RETURN_IF_ERROR(Check(c.moe_inter_dim % 128 == 0 && c.moe_inter_dim > 0,
+                           "moe_intermediate_size must be a multiple of 128"));
   FC_RETURN_IF_ERROR(Check(c.o_lora_rank > 0, "o_lora_rank must be positive"));
   FC_RETURN_IF_ERROR(Check(c.n_activated_experts > 0 && c.n_activated_experts <= c.n_routed_experts,
                            "num_experts_per_tok must be in [1, n_routed_experts]"));
   FC_RETURN_IF_ERROR(Check(c.n_shared_experts == 1, "n_shared_experts must be 1"));
-  FC_RETURN_IF_ERROR(Check(c.hc_mult > 0 && c.hc_sinkhorn_iters > 0, "hc_mult and hc_sinkhorn_iters must be positive"));
+  FC_RETURN_IF_ERROR(Check(c.hc_mult > 0 && c.hc_sinkhorn_iters > 0,
+                           "hc_mult and hc_sinkhorn_iters must be positive"));
   FC_RETURN_IF_ERROR(Check(c.window_size > 0, "sliding_window must be positive"));
-  FC_RETURN_IF_ERROR(Check(c.index_head_dim > 0 && (c.index_head_dim & (c.index_head_dim - 1)) == 0 &&
+  FC_RETURN_IF_ERROR(Check(c.index_head_dim > 0 &&
+                               (c.index_head_dim & (c.index_head_dim - 1)) == 0 &&
                                c.index_head_dim % 32 == 0 && c.index_head_dim > c.rope_head_dim,
                            "index_head_dim must be a power of two >= 32 above qk_rope_head_dim"));
-  FC_RETURN_IF_ERROR(Check(c.index_n_heads > 0 && c.index_topk > 0, "index_n_heads and index_topk must be positive"));
-  FC_RETURN_IF_ERROR(Check(static_cast<int64_t>(c.compress_ratios.size()) == c.n_layers + c.n_mtp_layers,
-                           "compress_ratios must have num_hidden_layers + num_nextn_predict_layers entries"));
+  FC_RETURN_IF_ERROR(Check(c.index_n_heads > 0 && c.index_topk > 0,
+                           "index_n_heads and index_topk must be positive"));
+  FC_RETURN_IF_ERROR(
+      Check(static_cast<int64_t>(c.compress_ratios.size()) == c.n_layers + c.n_mtp_layers,
+            "compress_ratios must have num_hidden_layers + num_nextn_predict_layers entries"));
   for (int64_t r : c.compress_ratios) {
     // The compressor pools at most 2 * 128 slots per channel (overlap only for ratio 4).
     FC_RETURN_IF_ERROR(Check(r >= 0 && r <= 128, "compress_ratios must be in [0, 128]"));
@@ -65,7 +74,8 @@ base::Status Validate(const ModelConfig& c) {
 
 base::StatusOr<ModelConfig> ParseModelConfig(std::string_view json_text) {
   json j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return base::InvalidArgument("config.json: not a JSON object");
+  if (j.is_discarded() || !j.is_object())
+    return base::InvalidArgument("config.json: not a JSON object");
   ModelConfig c;
   FC_RETURN_IF_ERROR(ReadInt(j, "vocab_size", &c.vocab_size));
   FC_RETURN_IF_ERROR(ReadInt(j, "hidden_size", &c.dim));
@@ -113,7 +123,8 @@ base::StatusOr<ModelConfig> ParseModelConfig(std::string_view json_text) {
     return base::InvalidArgument("config.json: missing array field 'compress_ratios'");
   }
   for (const auto& r : *ratios) {
-    if (!r.is_number_integer()) return base::InvalidArgument("config.json: compress_ratios must be integers");
+    if (!r.is_number_integer())
+      return base::InvalidArgument("config.json: compress_ratios must be integers");
     c.compress_ratios.push_back(r.get<int64_t>());
   }
   FC_RETURN_IF_ERROR(Validate(c));

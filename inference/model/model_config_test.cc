@@ -28,7 +28,8 @@ TEST_CASE("the official Flash and Pro configs parse and have the published sizes
   CHECK(flash->index_topk == 512);
   CHECK(flash->original_seq_len == 65536);
   const ParameterCount fc = CountParameters(*flash);
-  std::printf("V4-Flash: total %.2fB, active %.2fB, MTP %.2fB\n", fc.total / 1e9, fc.active / 1e9, fc.mtp / 1e9);
+  std::printf("V4-Flash: total %.2fB, active %.2fB, MTP %.2fB\n", fc.total / 1e9, fc.active / 1e9,
+              fc.mtp / 1e9);
   CHECK(fc.total > 280e9);
   CHECK(fc.total < 288e9);
   CHECK(fc.active > 12.5e9);
@@ -38,7 +39,8 @@ TEST_CASE("the official Flash and Pro configs parse and have the published sizes
   REQUIRE_MESSAGE(pro.ok(), pro.status().ToString());
   CHECK(pro->n_routed_experts == 384);
   const ParameterCount pc = CountParameters(*pro);
-  std::printf("V4-Pro: total %.3fT, active %.2fB, MTP %.2fB\n", pc.total / 1e12, pc.active / 1e9, pc.mtp / 1e9);
+  std::printf("V4-Pro: total %.3fT, active %.2fB, MTP %.2fB\n", pc.total / 1e12, pc.active / 1e9,
+              pc.mtp / 1e9);
   CHECK(pc.total > 1.5e12);
   CHECK(pc.total < 1.7e12);
   CHECK(pc.active > 45e9);

@@ -34,7 +34,8 @@ class Reader {
 
   Fp8Weight Fp8(const std::string& name) const {
     const TensorView& w = View(name + ".weight");
-    return {w.data, View(name + ".scale").data, static_cast<size_t>(w.shape[0]), static_cast<size_t>(w.shape[1])};
+    return {w.data, View(name + ".scale").data, static_cast<size_t>(w.shape[0]),
+            static_cast<size_t>(w.shape[1])};
   }
 
   QuantLinear Linear(const std::string& name) const {
@@ -42,7 +43,8 @@ class Reader {
     const TensorView& w = View(name + ".weight");
     if (w.dtype == DType::kI8) {
       l.is_fp4 = true;
-      l.fp4 = {w.data, View(name + ".scale").data, static_cast<size_t>(w.shape[0]), static_cast<size_t>(w.shape[1] * 2)};
+      l.fp4 = {w.data, View(name + ".scale").data, static_cast<size_t>(w.shape[0]),
+               static_cast<size_t>(w.shape[1] * 2)};
     } else {
       l.fp8 = Fp8(name);
     }
@@ -58,7 +60,8 @@ class Reader {
     return {Floats(prefix + "_fn"), Floats(prefix + "_base"), Floats(prefix + "_scale")};
   }
 
-  CompressorWeights Compressor(const std::string& p, int64_t ratio, int64_t head_dim, bool rotate) const {
+  CompressorWeights Compressor(const std::string& p, int64_t ratio, int64_t head_dim,
+                               bool rotate) const {
     CompressorWeights c;
     c.ratio = ratio;
     c.head_dim = head_dim;

@@ -67,8 +67,8 @@ struct ExpertWeights {
 
 struct MoeWeights {
   Bf16Weight gate;
-  std::vector<float> bias;        // score-routed layers
-  std::vector<int32_t> tid2eid;   // hash layers: [vocab, n_activated]
+  std::vector<float> bias;       // score-routed layers
+  std::vector<int32_t> tid2eid;  // hash layers: [vocab, n_activated]
   std::vector<ExpertWeights> experts;
   ExpertWeights shared;
 };

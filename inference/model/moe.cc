@@ -67,7 +67,8 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
     }
     float sum = 0.0f;
     for (size_t k = 0; k < K; ++k) sum += s[idx[k]];
-    for (size_t k = 0; k < K; ++k) weights[t * K + k] = s[idx[k]] / sum * static_cast<float>(c.route_scale);
+    for (size_t k = 0; k < K; ++k)
+      weights[t * K + k] = s[idx[k]] / sum * static_cast<float>(c.route_scale);
   }
   if (trace && *trace) {
     std::vector<float> as_float(indices.begin(), indices.end());

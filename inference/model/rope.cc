@@ -27,8 +27,9 @@ Rope::Rope(const ModelConfig& c, bool compressed) {
     if (low == high) high += 0.001;
     const float factor = static_cast<float>(c.rope_factor);
     for (int64_t i = 0; i < dim / 2; ++i) {
-      const float ramp = std::clamp((static_cast<float>(i) - static_cast<float>(low)) /
-                                        static_cast<float>(high - low), 0.0f, 1.0f);
+      const float ramp = std::clamp(
+          (static_cast<float>(i) - static_cast<float>(low)) / static_cast<float>(high - low), 0.0f,
+          1.0f);
       const float smooth = 1.0f - ramp;
       inv_freq_[i] = inv_freq_[i] / factor * (1.0f - smooth) + inv_freq_[i] * smooth;
     }

@@ -53,7 +53,8 @@ base::StatusOr<std::unique_ptr<SafetensorsFile>> SafetensorsFile::Open(const std
   for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | bytes[i];
   if (header_len > file->size_ - 8) {
     return base::DataLoss(path + ": truncated: header needs " + std::to_string(header_len) +
-                          " bytes, file has " + std::to_string(file->size_ - 8) + " after the length");
+                          " bytes, file has " + std::to_string(file->size_ - 8) +
+                          " after the length");
   }
   auto header = nlohmann::json::parse(bytes + 8, bytes + 8 + header_len, nullptr, false);
   if (header.is_discarded() || !header.is_object()) {

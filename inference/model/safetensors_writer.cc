@@ -21,11 +21,13 @@ base::Status WriteSafetensors(const std::string& path, const std::vector<TensorB
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return base::Internal("cannot write " + path);
   uint8_t len[8];
-  for (int i = 0; i < 8; ++i) len[i] = static_cast<uint8_t>(static_cast<uint64_t>(text.size()) >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    len[i] = static_cast<uint8_t>(static_cast<uint64_t>(text.size()) >> (8 * i));
   out.write(reinterpret_cast<const char*>(len), 8);
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
   for (const TensorBlob& t : tensors) {
-    out.write(reinterpret_cast<const char*>(t.bytes.data()), static_cast<std::streamsize>(t.bytes.size()));
+    out.write(reinterpret_cast<const char*>(t.bytes.data()),
+              static_cast<std::streamsize>(t.bytes.size()));
   }
   if (!out.flush()) return base::Internal("write failed: " + path);
   return base::Status::Ok();

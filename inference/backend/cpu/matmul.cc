@@ -65,8 +65,8 @@ using Lanes = float __attribute__((vector_size(kLanes * sizeof(float))));
 // Decodes rows [n0, n0 + 8) of a weight into lane-interleaved form wt[k * 8 + lane]; rows past
 // the end decode as zeros.
 template <typename Weight, typename DecodeRow>
-void DecodeLaneBlock(const Weight& w, size_t n0, size_t rows, DecodeRow decode_row, std::vector<float>& row,
-                     std::vector<Lanes>& wt) {
+void DecodeLaneBlock(const Weight& w, size_t n0, size_t rows, DecodeRow decode_row,
+                     std::vector<float>& row, std::vector<Lanes>& wt) {
   const size_t K = w.in;
   for (size_t k = 0; k < K; ++k) wt[k] = Lanes{};
   for (size_t j = 0; j < kLanes && n0 + j < rows; ++j) {
@@ -105,7 +105,8 @@ void BlockedQuantizedMatmul(const float* x, size_t M, const Weight& w, size_t bl
     DecodeLaneBlock(w, n0, w.out, decode_row, row, wt);
     LaneProducts(xq.data(), M, K, K, block, wt, out.data());
     for (size_t m = 0; m < M; ++m) {
-      for (size_t j = 0; j < kLanes && n0 + j < w.out; ++j) y[m * w.out + n0 + j] = RoundToBf16(out[m][j]);
+      for (size_t j = 0; j < kLanes && n0 + j < w.out; ++j)
+        y[m * w.out + n0 + j] = RoundToBf16(out[m][j]);
     }
   }
 }
@@ -141,7 +142,8 @@ void MatmulDequantizedFp8F32(const float* x, size_t M, size_t x_stride, const Fp
     DecodeLaneBlock(w, n0, row_end, DecodeFp8Row, row, wt);
     LaneProducts(x, M, x_stride, w.in, w.in, wt, out.data());
     for (size_t m = 0; m < M; ++m) {
-      for (size_t j = 0; j < kLanes && n0 + j < row_end; ++j) y[m * y_stride + (n0 - row_begin) + j] = out[m][j];
+      for (size_t j = 0; j < kLanes && n0 + j < row_end; ++j)
+        y[m * y_stride + (n0 - row_begin) + j] = out[m][j];
     }
   }
 }

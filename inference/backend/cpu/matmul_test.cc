@@ -38,7 +38,8 @@ TEST_CASE("FP8 and FP4 products match a plain dequantised product") {
       for (size_t k = 0; k < K; ++k) {
         const float w = E4m3ToFloat(w8[n * K + k]) * E8m0ToFloat(s8[(n / 128) * 2 + k / 128]);
         const uint8_t byte = w4[n * K / 2 + k / 2];
-        const float v = E2m1ToFloat((k % 2) ? byte >> 4 : byte & 0xf) * E8m0ToFloat(s4[n * 8 + k / 32]);
+        const float v =
+            E2m1ToFloat((k % 2) ? byte >> 4 : byte & 0xf) * E8m0ToFloat(s4[n * 8 + k / 32]);
         ref8 += double(xq[m * K + k]) * w;
         ref4 += double(xq[m * K + k]) * v;
       }
@@ -70,7 +71,8 @@ TEST_CASE("sparse attention equals a softmax with a sink, skipping empty slots")
       denom += p;
       for (size_t c = 0; c < D; ++c) num[c] += p * kv[i * D + c];
     }
-    for (size_t c = 0; c < D; ++c) CHECK(out[h * D + c] == doctest::Approx(num[c] / denom).epsilon(2e-2).scale(1e-2));
+    for (size_t c = 0; c < D; ++c)
+      CHECK(out[h * D + c] == doctest::Approx(num[c] / denom).epsilon(2e-2).scale(1e-2));
   }
 }
 

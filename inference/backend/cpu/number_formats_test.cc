@@ -24,8 +24,8 @@ TEST_CASE("e4m3 decode, rounding and encode agree") {
   CHECK(E4m3ToFloat(0x38) == 1.0f);
   CHECK(E4m3ToFloat(0xb8) == -1.0f);
   CHECK(std::isnan(E4m3ToFloat(0x7f)));
-  CHECK(RoundToE4m3(1.0625f) == 1.0f);    // tie between 1.0 and 1.125 -> even
-  CHECK(RoundToE4m3(1.1875f) == 1.25f);   // tie between 1.125 and 1.25 -> even
+  CHECK(RoundToE4m3(1.0625f) == 1.0f);   // tie between 1.0 and 1.125 -> even
+  CHECK(RoundToE4m3(1.1875f) == 1.25f);  // tie between 1.125 and 1.25 -> even
   CHECK(RoundToE4m3(std::ldexp(3.0f, -11)) == std::ldexp(1.0f, -9));  // subnormal step
   for (int b = 0; b < 256; ++b) {
     const float v = E4m3ToFloat(static_cast<uint8_t>(b));
