@@ -1,12 +1,10 @@
 #include "daemon/admin_service.h"
 
-#include <deque>
-#include <mutex>
-
 #include "base/log.h"
 #include "daemon/call_gate.h"
 #include "daemon/log_broadcaster.h"
 #include "daemon/metrics.h"
+#include "daemon/queued_writer.h"
 #include "daemon/rpc_util.h"
 
 namespace flashcoded {
@@ -16,95 +14,54 @@ constexpr char kRpcTotal[] = "flashcode_rpc_total";
 constexpr char kRpcHelp[] = "RPCs received, by method";
 
 // Streams log lines: a tail, then (with follow) every new line until the client cancels or the
-// daemon shuts down. gRPC allows one outstanding write, so lines queue here meanwhile.
-class LogStreamReactor final : public grpc::ServerWriteReactor<flashcode::v1::LogLine> {
+// daemon shuts down. A stalled client loses its oldest lines rather than the daemon's memory.
+class LogStreamReactor final : public QueuedWriter<flashcode::v1::LogLine> {
  public:
   LogStreamReactor(CallGate& gate, LogBroadcaster& logs, size_t tail, bool follow)
-      : gate_(gate), logs_(logs) {
-    std::vector<std::string> lines;
-    subscription_ = logs_.Subscribe(tail, lines,
-                                    follow ? LogBroadcaster::Subscriber([this](const std::string& l) {
-                                      Push(l);
-                                    })
-                                           : nullptr);
-    std::lock_guard<std::mutex> lock(mu_);
-    // Lines logged since Subscribe are already queued and are newer than the tail.
-    pending_.insert(pending_.begin(), lines.begin(), lines.end());
-    if (follow) {
-      stream_id_ = gate_.StreamOpened([this] { EndWith(grpc::Status(
-                                                   grpc::StatusCode::UNAVAILABLE,
-                                                   "daemon shutting down")); });
-      if (stream_id_ == 0) final_status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "daemon shutting down");
-    } else {
-      final_status_ = grpc::Status::OK;  // finish once the tail is written
-    }
-    Pump();
-  }
-
-  void OnWriteDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    writing_ = false;
-    if (!ok) {  // the client went away
-      if (!finished_) {
-        finished_ = true;
-        Finish(grpc::Status::CANCELLED);
-      }
+      : QueuedWriter(10000), gate_(gate), logs_(logs) {
+    subscription_ = logs_.Subscribe(tail, follow, [this](const std::string& l) { Enqueue(Line(l)); });
+    if (!follow) {
+      FinishAfterQueue(grpc::Status::OK);
       return;
     }
-    Pump();
+    stream_id_ = gate_.StreamOpened([this] {
+      FinishAfterQueue(grpc::Status(grpc::StatusCode::UNAVAILABLE, "daemon shutting down"));
+    });
+    if (stream_id_ == 0) {
+      FinishAfterQueue(grpc::Status(grpc::StatusCode::UNAVAILABLE, "daemon shutting down"));
+    }
   }
 
-  void OnCancel() override { EndWith(grpc::Status::CANCELLED); }
-
-  void OnDone() override {
-    logs_.Unsubscribe(subscription_);
-    if (stream_id_ != 0) gate_.StreamClosed(stream_id_);
-    delete this;
-  }
+  void OnCancel() override { FinishAfterQueue(grpc::Status::CANCELLED); }
 
  private:
-  void Push(const std::string& line) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (final_status_) return;
-    if (pending_.size() >= 10000) pending_.pop_front();  // a stalled client loses old lines
-    pending_.push_back(line);
-    Pump();
+  static flashcode::v1::LogLine Line(std::string text) {
+    flashcode::v1::LogLine line;
+    line.set_text(std::move(text));
+    return line;
   }
 
-  void EndWith(grpc::Status status) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (final_status_) return;
-    final_status_ = std::move(status);
-    if (!final_status_->ok()) pending_.clear();
-    Pump();
-  }
-
-  void Pump() {  // requires mu_
-    if (writing_ || finished_) return;
-    if (!pending_.empty()) {
-      current_.set_text(std::move(pending_.front()));
-      pending_.pop_front();
-      writing_ = true;
-      StartWrite(&current_);
-      return;
-    }
-    if (final_status_) {
-      finished_ = true;
-      Finish(*final_status_);
-    }
+  void Done() override {
+    if (subscription_ != 0) logs_.Unsubscribe(subscription_);
+    if (stream_id_ != 0) gate_.StreamClosed(stream_id_);
   }
 
   CallGate& gate_;
   LogBroadcaster& logs_;
   uint64_t subscription_ = 0;
   uint64_t stream_id_ = 0;
-  std::mutex mu_;
-  std::deque<std::string> pending_;
-  flashcode::v1::LogLine current_;
-  bool writing_ = false;
-  bool finished_ = false;
-  std::optional<grpc::Status> final_status_;
 };
+
+void FillModel(const LoadedModelInfo& m, flashcode::v1::ModelInfo* out) {
+  out->set_name(m.name);
+  out->set_path(m.path);
+  out->set_backend("cpu");
+  out->set_total_params(m.total_params);
+  out->set_active_params(m.active_params);
+  out->set_context_length(static_cast<uint32_t>(m.context_length));
+  out->set_loaded(true);
+  out->set_load_ms(m.load_ms);
+}
 
 }  // namespace
 
@@ -134,7 +91,8 @@ grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
   for (const auto& d : info_.cuda_devices) build->add_cuda_devices(d);
   build->set_cuda_detail(info_.cuda_detail);
   build->set_build_type(info_.build_type);
-  // No model is loaded and no session store exists yet: the counts are the real (zero) ones.
+  if (info_.model) FillModel(*info_.model, response->mutable_loaded_model());
+  // No session store exists yet: the session counts are the real (zero) ones.
   response->set_sessions(0);
   response->set_active_sessions(0);
   response->set_open_streams(gate_.OpenStreams());
@@ -145,10 +103,14 @@ grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
 
 grpc::ServerUnaryReactor* AdminService::ListModels(grpc::CallbackServerContext* ctx,
                                                    const flashcode::v1::ListModelsRequest*,
-                                                   flashcode::v1::ListModelsResponse*) {
+                                                   flashcode::v1::ListModelsResponse* response) {
   if (auto s = AdmitCall(gate_, ctx); !s.ok()) return FinishNow(ctx, ToGrpc(s));
   metrics_.Add(kRpcTotal, kRpcHelp, "method", "Admin.ListModels");
-  return FinishNow(ctx, grpc::Status::OK);  // no model configured yet: an empty list
+  if (info_.model) {  // one model per daemon for now: the one it loaded
+    FillModel(*info_.model, response->add_models());
+    response->set_default_model(info_.model->name);
+  }
+  return FinishNow(ctx, grpc::Status::OK);
 }
 
 grpc::ServerUnaryReactor* AdminService::GetMetrics(grpc::CallbackServerContext* ctx,

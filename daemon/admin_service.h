@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
+#include "daemon/model_host.h"
 #include "flashcode/v1/admin.grpc.pb.h"
 
 namespace flashcoded {
@@ -28,6 +30,7 @@ struct DaemonInfo {
   std::vector<std::string> cuda_devices;
   std::string cuda_detail;
   std::string build_type;
+  std::optional<LoadedModelInfo> model;  // the model served, if any
 };
 
 class AdminService final : public flashcode::v1::Admin::CallbackService {

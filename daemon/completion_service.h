@@ -1,7 +1,11 @@
-// CompletionService: the Completion RPCs of flashcode.v1. It validates requests fully now; the
-// generation path arrives with the engine, and until a model is loaded every valid request
-// ends with FAILED_PRECONDITION ("no model loaded"). Thread-safe.
+// CompletionService: the Completion RPCs of flashcode.v1. A request is validated, rendered as a
+// fill-in-the-middle prompt (agent/completion.h) and submitted to the engine at interactive
+// priority; tokens stream back as deltas. Cancelling the call cancels the engine request at
+// once; daemon shutdown ends it with UNAVAILABLE. Without a model every valid request ends with
+// FAILED_PRECONDITION ("no model loaded"). Thread-safe.
 #pragma once
+
+#include <atomic>
 
 #include "flashcode/v1/completion.grpc.pb.h"
 
@@ -9,6 +13,7 @@ namespace flashcoded {
 
 class CallGate;
 class Metrics;
+class ModelHost;
 
 // Checks a CompleteRequest against the limits documented in completion.proto.
 // Returns an INVALID_ARGUMENT description, or an empty string when valid.
@@ -16,8 +21,9 @@ std::string ValidateCompleteRequest(const flashcode::v1::CompleteRequest& reques
 
 class CompletionService final : public flashcode::v1::Completion::CallbackService {
  public:
-  // Borrows `gate` and `metrics`; both must outlive the gRPC server.
-  CompletionService(CallGate& gate, Metrics& metrics) : gate_(gate), metrics_(metrics) {}
+  // Borrows everything; all must outlive the gRPC server. `model` may be null (none loaded).
+  CompletionService(ModelHost* model, CallGate& gate, Metrics& metrics)
+      : model_(model), gate_(gate), metrics_(metrics) {}
   CompletionService(const CompletionService&) = delete;
   CompletionService& operator=(const CompletionService&) = delete;
 
@@ -28,6 +34,8 @@ class CompletionService final : public flashcode::v1::Completion::CallbackServic
                                      flashcode::v1::FeedbackResponse* response) override;
 
  private:
+  ModelHost* model_;
+  std::atomic<uint64_t> next_request_id_{1};
   CallGate& gate_;
   Metrics& metrics_;
 };

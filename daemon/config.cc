@@ -77,8 +77,16 @@ base::Status LoadConfigFile(const std::string& path, bool must_exist, DaemonConf
           return UnknownKey(path, key, table_name);
         }
       } else if (table_name == "model") {
-        if (k == "path") FC_RETURN_IF_ERROR(Read(path, key, node, config.model_path));
-        else return UnknownKey(path, key, table_name);
+        if (k == "path") {
+          FC_RETURN_IF_ERROR(Read(path, key, node, config.model_path));
+        } else if (k == "context_limit") {
+          FC_RETURN_IF_ERROR(Read(path, key, node, config.context_limit));
+          if (config.context_limit < 0) {
+            return base::InvalidArgument(path + ": context_limit must not be negative");
+          }
+        } else {
+          return UnknownKey(path, key, table_name);
+        }
       } else {
         // Sections owned by other modules (agent, tools, ...) are read by them.
         break;

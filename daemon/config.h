@@ -22,6 +22,7 @@ struct DaemonConfig {
   std::string log_file;        // default: <StateDir>/flashcoded.log
   uint32_t max_message_mb = 64;  // larger requests get RESOURCE_EXHAUSTED
   std::string model_path;      // checkpoint directory; empty: no model loaded
+  int64_t context_limit = 0;   // tokens; 0: the model's own limit
 };
 
 // The defaults, with paths resolved from the XDG environment.

@@ -2,12 +2,11 @@
 
 namespace flashcoded {
 
-uint64_t LogBroadcaster::Subscribe(size_t tail, std::vector<std::string>& lines,
-                                   Subscriber subscriber) {
+uint64_t LogBroadcaster::Subscribe(size_t tail, bool follow, Subscriber subscriber) {
   std::lock_guard<std::mutex> lock(mutex_);
   size_t n = std::min(tail, lines_.size());
-  lines.assign(lines_.end() - static_cast<long>(n), lines_.end());
-  if (!subscriber) return 0;
+  for (auto it = lines_.end() - static_cast<long>(n); it != lines_.end(); ++it) subscriber(*it);
+  if (!follow) return 0;
   uint64_t id = next_id_++;
   subscribers_.emplace(id, std::move(subscriber));
   return id;

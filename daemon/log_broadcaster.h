@@ -11,7 +11,6 @@
 #include <map>
 #include <mutex>
 #include <string>
-#include <vector>
 
 namespace flashcoded {
 
@@ -20,9 +19,10 @@ class LogBroadcaster final : public spdlog::sinks::base_sink<std::mutex> {
   explicit LogBroadcaster(size_t capacity = 10000) : capacity_(capacity) {}
 
   using Subscriber = std::function<void(const std::string& line)>;
-  // Returns the last `tail` lines (oldest first) and, atomically with that, subscribes
-  // `subscriber` to every later line when it is non-null. The returned id is for Unsubscribe.
-  uint64_t Subscribe(size_t tail, std::vector<std::string>& lines, Subscriber subscriber);
+  // Hands `subscriber` the last `tail` lines (oldest first) and then, with `follow`, every later
+  // line, with nothing lost or repeated in between. Returns the id for Unsubscribe (0 without
+  // `follow`: nothing to undo).
+  uint64_t Subscribe(size_t tail, bool follow, Subscriber subscriber);
   void Unsubscribe(uint64_t id);
 
  protected:

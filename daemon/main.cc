@@ -23,6 +23,7 @@
 #include "daemon/instance_lock.h"
 #include "daemon/log_broadcaster.h"
 #include "daemon/metrics.h"
+#include "daemon/model_host.h"
 #include "daemon/server.h"
 #include "daemon/workspace_indexes.h"
 #include "inference/backend/accelerator_probe.h"
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
 
   flashcoded::DaemonConfig config = flashcoded::DefaultConfig();
   std::string config_path;
-  std::string socket, tcp, token_file, log_level, log_file, model;
+  std::string socket, tcp, token_file, log_level, log_file, model_dir;
   CLI::App app{"flashcoded: the flashcode daemon (serves completions, agent sessions, reviews)"};
   app.set_version_flag("--version", std::string(base::kVersion));
   app.add_option("--config", config_path, "TOML config file (default: ~/.config/flashcode/config.toml)");
@@ -89,7 +90,7 @@ int main(int argc, char** argv) {
   app.add_option("--token-file", token_file, "file holding the TCP bearer token (mode 0600)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
   app.add_option("--log-file", log_file, "log file (default: $XDG_STATE_HOME/flashcode/flashcoded.log)");
-  app.add_option("--model", model, "checkpoint directory to serve");
+  app.add_option("--model", model_dir, "checkpoint directory to serve");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -107,7 +108,7 @@ int main(int argc, char** argv) {
   if (!token_file.empty()) config.tcp_token_file = token_file;
   if (!log_level.empty()) config.log_level = log_level;
   if (!log_file.empty()) config.log_file = log_file;
-  if (!model.empty()) config.model_path = model;
+  if (!model_dir.empty()) config.model_path = model_dir;
   if (auto s = flashcoded::FinalizeConfig(config); !s.ok()) return Fail(kExitConfig, s);
 
   // The default runtime directory must be private; a user-chosen socket's directory is the
@@ -151,12 +152,27 @@ int main(int argc, char** argv) {
   info.cuda_detail = accel.detail;
   info.build_type = base::kBuildType;
 
+  std::unique_ptr<flashcoded::ModelHost> model;
+  if (!config.model_path.empty()) {
+    auto loaded = flashcoded::ModelHost::Load(config.model_path, config.context_limit, clock);
+    if (!loaded.ok()) {
+      log->error("cannot load model: {}", loaded.status().ToString());
+      return Fail(kExitConfig, loaded.status().WithContext("cannot load model"));
+    }
+    model = std::move(loaded).value();
+    const auto& m = model->info();
+    log->info("model {} loaded from {} in {} ms: {:.2f}B parameters ({:.2f}B active), context {}",
+              m.name, m.path, m.load_ms, m.total_params / 1e9, m.active_params / 1e9,
+              m.context_length);
+    info.model = m;
+  }
+
   ShutdownLatch latch;
   flashcoded::CallGate gate(config.tcp_token);
   flashcoded::Metrics metrics;
   flashcoded::AdminService admin(info, clock, gate, metrics, *logs,
                                  [&latch](uint32_t grace_ms) { latch.Request(grace_ms); });
-  flashcoded::CompletionService completion(gate, metrics);
+  flashcoded::CompletionService completion(model.get(), gate, metrics);
   flashcoded::WorkspaceIndexes indexes(base::CacheDir(), /*threads=*/0);
   flashcoded::ContextService context(indexes, clock, gate, metrics);
   flashcoded::ServerOptions server_options;
@@ -183,7 +199,7 @@ int main(int argc, char** argv) {
   } else {
     for (const auto& d : accel.devices) log->info("CUDA device: {}", d);
   }
-  log->info("model: {}", config.model_path.empty() ? "none configured" : config.model_path);
+  if (!model) log->info("model: none configured (--model DIR or [model] path)");
 
   uint32_t grace_ms = latch.Wait();
   server.Shutdown(std::chrono::milliseconds(grace_ms));
