@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -259,7 +262,8 @@ std::vector<TensorBlob> ShardBlobs(const std::vector<const TensorSpec*>& specs,
     TensorBlob t{spec.name, spec.dtype, spec.shape, {}};
     if (spec.role == TensorRole::kFp8Weight || spec.role == TensorRole::kFp4Weight) {
       // The layout lists each quantised weight directly before its scale.
-      const TensorSpec& scale_spec = *specs.at(i + 1);
+      assert(i + 1 < specs.size() && specs[i + 1]->role == TensorRole::kScale);
+      const TensorSpec& scale_spec = *specs[i + 1];
       TensorBlob s{scale_spec.name, scale_spec.dtype, scale_spec.shape, {}};
       if (spec.role == TensorRole::kFp8Weight) {
         Fp8Linear(spec, rng, &t, &s);
