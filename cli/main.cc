@@ -4,9 +4,11 @@
 #include <iostream>
 
 #include "base/build_info.h"
+#include "cli/complete_command.h"
 #include "cli/context_commands.h"
 #include "cli/daemon_commands.h"
 #include "cli/exit_codes.h"
+#include "cli/model_commands.h"
 #include "cli/tool_command.h"
 
 int main(int argc, char** argv) {
@@ -69,6 +71,16 @@ int main(int argc, char** argv) {
   tool->add_option("-C,--workspace", workspace, "workspace directory (default: current)");
   tool->add_flag("--list", tool_list, "list the tools and their argument schemas");
 
+  cli::CompleteOptions complete_options;
+  auto* complete = app.add_subcommand("complete", "complete the code at FILE:LINE:COLUMN (1-based)");
+  complete->add_option("location", complete_options.location, "FILE:LINE:COLUMN")->required();
+  complete->add_option("--max-tokens", complete_options.max_tokens, "most tokens to insert")
+      ->check(CLI::Range(1u, 4096u));
+  complete->add_flag("--single-line", complete_options.single_line, "stop at the end of the line");
+  complete->add_option("-C,--workspace", workspace, "workspace directory (default: current)");
+
+  cli::ModelCommandLine model_cli(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -81,6 +93,7 @@ int main(int argc, char** argv) {
   if (*stop) return cli::RunDaemonStop(conn, std::cout, std::cerr);
   if (*restart) return cli::RunDaemonRestart(conn, std::cout, std::cerr);
   if (*logs) return cli::RunDaemonLogs(conn, tail, follow, std::cout, std::cerr);
+  if (model_cli.Selected()) return model_cli.Run(std::cin, std::cout, std::cerr);
   if (*tool) {
     if (tool_name.empty() && !tool_list) {
       std::cerr << "flashcode: tool needs a NAME or --list\n";
@@ -89,6 +102,10 @@ int main(int argc, char** argv) {
     return cli::RunToolCommand(tool_name, tool_args, workspace, tool_list, std::cout, std::cerr);
   }
   workspace = cli::AbsoluteWorkspace(workspace);
+  if (*complete) {
+    complete_options.workspace = workspace;
+    return cli::RunComplete(conn, complete_options, std::cout, std::cerr);
+  }
   if (*index) return cli::RunIndex(conn, workspace, index_status, std::cout, std::cerr);
   if (*symbols) return cli::RunSymbols(conn, workspace, query, limit, std::cout, std::cerr);
   if (*repo_map) return cli::RunRepoMap(conn, workspace, budget, focus, std::cout, std::cerr);
