@@ -29,7 +29,24 @@ Agent::Agent(inference::Engine& engine, const inference::Tokenizer& tokenizer,
     : clock_(clock),
       store_(std::move(store)),
       options_(std::move(options)),
-      loop_(LoopDeps{engine, tokenizer, tools, *store_, approvals_, clock}, options_.loop) {}
+      loop_(LoopDeps{engine, tokenizer, tools, *store_, approvals_, clock}, options_.loop) {
+  auto unfinished = store_->UnfinishedTurns();
+  if (!unfinished.ok()) {
+    base::Logger("agent")->error("cannot look for unfinished turns: {}",
+                                 unfinished.status().ToString());
+    return;
+  }
+  for (const auto& [session_id, turn_id] : *unfinished) {
+    Event event;
+    event.session_id = session_id;
+    event.turn_id = turn_id;
+    event.payload = StreamError{static_cast<int32_t>(base::StatusCode::kAborted),
+                                "the daemon stopped while this turn ran"};
+    auto stored = store_->AppendEvent(std::move(event));
+    base::Logger("agent")->warn("session={} turn={} was interrupted by a daemon stop{}", session_id,
+                                turn_id, stored.ok() ? "" : " (not recorded)");
+  }
+}
 
 Agent::~Agent() {
   std::vector<std::shared_ptr<RunningTurn>> running;

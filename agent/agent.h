@@ -77,6 +77,8 @@ struct UndoResult {
 
 class Agent {
  public:
+  // Closes turns a previous daemon left unfinished (killed mid-turn) with a stored
+  // StreamError (code kAborted), so every stored turn ends with a terminal event.
   Agent(inference::Engine& engine, const inference::Tokenizer& tokenizer,
         const tools::ToolRegistry& tools, const base::Clock& clock,
         std::unique_ptr<SessionStore> store, AgentOptions options);

@@ -135,7 +135,7 @@ TEST_CASE("agent: a restarted daemon replays the stored events and continues the
   CHECK(h.agent().GetSession(session.id).status().code() == base::StatusCode::kNotFound);
 }
 
-TEST_CASE("agent: one turn per session; bad requests are errors") {
+TEST_CASE("agent: one turn per session and bad requests are errors") {
   AgentHarness h(
       Script{{Calls("", {Invoke("write_file", {{"path", "b.txt"}, {"content", "x"}})})}});
   SessionInfo session = h.NewSession(ApprovalMode::kAsk);

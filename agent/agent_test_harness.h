@@ -145,6 +145,7 @@ class AgentHarness {
     return inference::testing::V3Tokenizer().Decode(prompts[i]);
   }
 
+  const std::string& state_dir() const { return state_.path(); }
   Agent& agent() { return *agent_; }
   ScriptedEngine& engine() { return *engine_; }
   tools::TempRepo& repo() { return repo_; }

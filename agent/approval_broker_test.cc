@@ -21,7 +21,7 @@ TEST_CASE("approval broker: a decision from another thread wakes the waiter") {
   CHECK(broker.Resolve("a1", {Decision::kApprove, ""}).code() == base::StatusCode::kNotFound);
 }
 
-TEST_CASE("approval broker: an answer before the wait is kept; cancel wakes a waiter") {
+TEST_CASE("approval broker: an answer before the wait is kept and cancel wakes a waiter") {
   ApprovalBroker broker;
   base::CancelToken cancel;
   REQUIRE(broker.Open("early").ok());

@@ -101,10 +101,32 @@ void Loop::RunTurn(const TurnInput& input) {
   }
 }
 
+// A turn killed with the daemon can leave calls without results; the chat format wants every
+// call answered, so they are answered before the conversation goes on.
+base::Status Loop::AnswerDanglingCalls(Turn& turn) {
+  FC_ASSIGN_OR_RETURN(std::vector<Message> messages, deps_.store.Messages(turn.input.session.id));
+  std::set<std::string> answered;
+  std::vector<ToolCall> calls;
+  for (const Message& m : messages) {
+    if (m.role == Role::kTool) answered.insert(m.tool_call_id);
+    for (const ToolCall& c : m.tool_calls) calls.push_back(c);
+  }
+  for (const ToolCall& c : calls) {
+    if (answered.count(c.id) > 0) continue;
+    Message m(Role::kTool, "not run: the daemon stopped before this call finished");
+    m.tool_call_id = c.id;
+    m.is_error = true;
+    m.turn_id = turn.input.turn_id;
+    FC_RETURN_IF_ERROR(deps_.store.AppendMessage(turn.input.session.id, m));
+  }
+  return base::Status::Ok();
+}
+
 base::StatusOr<TurnFinish> Loop::Run(Turn& turn) {
   const TurnInput& in = turn.input;
   const SessionLimits& limits = in.session.limits;
   FC_RETURN_IF_ERROR(Emit(turn, TurnStarted{in.user_message, ""}));
+  FC_RETURN_IF_ERROR(AnswerDanglingCalls(turn));
   Message user{Role::kUser, in.user_message};
   user.turn_id = in.turn_id;
   FC_RETURN_IF_ERROR(deps_.store.AppendMessage(in.session.id, user));

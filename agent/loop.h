@@ -92,6 +92,7 @@ class Loop {
   // The turn's body; returns how it finished, or the system failure.
   base::StatusOr<TurnFinish> Run(Turn& turn);
   base::StatusOr<Prompt> PromptFor(const Turn& turn);
+  base::Status AnswerDanglingCalls(Turn& turn);
   // Runs one parsed call: policy, approval, snapshot, tool. A non-OK Status is a system
   // failure or Cancelled; model-fixable errors are is_error outcomes.
   base::StatusOr<CallOutcome> RunCall(Turn& turn, const ToolCall& call);

@@ -134,7 +134,7 @@ TEST_CASE("loop: a denied approval refuses the call and tells the model why") {
   CHECK(h.Prompt(1).find("the user denied this call: use a branch") != std::string::npos);
 }
 
-TEST_CASE("loop: approve-for-session covers identical later calls; read-only refuses edits") {
+TEST_CASE("loop: approve-for-session covers identical later calls and read-only refuses edits") {
   const std::string status_call = Invoke("shell", {{"command", "git status --short"}});
   AgentHarness h(
       Script{{Calls("", {status_call})}, {"clean"}, {Calls("", {status_call})}, {"still"}});
@@ -213,7 +213,7 @@ TEST_CASE("loop: cancelling while an approval is pending wakes the turn") {
   CHECK_FALSE(h.repo().Exists("b.txt"));
 }
 
-TEST_CASE("loop: limits end the turn; an engine failure ends it with an error") {
+TEST_CASE("loop: limits end the turn and an engine failure ends it with an error") {
   const std::string call = Calls("", {Invoke("list_dir", {})});
   AgentHarness h(Script{{call}, {call}, {call}});
   SessionInfo session = h.NewSession(ApprovalMode::kAsk, {2, 0, 0});

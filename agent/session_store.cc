@@ -397,4 +397,20 @@ base::Status SessionStore::AddUsage(const std::string& session_id, const Usage& 
   return s.Run();
 }
 
+base::StatusOr<std::vector<std::pair<std::string, std::string>>> SessionStore::UnfinishedTurns() {
+  std::lock_guard<std::mutex> lock(mu_);
+  FC_ASSIGN_OR_RETURN(Statement s,
+                      db_->Prepare("SELECT e.session_id, e.turn_id FROM events e JOIN (SELECT"
+                                   " session_id, MAX(seq) AS last FROM events GROUP BY"
+                                   " session_id) x ON e.session_id = x.session_id AND e.seq ="
+                                   " x.last WHERE e.kind NOT IN ('done', 'error')"));
+  std::vector<std::pair<std::string, std::string>> out;
+  while (true) {
+    FC_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.emplace_back(s.Text(0), s.Text(1));
+  }
+  return out;
+}
+
 }  // namespace agent

@@ -14,6 +14,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/event.h"
@@ -113,6 +114,10 @@ class SessionStore {
   base::StatusOr<std::vector<ToolCall>> SessionApprovals(const std::string& session_id);
 
   base::Status AddUsage(const std::string& session_id, const Usage& usage);
+
+  // Turns whose last stored event is not terminal: the daemon stopped (or was killed) while
+  // they ran. The Agent closes them at start-up. (session id, turn id) pairs.
+  base::StatusOr<std::vector<std::pair<std::string, std::string>>> UnfinishedTurns();
 
  private:
   SessionStore(std::unique_ptr<SqliteDb> db, const base::Clock& clock);
