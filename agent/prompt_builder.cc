@@ -1,5 +1,6 @@
 #include "agent/prompt_builder.h"
 
+#include <cassert>
 #include <ctime>
 #include <fstream>
 #include <iterator>
@@ -83,10 +84,65 @@ std::string SystemPrompt(const WorkspaceContext& context, const std::string& sum
   return out;
 }
 
+namespace {
+
+// Untrusted text (the user's messages, tool results, file contents the model quoted) must not
+// become special tokens: a file that contains "<｜User｜>" or "<｜end▁of▁sentence｜>" would
+// otherwise rewrite the conversation. Each such text goes through the encoder as a unique
+// placeholder; the prompt's markup is then tokenized with special tokens parsed and the texts,
+// put back in place, as plain text.
+class UntrustedTexts {
+ public:
+  // The placeholder prefix is grown until no text contains it.
+  UntrustedTexts(const std::vector<Message>& messages, const WorkspaceContext& context) {
+    auto avoid = [this](const std::string& text) {
+      while (text.find(nonce_) != std::string::npos) nonce_ += "~";
+    };
+    for (const Message& m : messages) avoid(m.content);
+    avoid(context.agents_md);
+    avoid(context.repo_map);
+  }
+  std::string Hold(std::string text) {
+    texts_.push_back(std::move(text));
+    return nonce_ + std::to_string(texts_.size() - 1) + "\x03";
+  }
+  // Tokens (and text) of `encoded` with every placeholder replaced by its text.
+  void Tokenize(const std::string& encoded, const inference::Tokenizer& tokenizer, Prompt* out) {
+    inference::BpeCache cache;
+    size_t pos = 0;
+    while (true) {
+      size_t at = encoded.find(nonce_, pos);
+      size_t end = at == std::string::npos ? std::string::npos : encoded.find('\x03', at);
+      std::string_view markup(encoded.data() + pos,
+                              (at == std::string::npos ? encoded.size() : at) - pos);
+      tokenizer.EncodeAppend(markup, inference::SpecialTokens::kParse, cache, &out->tokens);
+      out->text += markup;
+      if (at == std::string::npos || end == std::string::npos) break;
+      size_t index = 0;
+      for (size_t i = at + nonce_.size(); i < end; ++i) index = index * 10 + (encoded[i] - '0');
+      // Placeholders are ours and the encoder copies them verbatim, so index is in range.
+      assert(index < texts_.size());
+      if (index >= texts_.size()) break;
+      tokenizer.EncodeAppend(texts_[index], inference::SpecialTokens::kAsText, cache, &out->tokens);
+      out->text += texts_[index];
+      pos = end + 1;
+    }
+  }
+
+ private:
+  std::string nonce_ =
+      "\x02"
+      "fc";
+  std::vector<std::string> texts_;
+};
+
+}  // namespace
+
 base::StatusOr<Prompt> BuildPrompt(const std::vector<Message>& messages,
                                    const WorkspaceContext& context,
                                    const nlohmann::ordered_json& tools, ReasoningEffort effort,
                                    const inference::Tokenizer& tokenizer) {
+  UntrustedTexts untrusted(messages, context);
   std::string summary;
   std::vector<inference::ChatMessage> chat;
   chat.emplace_back(inference::ChatRole::kSystem);  // filled in below, once the summary is known
@@ -97,32 +153,35 @@ base::StatusOr<Prompt> BuildPrompt(const std::vector<Message>& messages,
         break;
       case Role::kSystem:
       case Role::kUser:
-        chat.emplace_back(inference::ChatRole::kUser, m.content);
+        chat.emplace_back(inference::ChatRole::kUser, untrusted.Hold(m.content));
         break;
       case Role::kAssistant: {
-        inference::ChatMessage a(inference::ChatRole::kAssistant, m.content);
+        // The model's own text is kept as it wrote it (its tool-call markup is rendered from
+        // the parsed calls, not from this text).
+        inference::ChatMessage a(inference::ChatRole::kAssistant, untrusted.Hold(m.content));
         a.reasoning_content = m.reasoning;
-        for (const ToolCall& c : m.tool_calls)
+        for (const ToolCall& c : m.tool_calls) {
           a.tool_calls.push_back({c.id, c.name, c.arguments_json});
+        }
         chat.push_back(std::move(a));
         break;
       }
       case Role::kTool: {
         inference::ChatMessage t(inference::ChatRole::kTool,
-                                 m.is_error ? "[error] " + m.content : m.content);
+                                 untrusted.Hold(m.is_error ? "[error] " + m.content : m.content));
         t.tool_call_id = m.tool_call_id;
         chat.push_back(std::move(t));
         break;
       }
     }
   }
-  chat.front().content = SystemPrompt(context, summary);
+  // The system prompt holds AGENTS.md, the repo map and the summary: repository text too.
+  chat.front().content = untrusted.Hold(SystemPrompt(context, summary));
   inference::ChatOptions options;
   options.mode = ModeFor(effort);
-  FC_ASSIGN_OR_RETURN(std::string text, inference::EncodeChat(std::move(chat), tools, options));
+  FC_ASSIGN_OR_RETURN(std::string encoded, inference::EncodeChat(std::move(chat), tools, options));
   Prompt prompt;
-  prompt.tokens = tokenizer.Encode(text, inference::SpecialTokens::kParse);
-  prompt.text = std::move(text);
+  untrusted.Tokenize(encoded, tokenizer, &prompt);
   prompt.starts_in_reasoning = options.mode != inference::ReasoningMode::kNonThink;
   return prompt;
 }
