@@ -11,6 +11,7 @@
 
 #include "flashcode/v1/admin.grpc.pb.h"
 #include "flashcode/v1/completion.grpc.pb.h"
+#include "tests/test_daemon.h"
 #include "tests/test_process.h"
 
 namespace {
@@ -25,10 +26,7 @@ struct CompletionFixture {
   TempDir dir;
   std::string model = dir.path() + "/tiny";
   std::string socket = dir.path() + "/d.sock";
-  std::map<std::string, std::string> env = {{"XDG_CACHE_HOME", dir.path() + "/cache"},
-                                            {"XDG_STATE_HOME", dir.path() + "/state"},
-                                            {"XDG_CONFIG_HOME", dir.path() + "/config"},
-                                            {"HOME", dir.path()}};
+  std::map<std::string, std::string> env = testing_support::IsolatedEnv(dir.path());
   std::unique_ptr<TestProcess> daemon;
   std::shared_ptr<grpc::Channel> channel;
 
@@ -43,17 +41,7 @@ struct CompletionFixture {
         std::vector<std::string>{testing_support::BuiltBinary("daemon/flashcoded"), "--socket",
                                  socket, "--config", config},
         TestProcess::Options{env, {}});
-    auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + 1s);
-      v1::StatusResponse st;
-      if (v1::Admin::NewStub(channel)->Status(&ctx, {}, &st).ok()) return;
-      REQUIRE_MESSAGE(daemon->IsRunning(), daemon->Stderr());
-      std::this_thread::sleep_for(50ms);
-    }
-    FAIL("daemon did not start");
+    channel = testing_support::WaitForDaemon(*daemon, socket, 60s);
   }
 
   struct Result {
@@ -158,7 +146,6 @@ TEST_CASE("completions stream through the real engine, honour limits, cancel and
     std::this_thread::sleep_for(300ms);
     f.daemon->Signal(SIGTERM);
   });
-  longer.set_max_tokens(4000 > 512 ? 400 : 4000);
   auto interrupted = f.Complete(longer);
   killer.join();
   CHECK(interrupted.status.error_code() == grpc::StatusCode::UNAVAILABLE);

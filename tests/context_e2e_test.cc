@@ -11,6 +11,7 @@
 
 #include "flashcode/v1/admin.grpc.pb.h"
 #include "flashcode/v1/context.grpc.pb.h"
+#include "tests/test_daemon.h"
 #include "tests/test_process.h"
 
 namespace {
@@ -30,10 +31,7 @@ struct ContextFixture {
   TempDir dir;
   std::string repo = dir.path() + "/repo";
   std::string socket = dir.path() + "/d.sock";
-  std::map<std::string, std::string> env = {{"XDG_CACHE_HOME", dir.path() + "/cache"},
-                                            {"XDG_STATE_HOME", dir.path() + "/state"},
-                                            {"XDG_CONFIG_HOME", dir.path() + "/config"},
-                                            {"HOME", dir.path()}};
+  std::map<std::string, std::string> env = testing_support::IsolatedEnv(dir.path());
   std::unique_ptr<TestProcess> daemon;
   std::shared_ptr<grpc::Channel> channel;
 
@@ -59,18 +57,7 @@ struct ContextFixture {
     daemon = std::make_unique<TestProcess>(
         std::vector<std::string>{testing_support::BuiltBinary("daemon/flashcoded"), "--socket", socket},
         TestProcess::Options{env, {}});
-    channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + 1s);
-      v1::StatusResponse st;
-      channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
-      if (v1::Admin::NewStub(channel)->Status(&ctx, {}, &st).ok()) return;
-      REQUIRE_MESSAGE(daemon->IsRunning(), daemon->Stderr());
-      std::this_thread::sleep_for(20ms);
-    }
-    FAIL("daemon did not start");
+    channel = testing_support::WaitForDaemon(*daemon, socket, 10s);
   }
 
   grpc::Status Reindex(const std::string& root, v1::ReindexProgress& last) {

@@ -14,6 +14,7 @@
 
 #include "flashcode/v1/admin.grpc.pb.h"
 #include "flashcode/v1/completion.grpc.pb.h"
+#include "tests/test_daemon.h"
 #include "tests/test_process.h"
 
 namespace {
@@ -26,15 +27,10 @@ using testing_support::TestProcess;
 // One daemon in a private temporary XDG world.
 struct DaemonFixture {
   TempDir dir;
-  std::string runtime = dir.path() + "/run";
-  std::string socket = runtime + "/flashcode/flashcoded.sock";
-  std::map<std::string, std::string> env = {{"XDG_RUNTIME_DIR", runtime},
-                                            {"XDG_STATE_HOME", dir.path() + "/state"},
-                                            {"XDG_CONFIG_HOME", dir.path() + "/config"},
-                                            {"HOME", dir.path()}};
+  std::map<std::string, std::string> env = testing_support::IsolatedEnv(dir.path());
+  std::string runtime = env["XDG_RUNTIME_DIR"];
+  std::string socket = runtime + "/flashcode/flashcoded.sock";  // the default socket path
   std::unique_ptr<TestProcess> daemon;
-
-  DaemonFixture() { mkdir(runtime.c_str(), 0700); }
 
   std::vector<std::string> DaemonArgs(std::vector<std::string> extra = {}) const {
     std::vector<std::string> args = {testing_support::BuiltBinary("daemon/flashcoded")};
@@ -47,14 +43,7 @@ struct DaemonFixture {
     auto e = env;
     e.insert(more_env.begin(), more_env.end());
     daemon = std::make_unique<TestProcess>(DaemonArgs(extra), TestProcess::Options{e, {}});
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      flashcode::v1::StatusResponse st;
-      if (Status(st).ok()) return;
-      REQUIRE_MESSAGE(daemon->IsRunning(), "flashcoded exited early: " << daemon->Stderr());
-      std::this_thread::sleep_for(20ms);
-    }
-    FAIL("flashcoded did not answer within 10 s");
+    testing_support::WaitForDaemon(*daemon, socket, 10s);
   }
 
   std::shared_ptr<grpc::Channel> Channel(int max_send = 64 << 20) const {
