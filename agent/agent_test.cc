@@ -99,6 +99,27 @@ TEST_CASE("agent: near the context limit older turns are compacted into a summar
   CHECK(h.agent().Messages(session.id, true)->size() == 5);
 }
 
+TEST_CASE("agent: Compact on request summarises the turns before the last one") {
+  AgentHarness h(Script{{"one"}, {"two"}, {"SUMMARY: two small turns"}});
+  SessionInfo session = h.NewSession(ApprovalMode::kAsk);
+  EventLog first, second;
+  h.RunTurn(session.id, "first " + std::string(800, 'q'), first);
+  h.RunTurn(session.id, "second", second);
+  auto result = h.agent().Compact(session.id);
+  REQUIRE_MESSAGE(result.ok(), result.status().ToString());
+  CHECK(result->messages_compacted == 2);
+  CHECK(result->tokens_after < result->tokens_before);
+  auto messages = h.agent().Messages(session.id);
+  REQUIRE(messages.ok());
+  REQUIRE(messages->size() == 3);
+  CHECK((*messages)[0].role == Role::kSummary);
+  CHECK((*messages)[1].content == "second");
+  // Nothing older than the last turn is left: a second Compact has nothing to do.
+  auto again = h.agent().Compact(session.id);
+  REQUIRE(again.ok());
+  CHECK(again->messages_compacted == 0);
+}
+
 TEST_CASE("agent: a restarted daemon replays the stored events and continues the session") {
   AgentHarness h(
       Script{{Calls("Checking.", {Invoke("read_file", {{"path", "a.txt"}})})}, {"It says hello."}});

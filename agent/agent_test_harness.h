@@ -96,13 +96,16 @@ class EventLog {
 
 class AgentHarness {
  public:
+  // `sandbox`: false gives a shell whose sandbox is unavailable (every command refused).
   explicit AgentHarness(std::vector<ScriptedOutput> script, AgentOptions options = {},
-                        int64_t context_length = 65536)
-      : engine_(std::make_unique<ScriptedEngine>(std::move(script), context_length)),
-        options_(std::move(options)) {
+                        bool sandbox = true)
+      : engine_(std::make_unique<ScriptedEngine>(std::move(script))), options_(std::move(options)) {
     tools::ShellPolicy shell;
     shell.allow_unsandboxed = true;
-    REQUIRE(tools::RegisterBuiltinTools(registry_, tools::Shell::Create(shell)).ok());
+    REQUIRE(tools::RegisterBuiltinTools(
+                registry_, sandbox ? tools::Shell::Create(shell)
+                                   : std::make_unique<tools::Shell>(shell, nullptr, "no sandbox"))
+                .ok());
     repo_.Write("a.txt", "hello\n");
     repo_.CommitFiles({"a.txt"}, "initial");
     Restart();

@@ -4,8 +4,10 @@
 // The system prompt carries, in this order: how to behave, workspace facts (root, date), the
 // repository's AGENTS.md instructions (capped), the repo map (from the RepoMapSource, under a
 // token budget), and the summary of compacted older turns. Tool results go back as DSV4
-// <tool_result> blocks; a failed call's result is marked as an error. Thread-compatible;
-// borrows the tokenizer and registry, which must outlive it.
+// <tool_result> blocks; a failed call's result is marked as an error. Only the chat markup is
+// tokenized with special tokens parsed: user messages, tool results and repository text are
+// tokenized as plain text, so "<｜User｜>" inside a file cannot start a turn.
+// Free functions; thread-safe (they borrow the tokenizer and registry for the call).
 #pragma once
 
 #include <cstdint>

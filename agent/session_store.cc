@@ -94,6 +94,10 @@ base::StatusOr<std::unique_ptr<SessionStore>> SessionStore::Open(const std::stri
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return base::PermissionDenied("cannot create " + dir + ": " + ec.message());
+  // Sessions hold the user's code and commands: keep the directory to its owner.
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  if (ec) return base::PermissionDenied("cannot restrict " + dir + ": " + ec.message());
   FC_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(dir + "/sessions.db"));
   std::unique_ptr<SessionStore> store(new SessionStore(std::move(db), clock));
   std::lock_guard<std::mutex> lock(store->mu_);

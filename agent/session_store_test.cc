@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include "tools/files/temp_dir_for_test.h"
 
 namespace agent {
@@ -22,6 +24,8 @@ TEST_CASE("session store: create, get, list newest first, update, delete") {
   base::FakeClock clock;
   auto store = SessionStore::Open(dir.path() + "/state", clock);
   REQUIRE_MESSAGE(store.ok(), store.status().ToString());
+  CHECK((std::filesystem::status(dir.path() + "/state").permissions() &
+         std::filesystem::perms::all) == std::filesystem::perms::owner_all);
   auto a = (*store)->Create(NewInfo("/w/a"));
   REQUIRE(a.ok());
   clock.Advance(std::chrono::milliseconds(10));
