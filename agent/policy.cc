@@ -126,6 +126,14 @@ base::StatusOr<ApprovalMode> ParseApprovalMode(std::string_view text) {
                                "' (read-only, ask, auto-edit, full-auto)");
 }
 
+base::StatusOr<Action> ParseAction(std::string_view text) {
+  if (text == "allow") return Action::kAllow;
+  if (text == "ask") return Action::kAsk;
+  if (text == "deny") return Action::kDeny;
+  return base::InvalidArgument("unknown rule action '" + std::string(text) +
+                               "' (allow, ask, deny)");
+}
+
 const char* ApprovalModeName(ApprovalMode mode) {
   switch (mode) {
     case ApprovalMode::kReadOnly:

@@ -39,6 +39,10 @@ const char* ApprovalModeName(ApprovalMode mode);
 
 enum class Action { kAllow, kAsk, kDeny };
 
+// "allow", "ask", "deny" (the config spelling: [agent.rules.allow] shell = ["git status*"]).
+// InvalidArgument otherwise.
+base::StatusOr<Action> ParseAction(std::string_view text);
+
 struct PolicyRule {
   std::string tool;     // tool name; "*" for every tool
   std::string pattern;  // fnmatch glob over the subject; "" or "*" matches every call

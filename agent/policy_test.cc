@@ -109,6 +109,10 @@ TEST_CASE("policy: mode names round-trip and bad names are errors") {
     CHECK(*parsed == m);
   }
   CHECK(ParseApprovalMode("yolo").status().code() == base::StatusCode::kInvalidArgument);
+  CHECK(*ParseAction("allow") == Action::kAllow);
+  CHECK(*ParseAction("ask") == Action::kAsk);
+  CHECK(*ParseAction("deny") == Action::kDeny);
+  CHECK(ParseAction("maybe").status().code() == base::StatusCode::kInvalidArgument);
 }
 
 }  // namespace
