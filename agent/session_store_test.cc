@@ -113,6 +113,23 @@ TEST_CASE("session store: events get increasing seqs and survive reopening") {
         base::StatusCode::kNotFound);
 }
 
+TEST_CASE("session store: one durable transaction per streamed token keeps up with decoding") {
+  tools::TempDir dir;
+  base::SystemClock clock;
+  auto store = SessionStore::Open(dir.path(), clock);
+  REQUIRE(store.ok());
+  const std::string id = (*store)->Create(NewInfo("/w"))->id;
+  constexpr int kEvents = 2000;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < kEvents; ++i) {
+    REQUIRE((*store)->AppendEvent(Event{0, id, "t1", 0, TextDelta{"tok "}}).ok());
+  }
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  MESSAGE("AppendEvent: " << kEvents / s << " events/s (" << s * 1e6 / kEvents << " us each)");
+  CHECK((*store)->EventsAfter(id, 0)->size() == kEvents);
+  CHECK((*store)->Get(id)->last_event_seq == kEvents);
+}
+
 TEST_CASE("session store: messages, compaction, snapshots, approvals and usage") {
   tools::TempDir dir;
   base::FakeClock clock;
