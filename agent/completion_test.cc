@@ -22,7 +22,7 @@ std::unique_ptr<inference::Tokenizer> V4Tokenizer() {
   return std::move(tok).value();
 }
 
-TEST_CASE("FIM prompt: bos, fim_begin, prefix, hole, suffix, end; control text stays text") {
+TEST_CASE("FIM prompt: bos, fim_begin, prefix, hole, suffix, end, and control text stays text") {
   auto tok = V4Tokenizer();
   const auto& ids = tok->special_ids();
   CompletionInput in;

@@ -13,7 +13,7 @@ TEST_CASE("constant-time comparison is still a comparison") {
   CHECK(ConstantTimeEquals("", ""));
 }
 
-TEST_CASE("unix peers pass; TCP peers need the bearer token") {
+TEST_CASE("unix peers pass, TCP peers need the bearer token") {
   CallGate gate("s3cret-token-0123456789");
   CHECK(gate.Admit("unix:/run/x.sock", "").ok());
   CHECK(gate.Admit("ipv4:127.0.0.1:5555", "Bearer s3cret-token-0123456789").ok());

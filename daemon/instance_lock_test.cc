@@ -9,7 +9,7 @@
 namespace flashcoded {
 namespace {
 
-TEST_CASE("one lock per socket; released when the holder goes away") {
+TEST_CASE("one lock per socket, released when the holder goes away") {
   char tmpl[] = "/tmp/fc_lock_XXXXXX";
   std::string dir = mkdtemp(tmpl);
   std::string sock = dir + "/d.sock";

@@ -56,7 +56,7 @@ TEST_CASE("Engine output matches greedy decoding of the model's logits") {
   CHECK(t.model->forward_calls() == 3 + 11);
 }
 
-TEST_CASE("A stop string spanning tokens ends the request; text before it is emitted") {
+TEST_CASE("A stop string spanning tokens ends the request, text before it is emitted") {
   FakeModelOptions m;
   m.next_token = ScriptAfter(kPrompt.size(), Spell("ab</c>zz"));
   TestEngine t(m);
@@ -241,7 +241,7 @@ TEST_CASE("A request's cancel token ends it like Cancel") {
   CHECK(t.recorder.TokensOf(id).size() == 5);
 }
 
-TEST_CASE("Deadlines end requests; timings come from the engine's clock") {
+TEST_CASE("Deadlines end requests, timings come from the engine's clock") {
   FakeModelOptions m;
   base::FakeClock* clock = nullptr;
   m.on_forward = [&] { clock->Advance(std::chrono::milliseconds(10)); };

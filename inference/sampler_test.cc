@@ -150,7 +150,7 @@ TEST_CASE("top-p over a large vocabulary draws exactly as a full sort would") {
   }
 }
 
-TEST_CASE("The same seed gives the same tokens; another seed gives others") {
+TEST_CASE("The same seed gives the same tokens, another seed gives others") {
   Sampler sampler;
   std::vector<float> logits(50);
   for (size_t i = 0; i < logits.size(); ++i) logits[i] = std::sin(static_cast<float>(i));

@@ -102,7 +102,7 @@ std::vector<float> RunAndCheckLogits(const std::string& dir, size_t n, uint32_t 
 
 }  // namespace
 
-TEST_CASE("the presets parse; small has Flash's layer schedule, tiny the golden tiny's") {
+TEST_CASE("the presets parse, small has Flash's layer schedule, tiny the golden tiny's") {
   for (std::string_view name : ModelPresetNames()) {
     auto text = ModelPresetConfigJson(name);
     REQUIRE(text.ok());
@@ -239,7 +239,7 @@ TEST_CASE("quantised weights use tight power-of-two scales and N(0, 1/in) values
   }
 }
 
-TEST_CASE("the same seed gives the same bytes whatever the sharding; another seed differs") {
+TEST_CASE("the same seed gives the same bytes whatever the sharding, another seed differs") {
   ScratchDir a("seed_a"), b("seed_b"), c("seed_c");
   RandomCheckpointOptions one_shard, many_shards, other_seed;
   many_shards.max_shard_bytes = 1;

@@ -68,7 +68,7 @@ TEST_CASE("an edit changes only the hashes of the chunks it touches") {
   CHECK(moved[0].hash != before[0].hash);
 }
 
-TEST_CASE("a definition larger than the target is split at lines; namespaces are entered") {
+TEST_CASE("a definition larger than the target is split at lines, namespaces are entered") {
   SyntaxParser parser;
   CharEstimateTokenCounter counter;
   std::string big = PythonFunction(0, 100);
@@ -91,7 +91,7 @@ TEST_CASE("a definition larger than the target is split at lines; namespaces are
   }
 }
 
-TEST_CASE("without a grammar the file is cut at lines; empty files give no chunks") {
+TEST_CASE("without a grammar the file is cut at lines, empty files give no chunks") {
   SyntaxParser parser;
   CharEstimateTokenCounter counter;
   std::string text;

@@ -11,7 +11,7 @@ namespace {
 
 using base::StatusCode;
 
-TEST_CASE("log newest first, limited by paths and count; show one commit") {
+TEST_CASE("log newest first, limited by paths and count, show one commit") {
   TempRepo t;
   t.Write("a.txt", "1\n");
   std::string c1 = t.CommitFiles({"a.txt"}, "add a\n\nwith a body");
