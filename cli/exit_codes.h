@@ -11,5 +11,7 @@ inline constexpr int kExitPermissionDenied = 4;   // the socket exists but is no
 inline constexpr int kExitVersionMismatch = 5;    // a daemon of another version is running
 inline constexpr int kExitDaemonStartFailed = 6;  // could not start the daemon
 inline constexpr int kExitUnauthenticated = 7;    // TCP token missing or wrong
+inline constexpr int kExitLimit = 8;              // an agent turn stopped at a limit
+inline constexpr int kExitCancelled = 9;          // an agent turn was cancelled (e.g. Ctrl-C)
 
 }  // namespace cli

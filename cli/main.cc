@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "base/build_info.h"
+#include "cli/agent_commands.h"
 #include "cli/complete_command.h"
 #include "cli/context_commands.h"
 #include "cli/daemon_commands.h"
@@ -18,7 +19,8 @@ int main(int argc, char** argv) {
   app.fallthrough();  // global options may also follow the subcommand
   app.footer(
       "Exit codes: 0 ok, 1 error, 2 usage, 3 no daemon (--no-start), 4 permission denied on the\n"
-      "socket, 5 daemon of another version, 6 daemon failed to start, 7 TCP token refused.");
+      "socket, 5 daemon of another version, 6 daemon failed to start, 7 TCP token refused,\n"
+      "8 agent turn stopped at a limit, 9 agent turn cancelled.");
 
   cli::ConnectionOptions conn;
   app.add_option("--socket", conn.socket_path, "daemon socket (default: $FLASHCODE_SOCKET or "
@@ -79,6 +81,32 @@ int main(int argc, char** argv) {
   complete->add_flag("--single-line", complete_options.single_line, "stop at the end of the line");
   complete->add_option("-C,--workspace", workspace, "workspace directory (default: current)");
 
+  cli::ExecOptions exec_options;
+  auto* exec = app.add_subcommand("exec", "run one agent turn headless (exit 0 answer, 8 limit, 9 cancelled)");
+  exec->add_option("task", exec_options.task, "what the agent should do")->required();
+  exec->add_option("-C,--workspace", workspace, "workspace directory (default: current)");
+  exec->add_option("--policy", exec_options.policy, "read-only, ask, auto-edit or full-auto")
+      ->check(CLI::IsMember({"read-only", "ask", "auto-edit", "full-auto"}));
+  exec->add_option("--approve", exec_options.approve, "answer approvals: all or none (deny)")
+      ->check(CLI::IsMember({"all", "none"}));
+  exec->add_flag("--json", exec_options.json, "print one JSON event per line");
+  exec->add_option("--max-output-tokens", exec_options.max_output_tokens, "per turn (0: default)");
+  exec->add_option("--max-model-calls", exec_options.max_model_calls, "per turn (0: default)");
+  exec->add_option("--max-seconds", exec_options.max_seconds, "per turn (0: default)")
+      ->check(CLI::Range(0u, 86400u));
+  std::string session_id;
+  auto* sessions = app.add_subcommand("sessions", "list, show or delete agent sessions");
+  sessions->require_subcommand(1);
+  sessions->fallthrough();
+  auto* sessions_list = sessions->add_subcommand("list", "list sessions, newest first");
+  sessions_list->add_option("-C,--workspace", workspace, "only this workspace's sessions");
+  sessions_list->add_flag("--json", json, "one JSON object per line");
+  auto* sessions_show = sessions->add_subcommand("show", "print a session and its messages");
+  sessions_show->add_option("id", session_id, "session id")->required();
+  sessions_show->add_flag("--json", json, "print JSON");
+  auto* sessions_delete = sessions->add_subcommand("delete", "delete a session and its history");
+  sessions_delete->add_option("id", session_id, "session id")->required();
+
   cli::ModelCommandLine model_cli(app);
 
   try {
@@ -101,7 +129,17 @@ int main(int argc, char** argv) {
     }
     return cli::RunToolCommand(tool_name, tool_args, workspace, tool_list, std::cout, std::cerr);
   }
+  if (*sessions_list) {
+    std::string only = workspace.empty() ? "" : cli::AbsoluteWorkspace(workspace);
+    return cli::RunSessionsList(conn, only, json, std::cout, std::cerr);
+  }
+  if (*sessions_show) return cli::RunSessionsShow(conn, session_id, json, std::cout, std::cerr);
+  if (*sessions_delete) return cli::RunSessionsDelete(conn, session_id, std::cout, std::cerr);
   workspace = cli::AbsoluteWorkspace(workspace);
+  if (*exec) {
+    exec_options.workspace = workspace;
+    return cli::RunExec(conn, exec_options, std::cout, std::cerr);
+  }
   if (*complete) {
     complete_options.workspace = workspace;
     return cli::RunComplete(conn, complete_options, std::cout, std::cerr);

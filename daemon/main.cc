@@ -11,11 +11,13 @@
 #include <mutex>
 #include <thread>
 
+#include "agent/agent.h"
 #include "base/build_info.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xdg_paths.h"
 #include "daemon/admin_service.h"
+#include "daemon/agent_service.h"
 #include "daemon/call_gate.h"
 #include "daemon/completion_service.h"
 #include "daemon/context_service.h"
@@ -27,6 +29,7 @@
 #include "daemon/server.h"
 #include "daemon/workspace_indexes.h"
 #include "inference/backend/accelerator_probe.h"
+#include "tools/builtin_tools.h"
 
 namespace {
 
@@ -167,6 +170,26 @@ int main(int argc, char** argv) {
     info.model = m;
   }
 
+  // Agent sessions: with a model, the Agent owns the store; without one, the store alone
+  // serves listing, showing and deleting stored sessions.
+  auto session_store = agent::SessionStore::Open(base::StateDir() + "/agent", clock);
+  if (!session_store.ok()) return Fail(kExitRuntime, session_store.status());
+  tools::ToolRegistry tool_registry;
+  std::unique_ptr<agent::SessionStore> store_without_model;
+  std::unique_ptr<agent::Agent> agent;  // declared after `model`: destroyed before the engine
+  if (model) {
+    auto shell = tools::Shell::Create(tools::ShellPolicy{});
+    log->info("shell tool sandbox: {}", shell->Describe());
+    if (auto s = tools::RegisterBuiltinTools(tool_registry, std::move(shell)); !s.ok()) {
+      return Fail(kExitRuntime, s);
+    }
+    agent = std::make_unique<agent::Agent>(model->engine(), model->tokenizer(), tool_registry,
+                                           clock, std::move(session_store).value(),
+                                           agent::AgentOptions{});
+  } else {
+    store_without_model = std::move(session_store).value();
+  }
+
   ShutdownLatch latch;
   flashcoded::CallGate gate(config.tcp_token);
   flashcoded::Metrics metrics;
@@ -175,11 +198,12 @@ int main(int argc, char** argv) {
   flashcoded::CompletionService completion(model.get(), gate, metrics);
   flashcoded::WorkspaceIndexes indexes(base::CacheDir(), /*threads=*/0);
   flashcoded::ContextService context(indexes, clock, gate, metrics);
+  flashcoded::AgentService agent_service(agent.get(), store_without_model.get(), gate, metrics);
   flashcoded::ServerOptions server_options;
   server_options.socket_path = config.socket_path;
   server_options.tcp_address = config.tcp_address;
   server_options.max_message_bytes = static_cast<int>(config.max_message_mb) << 20;
-  flashcoded::Server server(server_options, gate, {&admin, &completion, &context});
+  flashcoded::Server server(server_options, gate, {&admin, &completion, &context, &agent_service});
   if (auto s = server.Start(); !s.ok()) {
     log->error("{}", s.ToString());
     return Fail(kExitRuntime, s);
