@@ -9,6 +9,7 @@
 #include "inference/backend/cpu/quantize.h"
 #include "inference/backend/cpu/rms_norm.h"
 #include "inference/backend/cpu/sparse_attention.h"
+#include "inference/backend/cpu/thread_pool.h"
 #include "inference/model/compressor.h"
 #include "inference/model/indexer.h"
 
@@ -16,7 +17,8 @@ namespace inference {
 
 void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rope& rope,
                       const float* x, size_t T, int64_t start_pos, LayerCache& cache, float* out,
-                      bool shape_rounding, const ForwardTrace* trace, const std::string& prefix) {
+                      bool shape_rounding, const ForwardTrace* trace, const std::string& prefix,
+                      ThreadPool* pool) {
   const size_t H = static_cast<size_t>(c.n_heads);
   const size_t hd = static_cast<size_t>(c.head_dim);
   const size_t rd = static_cast<size_t>(c.rope_head_dim);
@@ -27,11 +29,11 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
 
   // Query: wq_a -> q_norm (the latent also feeds the indexer) -> wq_b -> per-head RMS -> RoPE.
   std::vector<float> qr(T * q_rank);
-  w.wq_a.Apply(x, T, qr.data());
+  w.wq_a.Apply(x, T, qr.data(), pool);
   for (size_t t = 0; t < T; ++t)
     RmsNormBf16(&qr[t * q_rank], q_rank, w.q_norm.data(), eps, &qr[t * q_rank]);
   std::vector<float> q(T * H * hd);
-  w.wq_b.Apply(qr.data(), T, q.data());
+  w.wq_b.Apply(qr.data(), T, q.data(), pool);
   const size_t vector_rows = shape_rounding ? Bf16VectorizedPrefix(T * H) : T * H;
   for (size_t t = 0; t < T; ++t) {
     for (size_t h = 0; h < H; ++h) {
@@ -43,7 +45,7 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
 
   // The token's own KV: wkv -> kv_norm -> RoPE -> FP8 simulation of the nope dims.
   std::vector<float> kv(T * hd);
-  w.wkv.Apply(x, T, kv.data());
+  w.wkv.Apply(x, T, kv.data(), pool);
   for (size_t t = 0; t < T; ++t) {
     float* row = &kv[t * hd];
     RmsNormBf16(row, hd, w.kv_norm.data(), eps, row);
@@ -61,7 +63,7 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   if (w.compressor) {
     const size_t before = cache.compressed.size();
     CompressorAppend(*w.compressor, rope, eps, c.rope_head_dim, x, T, start_pos, cache.compressor,
-                     cache.compressed);
+                     cache.compressed, pool);
     if (trace && *trace && cache.compressed.size() > before) {
       (*trace)(prefix + "attn.compressor.kv", cache.compressed.data() + before,
                cache.compressed.size() - before);
@@ -70,13 +72,13 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   if (w.indexer) {
     const size_t before = cache.index_keys.size();
     CompressorAppend(w.indexer->compressor, rope, eps, c.rope_head_dim, x, T, start_pos,
-                     cache.index_compressor, cache.index_keys);
+                     cache.index_compressor, cache.index_keys, pool);
     if (trace && *trace && cache.index_keys.size() > before) {
       (*trace)(prefix + "attn.indexer.compressor.kv", cache.index_keys.data() + before,
                cache.index_keys.size() - before);
     }
     IndexerSelect(c, *w.indexer, rope, qr.data(), x, T, start_pos, cache.index_keys, shape_rounding,
-                  selected);
+                  selected, pool);
     if (trace && *trace) {
       const size_t k = static_cast<size_t>(c.index_topk);
       std::vector<float> chosen(T * k, -1.0f);
@@ -93,25 +95,34 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   // the reference, a prefill from position 0 pads the window part to min(T, window) slots and
   // everything else to the full window.
   std::vector<float> o(T * H * hd);
-  std::vector<const float*> rows;
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
   const size_t window_slots = shape_rounding && start_pos == 0
                                   ? std::min<size_t>(T, static_cast<size_t>(win))
                                   : static_cast<size_t>(win);
-  for (size_t t = 0; t < T; ++t) {
-    const int64_t pos = start_pos + static_cast<int64_t>(t);
-    rows.assign(window_slots, nullptr);
-    const int64_t first = std::max<int64_t>(0, pos - win + 1);
-    for (int64_t p = first; p <= pos; ++p) {
-      rows[p - first] = p >= start_pos ? &kv[(p - start_pos) * hd] : &cache.window[(p % win) * hd];
+  // Queries are independent (the ring is only read here): each range of tokens is one thread's.
+  auto queries = [&](size_t t_begin, size_t t_end) {
+    std::vector<const float*> rows;
+    for (size_t t = t_begin; t < t_end; ++t) {
+      const int64_t pos = start_pos + static_cast<int64_t>(t);
+      rows.assign(window_slots, nullptr);
+      const int64_t first = std::max<int64_t>(0, pos - win + 1);
+      for (int64_t p = first; p <= pos; ++p) {
+        rows[p - first] =
+            p >= start_pos ? &kv[(p - start_pos) * hd] : &cache.window[(p % win) * hd];
+      }
+      if (w.ratio == 4) {
+        for (int32_t b : selected[t]) rows.push_back(&cache.compressed[b * hd]);
+      } else if (w.ratio > 0) {
+        for (int64_t b = 0; b < (pos + 1) / w.ratio; ++b) rows.push_back(&cache.compressed[b * hd]);
+      }
+      SparseAttention(&q[t * H * hd], H, hd, rows.data(), rows.size(), w.attn_sink.data(), scale,
+                      &o[t * H * hd]);
     }
-    if (w.ratio == 4) {
-      for (int32_t b : selected[t]) rows.push_back(&cache.compressed[b * hd]);
-    } else if (w.ratio > 0) {
-      for (int64_t b = 0; b < (pos + 1) / w.ratio; ++b) rows.push_back(&cache.compressed[b * hd]);
-    }
-    SparseAttention(&q[t * H * hd], H, hd, rows.data(), rows.size(), w.attn_sink.data(), scale,
-                    &o[t * H * hd]);
+  };
+  if (pool != nullptr) {
+    pool->ParallelFor(T, 1, queries);
+  } else {
+    queries(0, T);
   }
   if (trace && *trace) (*trace)(prefix + "attn.o", o.data(), o.size());
   // Only now may the ring be overwritten: the chunk's queries read older slots above.
@@ -130,10 +141,10 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   const size_t group_in = H * hd / G;
   std::vector<float> z(T * G * R);
   for (size_t g = 0; g < G; ++g) {
-    MatmulDequantizedFp8F32(&o[g * group_in], T, H * hd, w.wo_a, g * R, R, &z[g * R], G * R);
+    MatmulDequantizedFp8F32(&o[g * group_in], T, H * hd, w.wo_a, g * R, R, &z[g * R], G * R, pool);
   }
   for (float& v : z) v = RoundToBf16(v);
-  w.wo_b.Apply(z.data(), T, out);
+  w.wo_b.Apply(z.data(), T, out, pool);
 }
 
 }  // namespace inference

@@ -18,6 +18,8 @@
 
 namespace inference {
 
+class ThreadPool;
+
 // x: [T, dim] (bf16 values, already attn_norm-ed), tokens at start_pos .. start_pos+T-1, which
 // must continue what `cache` holds. Writes out [T, dim]. `trace_prefix` ("layers.2.") names
 // traced tensors when `trace` is set. `shape_rounding`: reproduce the reference's roundings
@@ -26,6 +28,6 @@ namespace inference {
 void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rope& rope,
                       const float* x, size_t T, int64_t start_pos, LayerCache& cache, float* out,
                       bool shape_rounding, const ForwardTrace* trace,
-                      const std::string& trace_prefix);
+                      const std::string& trace_prefix, ThreadPool* pool = nullptr);
 
 }  // namespace inference

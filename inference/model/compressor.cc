@@ -38,14 +38,14 @@ float PoolChannel(const float* const* kv, const float* const* score, size_t n) {
 
 void CompressorAppend(const CompressorWeights& w, const Rope& rope, float norm_eps,
                       int64_t rope_dim, const float* x, size_t T, int64_t start_pos,
-                      CompressorState& state, std::vector<float>& entries) {
+                      CompressorState& state, std::vector<float>& entries, ThreadPool* pool) {
   const size_t m = static_cast<size_t>(w.ratio);
   const size_t D = static_cast<size_t>(w.head_dim);
   const size_t W = w.overlap ? 2 * D : D;
   // The reference runs the compressor projections in fp32 from the bf16 input.
   std::vector<float> kv(T * W), score(T * W);
-  MatmulBf16WeightF32(x, T, w.wkv, kv.data());
-  MatmulBf16WeightF32(x, T, w.wgate, score.data());
+  MatmulBf16WeightF32(x, T, w.wkv, kv.data(), pool);
+  MatmulBf16WeightF32(x, T, w.wgate, score.data(), pool);
   std::vector<float> entry(D);
   const float* kv_slots[256];
   const float* score_slots[256];

@@ -18,10 +18,13 @@
 
 namespace inference {
 
+class ThreadPool;
+
 // Appends tokens start_pos .. start_pos+T-1 (x: [T, dim], bf16 values) to `state`; each
 // completed block's entry (head_dim floats) is appended to `entries`.
 void CompressorAppend(const CompressorWeights& w, const Rope& rope, float norm_eps,
                       int64_t rope_dim, const float* x, size_t T, int64_t start_pos,
-                      CompressorState& state, std::vector<float>& entries);
+                      CompressorState& state, std::vector<float>& entries,
+                      ThreadPool* pool = nullptr);
 
 }  // namespace inference

@@ -20,14 +20,14 @@ HcShape ShapeOf(const ModelConfig& c) {
 // hc_head -> RMSNorm -> fp32 head over rows [first, T) of X.
 std::vector<float> HeadLogits(const ModelConfig& c, const HcParams& hc_head,
                               const std::vector<float>& norm, const Bf16Weight& head,
-                              const float* X, size_t T) {
+                              const float* X, size_t T, ThreadPool* pool) {
   const size_t d = static_cast<size_t>(c.dim);
   std::vector<float> y(T * d);
   HcHead(ShapeOf(c), hc_head, X, T, y.data());
   for (size_t t = 0; t < T; ++t)
     RmsNormBf16(&y[t * d], d, norm.data(), static_cast<float>(c.norm_eps), &y[t * d]);
   std::vector<float> logits(T * static_cast<size_t>(c.vocab_size));
-  MatmulBf16WeightF32(y.data(), T, head, logits.data());
+  MatmulBf16WeightF32(y.data(), T, head, logits.data(), pool);
   return logits;
 }
 
@@ -65,7 +65,8 @@ base::Status DeepSeekV4Model::CheckTokens(std::span<const int32_t> tokens) const
 }
 
 std::vector<float> DeepSeekV4Model::Logits(const float* X, size_t T) const {
-  return HeadLogits(config(), weights_->hc_head, weights_->norm, weights_->head, X, T);
+  return HeadLogits(config(), weights_->hc_head, weights_->norm, weights_->head, X, T,
+                    options_.pool);
 }
 
 base::Status DeepSeekV4Model::RunLayer(int64_t layer, float* X, std::span<const int32_t> tokens,
@@ -76,7 +77,7 @@ base::Status DeepSeekV4Model::RunLayer(int64_t layer, float* X, std::span<const 
   FC_RETURN_IF_ERROR(CheckTokens(tokens));
   BlockForward(config(), weights_->blocks[layer], RopeFor(layer), X, tokens.data(), tokens.size(),
                start_pos, cache.layer(layer), options_.reference_shape_rounding, trace,
-               "layers." + std::to_string(layer) + ".");
+               "layers." + std::to_string(layer) + ".", options_.pool);
   return base::Status::Ok();
 }
 
@@ -102,7 +103,7 @@ base::StatusOr<ForwardResult> DeepSeekV4Model::Forward(std::span<const int32_t> 
   for (int64_t l = 0; l < c.n_layers; ++l) {
     BlockForward(c, weights_->blocks[l], RopeFor(l), X.data(), tokens.data(), T, start_pos,
                  cache.layer(l), options_.reference_shape_rounding, options.trace,
-                 "layers." + std::to_string(l) + ".");
+                 "layers." + std::to_string(l) + ".", options_.pool);
   }
   cache.set_length(start_pos + static_cast<int64_t>(T));
   ForwardResult result;
@@ -141,8 +142,8 @@ base::StatusOr<ForwardResult> DeepSeekV4Model::ForwardMtp(std::span<const float>
   }
   for (size_t r = 0; r < T * hc; ++r)
     RmsNormBf16(&main_hidden[r * d], d, m.hnorm.data(), eps, &h[r * d]);
-  m.e_proj.Apply(e.data(), T, ep.data());
-  m.h_proj.Apply(h.data(), T * hc, hp.data());
+  m.e_proj.Apply(e.data(), T, ep.data(), options_.pool);
+  m.h_proj.Apply(h.data(), T * hc, hp.data(), options_.pool);
   std::vector<float> X(T * hc * d);
   for (size_t t = 0; t < T; ++t) {
     for (size_t j = 0; j < hc; ++j) {
@@ -152,12 +153,14 @@ base::StatusOr<ForwardResult> DeepSeekV4Model::ForwardMtp(std::span<const float>
   }
   const int64_t layer = c.n_layers;
   BlockForward(c, m.block, RopeFor(layer), X.data(), next_tokens.data(), T, start_pos,
-               cache.mtp_layer(), options_.reference_shape_rounding, options.trace, "mtp.0.");
+               cache.mtp_layer(), options_.reference_shape_rounding, options.trace, "mtp.0.",
+               options_.pool);
   cache.set_mtp_length(start_pos + static_cast<int64_t>(T));
   ForwardResult result;
   const size_t first = options.all_logits ? 0 : T - 1;
   result.rows = T - first;
-  result.logits = HeadLogits(c, m.hc_head, m.norm, weights_->head, &X[first * hc * d], result.rows);
+  result.logits = HeadLogits(c, m.hc_head, m.norm, weights_->head, &X[first * hc * d], result.rows,
+                             options_.pool);
   if (options.keep_hidden) result.hidden = std::move(X);
   return result;
 }

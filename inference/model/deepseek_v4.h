@@ -25,6 +25,8 @@
 
 namespace inference {
 
+class ThreadPool;
+
 // Model-wide numerics choices, fixed at Load.
 struct ModelOptions {
   // Reproduce the reference's roundings that depend on the shape of a call: torch's scalar
@@ -33,6 +35,10 @@ struct ModelOptions {
   // with it, logits of a position depend slightly (chaotically amplified, ~0.1 rms_rel) on how
   // the text was split into calls. Off: every position's result is independent of chunking.
   bool reference_shape_rounding = true;
+  // Threads for the forward pass (borrowed; must outlive the model; may be shared with other
+  // users, whose loops then take turns). Null runs everything on the calling thread. Results
+  // are bit-identical either way.
+  ThreadPool* pool = nullptr;
 };
 
 struct ForwardOptions {

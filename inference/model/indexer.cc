@@ -7,53 +7,63 @@
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/quantize.h"
+#include "inference/backend/cpu/thread_pool.h"
 #include "inference/backend/cpu/top_k.h"
 
 namespace inference {
 
 void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& rope, const float* qr,
                    const float* x, size_t T, int64_t start_pos, const std::vector<float>& keys,
-                   bool all_keys_as_candidates, std::vector<std::vector<int32_t>>& selected) {
+                   bool all_keys_as_candidates, std::vector<std::vector<int32_t>>& selected,
+                   ThreadPool* pool) {
   const size_t H = static_cast<size_t>(c.index_n_heads);
   const size_t D = static_cast<size_t>(c.index_head_dim);
   const size_t rd = static_cast<size_t>(c.rope_head_dim);
   std::vector<float> q(T * H * D);
-  MatmulFp8(qr, T, w.wq_b, q.data());
+  MatmulFp8(qr, T, w.wq_b, q.data(), pool);
   std::vector<float> head_weights(T * H);
-  MatmulBf16WeightF32(x, T, w.weights_proj, head_weights.data());
+  MatmulBf16WeightF32(x, T, w.weights_proj, head_weights.data(), pool);
   // weights_proj runs in bf16, then is scaled by D^-0.5 * H^-0.5 (in bf16 arithmetic).
   const float head_scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)) /
                                               std::sqrt(static_cast<double>(H)));
   for (float& v : head_weights) v = RoundToBf16(RoundToBf16(v) * head_scale);
   selected.assign(T, {});
-  std::vector<float> scores;
   const size_t n_keys = keys.size() / D;
-  for (size_t t = 0; t < T; ++t) {
-    const int64_t pos = start_pos + static_cast<int64_t>(t);
-    for (size_t h = 0; h < H; ++h) {
-      float* qh = &q[(t * H + h) * D];
-      rope.Apply(qh + D - rd, pos);
-      HadamardRotateBf16(qh, D);
-      SimulateFp4InPlace(qh, D, 32);
-    }
-    // Like the reference, rank every entry that exists after this chunk, with -inf for blocks
-    // not yet visible to this query, and drop those afterwards: the candidate count decides
-    // how torch's top-k orders ties.
-    const size_t visible = static_cast<size_t>((pos + 1) / 4);
-    const size_t candidates = all_keys_as_candidates ? n_keys : visible;
-    scores.assign(candidates, -std::numeric_limits<float>::infinity());
-    for (size_t j = 0; j < visible; ++j) {
-      float sum = 0.0f;
+  // Queries are independent: each range of tokens is one thread's, with its own scores.
+  auto queries = [&](size_t t_begin, size_t t_end) {
+    std::vector<float> scores;
+    for (size_t t = t_begin; t < t_end; ++t) {
+      const int64_t pos = start_pos + static_cast<int64_t>(t);
       for (size_t h = 0; h < H; ++h) {
-        const float s = RoundToBf16(Dot(&q[(t * H + h) * D], &keys[j * D], D));
-        sum += RoundToBf16(std::max(s, 0.0f) * head_weights[t * H + h]);
+        float* qh = &q[(t * H + h) * D];
+        rope.Apply(qh + D - rd, pos);
+        HadamardRotateBf16(qh, D);
+        SimulateFp4InPlace(qh, D, 32);
       }
-      scores[j] = RoundToBf16(sum);
+      // Like the reference, rank every entry that exists after this chunk, with -inf for blocks
+      // not yet visible to this query, and drop those afterwards: the candidate count decides
+      // how torch's top-k orders ties.
+      const size_t visible = static_cast<size_t>((pos + 1) / 4);
+      const size_t candidates = all_keys_as_candidates ? n_keys : visible;
+      scores.assign(candidates, -std::numeric_limits<float>::infinity());
+      for (size_t j = 0; j < visible; ++j) {
+        float sum = 0.0f;
+        for (size_t h = 0; h < H; ++h) {
+          const float s = RoundToBf16(Dot(&q[(t * H + h) * D], &keys[j * D], D));
+          sum += RoundToBf16(std::max(s, 0.0f) * head_weights[t * H + h]);
+        }
+        scores[j] = RoundToBf16(sum);
+      }
+      const size_t k = std::min(static_cast<size_t>(c.index_topk), candidates);
+      for (int32_t b : TopKIndices(scores.data(), candidates, k)) {
+        if (static_cast<size_t>(b) < visible) selected[t].push_back(b);
+      }
     }
-    const size_t k = std::min(static_cast<size_t>(c.index_topk), candidates);
-    for (int32_t b : TopKIndices(scores.data(), candidates, k)) {
-      if (static_cast<size_t>(b) < visible) selected[t].push_back(b);
-    }
+  };
+  if (pool != nullptr) {
+    pool->ParallelFor(T, 1, queries);
+  } else {
+    queries(0, T);
   }
 }
 

@@ -14,6 +14,8 @@
 
 namespace inference {
 
+class ThreadPool;
+
 // For T queries at start_pos.. : qr [T, q_lora_rank] (the normalised query latent), x [T, dim]
 // (the attention input), keys [n_keys, index_head_dim]. Writes, per query, the chosen block
 // indices sorted by descending score (ties as torch's top-k leaves them) into selected[t]; at
@@ -21,6 +23,7 @@ namespace inference {
 // reference's prefill, rank every existing key (later ones at -inf), which changes how ties fall.
 void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& rope, const float* qr,
                    const float* x, size_t T, int64_t start_pos, const std::vector<float>& keys,
-                   bool all_keys_as_candidates, std::vector<std::vector<int32_t>>& selected);
+                   bool all_keys_as_candidates, std::vector<std::vector<int32_t>>& selected,
+                   ThreadPool* pool = nullptr);
 
 }  // namespace inference

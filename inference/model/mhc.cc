@@ -7,6 +7,7 @@
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/rms_norm.h"
+#include "inference/backend/cpu/thread_pool.h"
 
 namespace inference {
 namespace {
@@ -32,49 +33,57 @@ void WeightedStreamSum(const HcShape& s, const float* pre, const float* x, float
 }  // namespace
 
 void HcPre(const HcShape& s, const HcParams& p, const float* X, size_t T, float* y, float* post,
-           float* comb, float* pre_out) {
+           float* comb, float* pre_out, ThreadPool* pool) {
   const size_t hc = s.hc, n_mix = (2 + hc) * hc;
-  std::vector<float> mixes(n_mix), pre(hc);
-  for (size_t t = 0; t < T; ++t) {
-    const float* x = X + t * hc * s.dim;
-    Mixes(s, p, x, n_mix, mixes.data());
-    float* po = post + t * hc;
-    float* C = comb + t * hc * hc;
-    for (size_t j = 0; j < hc; ++j) {
-      pre[j] = Sigmoid(mixes[j] * p.scale[0] + p.base[j]) + s.hc_eps;
-      po[j] = 2.0f * Sigmoid(mixes[hc + j] * p.scale[1] + p.base[hc + j]);
-    }
-    for (size_t j = 0; j < hc; ++j) {
-      float row_max = -INFINITY;
-      for (size_t k = 0; k < hc; ++k) {
-        C[j * hc + k] = mixes[2 * hc + j * hc + k] * p.scale[2] + p.base[2 * hc + j * hc + k];
-        row_max = std::max(row_max, C[j * hc + k]);
-      }
-      float row_sum = 0.0f;
-      for (size_t k = 0; k < hc; ++k) {
-        C[j * hc + k] = std::exp(C[j * hc + k] - row_max);
-        row_sum += C[j * hc + k];
-      }
-      for (size_t k = 0; k < hc; ++k) C[j * hc + k] = C[j * hc + k] / row_sum + s.hc_eps;
-    }
-    auto normalize_columns = [&] {
-      for (size_t k = 0; k < hc; ++k) {
-        float col = 0.0f;
-        for (size_t j = 0; j < hc; ++j) col += C[j * hc + k];
-        for (size_t j = 0; j < hc; ++j) C[j * hc + k] /= col + s.hc_eps;
-      }
-    };
-    normalize_columns();
-    for (size_t it = 1; it < s.sinkhorn_iters; ++it) {
+  // Tokens are independent: each range of them is one thread's, with its own scratch.
+  auto tokens = [&](size_t t_begin, size_t t_end) {
+    std::vector<float> mixes(n_mix), pre(hc);
+    for (size_t t = t_begin; t < t_end; ++t) {
+      const float* x = X + t * hc * s.dim;
+      Mixes(s, p, x, n_mix, mixes.data());
+      float* po = post + t * hc;
+      float* C = comb + t * hc * hc;
       for (size_t j = 0; j < hc; ++j) {
-        float row = 0.0f;
-        for (size_t k = 0; k < hc; ++k) row += C[j * hc + k];
-        for (size_t k = 0; k < hc; ++k) C[j * hc + k] /= row + s.hc_eps;
+        pre[j] = Sigmoid(mixes[j] * p.scale[0] + p.base[j]) + s.hc_eps;
+        po[j] = 2.0f * Sigmoid(mixes[hc + j] * p.scale[1] + p.base[hc + j]);
       }
+      for (size_t j = 0; j < hc; ++j) {
+        float row_max = -INFINITY;
+        for (size_t k = 0; k < hc; ++k) {
+          C[j * hc + k] = mixes[2 * hc + j * hc + k] * p.scale[2] + p.base[2 * hc + j * hc + k];
+          row_max = std::max(row_max, C[j * hc + k]);
+        }
+        float row_sum = 0.0f;
+        for (size_t k = 0; k < hc; ++k) {
+          C[j * hc + k] = std::exp(C[j * hc + k] - row_max);
+          row_sum += C[j * hc + k];
+        }
+        for (size_t k = 0; k < hc; ++k) C[j * hc + k] = C[j * hc + k] / row_sum + s.hc_eps;
+      }
+      auto normalize_columns = [&] {
+        for (size_t k = 0; k < hc; ++k) {
+          float col = 0.0f;
+          for (size_t j = 0; j < hc; ++j) col += C[j * hc + k];
+          for (size_t j = 0; j < hc; ++j) C[j * hc + k] /= col + s.hc_eps;
+        }
+      };
       normalize_columns();
+      for (size_t it = 1; it < s.sinkhorn_iters; ++it) {
+        for (size_t j = 0; j < hc; ++j) {
+          float row = 0.0f;
+          for (size_t k = 0; k < hc; ++k) row += C[j * hc + k];
+          for (size_t k = 0; k < hc; ++k) C[j * hc + k] /= row + s.hc_eps;
+        }
+        normalize_columns();
+      }
+      WeightedStreamSum(s, pre.data(), x, y + t * s.dim);
+      if (pre_out) std::copy(pre.begin(), pre.end(), pre_out + t * hc);
     }
-    WeightedStreamSum(s, pre.data(), x, y + t * s.dim);
-    if (pre_out) std::copy(pre.begin(), pre.end(), pre_out + t * hc);
+  };
+  if (pool != nullptr) {
+    pool->ParallelFor(T, 1, tokens);
+  } else {
+    tokens(0, T);
   }
 }
 

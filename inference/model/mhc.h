@@ -12,6 +12,8 @@
 
 namespace inference {
 
+class ThreadPool;
+
 struct HcShape {
   size_t hc = 4;   // hc_mult
   size_t dim = 0;  // hidden size
@@ -24,7 +26,7 @@ struct HcShape {
 // optionally the stream weights pre [T, hc]
 // (comb[t, j, k] multiplies old stream j into new stream k).
 void HcPre(const HcShape& s, const HcParams& p, const float* X, size_t T, float* y, float* post,
-           float* comb, float* pre_out = nullptr);
+           float* comb, float* pre_out = nullptr, ThreadPool* pool = nullptr);
 
 // X_new[t, k] = bf16(post[t, k] * out[t] + sum_j comb[t, j, k] * X[t, j]); X_new may not alias X.
 void HcPost(const HcShape& s, const float* out, const float* X, const float* post,

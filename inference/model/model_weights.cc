@@ -6,11 +6,11 @@
 
 namespace inference {
 
-void QuantLinear::Apply(const float* x, size_t M, float* y) const {
+void QuantLinear::Apply(const float* x, size_t M, float* y, ThreadPool* pool) const {
   if (is_fp4) {
-    MatmulFp4(x, M, fp4, y);
+    MatmulFp4(x, M, fp4, y, pool);
   } else {
-    MatmulFp8(x, M, fp8, y);
+    MatmulFp8(x, M, fp8, y, pool);
   }
 }
 

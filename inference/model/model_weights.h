@@ -25,8 +25,8 @@ struct QuantLinear {
   Fp8Weight fp8;
   Fp4Weight fp4;
   size_t out() const { return is_fp4 ? fp4.out : fp8.out; }
-  // y[M, out] = bf16(quantised product of x[M, in]).
-  void Apply(const float* x, size_t M, float* y) const;
+  // y[M, out] = bf16(quantised product of x[M, in]); output rows split across `pool` if given.
+  void Apply(const float* x, size_t M, float* y, ThreadPool* pool = nullptr) const;
 };
 
 struct HcParams {

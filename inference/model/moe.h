@@ -13,9 +13,11 @@
 
 namespace inference {
 
+class ThreadPool;
+
 // x: [T, dim] (bf16 values, ffn_norm-ed); tokens: [T] ids (used by hash layers). out: [T, dim].
 void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, const float* x,
                 const int32_t* tokens, size_t T, float* out, const ForwardTrace* trace,
-                const std::string& trace_prefix);
+                const std::string& trace_prefix, ThreadPool* pool = nullptr);
 
 }  // namespace inference

@@ -1,10 +1,14 @@
 #include "inference/backend/cpu/matmul.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <new>
+#include <string>
 #include <vector>
 
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/quantize.h"
+#include "inference/backend/cpu/thread_pool.h"
 
 namespace inference {
 namespace {
@@ -56,96 +60,231 @@ void DecodeBf16Row(const Bf16Weight& w, size_t r, float* row) {
 
 namespace {
 
-// Eight output rows are computed at once, one per vector lane: each lane still adds its products
-// one by one in K order (no reassociation, no fused multiply-add), so the result is identical to
-// Dot() per output while the compiler can use SIMD registers across the rows.
-constexpr size_t kLanes = 8;
-using Lanes = float __attribute__((vector_size(kLanes * sizeof(float))));
+// L output rows are computed at once, one per vector lane: each lane still adds its products one
+// by one in K order (no reassociation, no fused multiply-add), so the result is identical to
+// Dot() per output while the rows share SIMD registers. L is 16 on the AVX-512 path (one zmm
+// register) and 8 elsewhere (one ymm register, or two xmm registers on the SSE2 baseline).
+// (An alias template would drop the dependent vector_size attribute, hence the traits.)
+template <size_t L>
+struct LaneVector;
+template <>
+struct LaneVector<8> {
+  typedef float type __attribute__((vector_size(8 * sizeof(float))));
+};
+template <>
+struct LaneVector<16> {
+  typedef float type __attribute__((vector_size(16 * sizeof(float))));
+};
+template <size_t L>
+using Lanes = typename LaneVector<L>::type;
 
-// Decodes rows [n0, n0 + 8) of a weight into lane-interleaved form wt[k * 8 + lane]; rows past
-// the end decode as zeros.
-template <typename Weight, typename DecodeRow>
-void DecodeLaneBlock(const Weight& w, size_t n0, size_t rows, DecodeRow decode_row,
-                     std::vector<float>& row, std::vector<Lanes>& wt) {
+// n lane vectors, 64-byte aligned: the AVX kernels use aligned loads, but without AVX enabled
+// the compiler gives these types (and so std::vector of them) only 16-byte alignment.
+template <size_t L>
+class LaneBuffer {
+ public:
+  explicit LaneBuffer(size_t n) : data_(static_cast<Lanes<L>*>(std::aligned_alloc(64, Bytes(n)))) {
+    if (data_ == nullptr) throw std::bad_alloc();
+  }
+  ~LaneBuffer() { std::free(data_); }
+  LaneBuffer(const LaneBuffer&) = delete;
+  LaneBuffer& operator=(const LaneBuffer&) = delete;
+  Lanes<L>* data() { return data_; }
+  Lanes<L>& operator[](size_t i) { return data_[i]; }
+
+ private:
+  static size_t Bytes(size_t n) {
+    return (std::max<size_t>(n, 1) * sizeof(Lanes<L>) + 63) / 64 * 64;
+  }
+  Lanes<L>* data_;
+};
+
+// Decodes rows [n0, n0 + L) of a weight into lane-interleaved form wt[k][lane]; rows past `rows`
+// decode as zeros.
+template <size_t L, typename Weight, typename DecodeRow>
+void DecodeLaneBlock(const Weight& w, size_t n0, size_t rows, DecodeRow decode_row, float* row,
+                     Lanes<L>* wt) {
   const size_t K = w.in;
-  for (size_t k = 0; k < K; ++k) wt[k] = Lanes{};
-  for (size_t j = 0; j < kLanes && n0 + j < rows; ++j) {
-    decode_row(w, n0 + j, row.data());
+  for (size_t k = 0; k < K; ++k) wt[k] = Lanes<L>{};
+  for (size_t j = 0; j < L && n0 + j < rows; ++j) {
+    decode_row(w, n0 + j, row);
     for (size_t k = 0; k < K; ++k) wt[k][j] = row[k];
   }
 }
 
-// y[m, n0 + lane] for all m: K-blocked sums (partials of `block` products, added in order).
-void LaneProducts(const float* x, size_t M, size_t x_stride, size_t K, size_t block,
-                  const std::vector<Lanes>& wt, Lanes* out) {
+// out[m][lane] for all m: K-blocked sums (partials of `block` products, added in order). The
+// empty asm keeps each product a separate rounding step: with AVX-512 (or -ffp-contract=fast and
+// FMA) the compiler could otherwise fuse the multiply and the add, which changes the last bit.
+template <size_t L>
+__attribute__((always_inline)) inline void LaneProductsBody(const float* x, size_t M,
+                                                            size_t x_stride, size_t K, size_t block,
+                                                            const Lanes<L>* wt, Lanes<L>* out) {
   for (size_t m = 0; m < M; ++m) {
     const float* a = x + m * x_stride;
-    Lanes acc{};
+    Lanes<L> acc{};
     for (size_t k0 = 0; k0 < K; k0 += block) {
-      Lanes partial{};
+      Lanes<L> partial{};
       const size_t end = std::min(K, k0 + block);
-      for (size_t k = k0; k < end; ++k) partial += a[k] * wt[k];
+      for (size_t k = k0; k < end; ++k) {
+        Lanes<L> product = a[k] * wt[k];
+        if constexpr (L == 16) asm("" : "+v"(product));
+        partial += product;
+      }
       acc = k0 == 0 ? partial : acc + partial;
     }
     out[m] = acc;
   }
 }
 
+void LaneProducts8(const float* x, size_t M, size_t x_stride, size_t K, size_t block,
+                   const Lanes<8>* wt, Lanes<8>* out) {
+  LaneProductsBody<8>(x, M, x_stride, K, block, wt, out);
+}
+
+__attribute__((target("avx2"))) void LaneProducts8Avx2(const float* x, size_t M, size_t x_stride,
+                                                       size_t K, size_t block, const Lanes<8>* wt,
+                                                       Lanes<8>* out) {
+  LaneProductsBody<8>(x, M, x_stride, K, block, wt, out);
+}
+
+__attribute__((target("avx512f"))) void LaneProducts16Avx512(const float* x, size_t M,
+                                                             size_t x_stride, size_t K,
+                                                             size_t block, const Lanes<16>* wt,
+                                                             Lanes<16>* out) {
+  LaneProductsBody<16>(x, M, x_stride, K, block, wt, out);
+}
+
+enum class Simd { kBaseline, kAvx2, kAvx512 };
+
+// The widest kernel the CPU runs, capped by FLASHCODE_CPU_SIMD=baseline|avx2 when set (to
+// compare the paths, which must agree bit for bit, or to rule one out on a misbehaving host).
+Simd DetectSimd() {
+  const char* cap = std::getenv("FLASHCODE_CPU_SIMD");
+  const std::string limit = cap ? cap : "";
+  if (limit == "baseline") return Simd::kBaseline;
+  if (limit != "avx2" && __builtin_cpu_supports("avx512f")) return Simd::kAvx512;
+  if (__builtin_cpu_supports("avx2")) return Simd::kAvx2;
+  return Simd::kBaseline;
+}
+
+// The CPU does not change while the process runs: detected once (immutable after init).
+Simd CpuSimd() {
+  static const Simd simd = DetectSimd();
+  return simd;
+}
+
+// Runs `body(n0, n_end)` over the 8- or 16-row output blocks of [row_begin, row_end), split
+// across the pool. Blocks are at least 64 rows of work per chunk so tiny products stay serial.
+template <size_t L, typename Body>
+void ForEachLaneBlock(size_t row_begin, size_t row_end, size_t work_per_block, ThreadPool* pool,
+                      Body body) {
+  const size_t blocks = (row_end - row_begin + L - 1) / L;
+  // About 2^17 multiply-adds per chunk: smaller chunks cost more to hand out than they save.
+  constexpr size_t kMinChunkWork = size_t{1} << 17;
+  const size_t grain = std::max<size_t>(1, kMinChunkWork / std::max<size_t>(1, work_per_block));
+  auto run = [&](size_t b0, size_t b1) { body(row_begin + b0 * L, row_begin + b1 * L); };
+  if (pool == nullptr) {
+    run(0, blocks);
+  } else {
+    pool->ParallelFor(blocks, grain, run);
+  }
+}
+
+// y[m * y_stride + (n - row_begin)] for n in [row_begin, row_end): x · decoded-rowᵀ with K-block
+// partial sums of width `block`, then `finish` applied (bf16 rounding or identity).
+template <size_t L, typename Weight, typename DecodeRow, typename LaneFn, typename Finish>
+void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size_t block,
+                DecodeRow decode_row, LaneFn lane_products, size_t row_begin, size_t row_end,
+                float* y, size_t y_stride, ThreadPool* pool, Finish finish) {
+  const size_t K = w.in;
+  ForEachLaneBlock<L>(row_begin, row_end, M * K * L, pool, [&](size_t n_first, size_t n_last) {
+    std::vector<float> row(K);
+    LaneBuffer<L> wt(K), out(M);
+    for (size_t n0 = n_first; n0 < std::min(n_last, row_end); n0 += L) {
+      DecodeLaneBlock<L>(w, n0, row_end, decode_row, row.data(), wt.data());
+      lane_products(x, M, x_stride, K, block, wt.data(), out.data());
+      for (size_t m = 0; m < M; ++m) {
+        for (size_t j = 0; j < L && n0 + j < row_end; ++j)
+          y[m * y_stride + (n0 - row_begin) + j] = finish(out[m][j]);
+      }
+    }
+  });
+}
+
+// Dispatches LaneMatmul to the widest lane kernel this CPU runs.
+template <typename Weight, typename DecodeRow, typename Finish>
+void DispatchLaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size_t block,
+                        DecodeRow decode_row, size_t row_begin, size_t row_end, float* y,
+                        size_t y_stride, ThreadPool* pool, Finish finish) {
+  switch (CpuSimd()) {
+    case Simd::kAvx512:
+      LaneMatmul<16>(x, M, x_stride, w, block, decode_row, LaneProducts16Avx512, row_begin, row_end,
+                     y, y_stride, pool, finish);
+      return;
+    case Simd::kAvx2:
+      LaneMatmul<8>(x, M, x_stride, w, block, decode_row, LaneProducts8Avx2, row_begin, row_end, y,
+                    y_stride, pool, finish);
+      return;
+    case Simd::kBaseline:
+      LaneMatmul<8>(x, M, x_stride, w, block, decode_row, LaneProducts8, row_begin, row_end, y,
+                    y_stride, pool, finish);
+      return;
+  }
+}
+
+float Identity(float v) { return v; }
+
 // Shared body of the FP8 and FP4 products: quantised activations, per-block fp32 partials
 // added in K order, bf16 output. `block` is the K width of one partial sum.
 template <typename Weight, typename DecodeRow>
 void BlockedQuantizedMatmul(const float* x, size_t M, const Weight& w, size_t block,
-                            DecodeRow decode_row, float* y) {
+                            DecodeRow decode_row, float* y, ThreadPool* pool) {
   const size_t K = w.in;
   std::vector<float> xq(M * K);
-  for (size_t m = 0; m < M; ++m) QuantizeDequantizeFp8(x + m * K, K, kFp8Block, xq.data() + m * K);
-  std::vector<float> row(K);
-  std::vector<Lanes> wt(K), out(M);
-  for (size_t n0 = 0; n0 < w.out; n0 += kLanes) {
-    DecodeLaneBlock(w, n0, w.out, decode_row, row, wt);
-    LaneProducts(xq.data(), M, K, K, block, wt, out.data());
-    for (size_t m = 0; m < M; ++m) {
-      for (size_t j = 0; j < kLanes && n0 + j < w.out; ++j)
-        y[m * w.out + n0 + j] = RoundToBf16(out[m][j]);
-    }
+  auto quantize_rows = [&](size_t m0, size_t m1) {
+    for (size_t m = m0; m < m1; ++m)
+      QuantizeDequantizeFp8(x + m * K, K, kFp8Block, xq.data() + m * K);
+  };
+  if (pool != nullptr && M > 1) {
+    pool->ParallelFor(M, std::max<size_t>(1, 16384 / std::max<size_t>(K, 1)), quantize_rows);
+  } else {
+    quantize_rows(0, M);
   }
+  DispatchLaneMatmul(xq.data(), M, K, w, block, decode_row, 0, w.out, y, w.out, pool, RoundToBf16);
 }
 
 }  // namespace
 
-void MatmulFp8(const float* x, size_t M, const Fp8Weight& w, float* y) {
-  BlockedQuantizedMatmul(x, M, w, kFp8Block, DecodeFp8Row, y);
-}
-
-void MatmulFp4(const float* x, size_t M, const Fp4Weight& w, float* y) {
-  BlockedQuantizedMatmul(x, M, w, kFp4Group, DecodeFp4Row, y);
-}
-
-void MatmulBf16WeightF32(const float* x, size_t M, const Bf16Weight& w, float* y) {
-  std::vector<float> row(w.in);
-  std::vector<Lanes> wt(w.in), out(M);
-  for (size_t n0 = 0; n0 < w.out; n0 += kLanes) {
-    DecodeLaneBlock(w, n0, w.out, DecodeBf16Row, row, wt);
-    LaneProducts(x, M, w.in, w.in, w.in, wt, out.data());
-    for (size_t m = 0; m < M; ++m) {
-      for (size_t j = 0; j < kLanes && n0 + j < w.out; ++j) y[m * w.out + n0 + j] = out[m][j];
-    }
+const char* MatmulSimdPath() {
+  switch (CpuSimd()) {
+    case Simd::kAvx512:
+      return "avx512";
+    case Simd::kAvx2:
+      return "avx2";
+    case Simd::kBaseline:
+      break;
   }
+  return "baseline";
+}
+
+void MatmulFp8(const float* x, size_t M, const Fp8Weight& w, float* y, ThreadPool* pool) {
+  BlockedQuantizedMatmul(x, M, w, kFp8Block, DecodeFp8Row, y, pool);
+}
+
+void MatmulFp4(const float* x, size_t M, const Fp4Weight& w, float* y, ThreadPool* pool) {
+  BlockedQuantizedMatmul(x, M, w, kFp4Group, DecodeFp4Row, y, pool);
+}
+
+void MatmulBf16WeightF32(const float* x, size_t M, const Bf16Weight& w, float* y,
+                         ThreadPool* pool) {
+  DispatchLaneMatmul(x, M, w.in, w, w.in, DecodeBf16Row, 0, w.out, y, w.out, pool, Identity);
 }
 
 void MatmulDequantizedFp8F32(const float* x, size_t M, size_t x_stride, const Fp8Weight& w,
-                             size_t row_begin, size_t row_count, float* y, size_t y_stride) {
-  std::vector<float> row(w.in);
-  std::vector<Lanes> wt(w.in), out(M);
-  const size_t row_end = row_begin + row_count;
-  for (size_t n0 = row_begin; n0 < row_end; n0 += kLanes) {
-    DecodeLaneBlock(w, n0, row_end, DecodeFp8Row, row, wt);
-    LaneProducts(x, M, x_stride, w.in, w.in, wt, out.data());
-    for (size_t m = 0; m < M; ++m) {
-      for (size_t j = 0; j < kLanes && n0 + j < row_end; ++j)
-        y[m * y_stride + (n0 - row_begin) + j] = out[m][j];
-    }
-  }
+                             size_t row_begin, size_t row_count, float* y, size_t y_stride,
+                             ThreadPool* pool) {
+  DispatchLaneMatmul(x, M, x_stride, w, w.in, DecodeFp8Row, row_begin, row_begin + row_count, y,
+                     y_stride, pool, Identity);
 }
 
 }  // namespace inference

@@ -6,6 +6,12 @@
 // Rounding follows DeepSeek's reference kernels (shared/golden/README.md §2): FP8/FP4 products
 // first quantise the activation rows to e4m3 in 128-blocks, sum each K block (128 for FP8, 32 for
 // FP4) in fp32, add the block partials in order and round the result to bf16.
+//
+// Speed without changing a bit: with a ThreadPool the output rows are split across threads in
+// blocks of 8 (each output is still one thread's sequential sum), and the 8-row lane products
+// run in AVX2 registers when the CPU has AVX2 (checked at run time; plain multiply then add, no
+// FMA, so the rounding is the same as the SSE2 baseline), 16 rows at once with AVX-512.
+// FLASHCODE_CPU_SIMD=baseline|avx2 caps the path. A null pool runs on the caller only.
 // Owned by the CPU backend. Weight views borrow memory that must outlive the call; thread-safe.
 #pragma once
 
@@ -13,6 +19,8 @@
 #include <cstdint>
 
 namespace inference {
+
+class ThreadPool;
 
 // FP8 weight [out, in] row-major with scales [ceil(out/128), ceil(in/128)].
 struct Fp8Weight {
@@ -43,20 +51,25 @@ void DecodeFp4Row(const Fp4Weight& w, size_t r, float* row);
 void DecodeBf16Row(const Bf16Weight& w, size_t r, float* row);
 
 // y[M, out] = bf16(fp8_gemm(act_quant(x[M, in]), w)). x holds bf16 values.
-void MatmulFp8(const float* x, size_t M, const Fp8Weight& w, float* y);
+void MatmulFp8(const float* x, size_t M, const Fp8Weight& w, float* y, ThreadPool* pool = nullptr);
 
 // y[M, out] = bf16(fp4_gemm(act_quant(x[M, in]), w)).
-void MatmulFp4(const float* x, size_t M, const Fp4Weight& w, float* y);
+void MatmulFp4(const float* x, size_t M, const Fp4Weight& w, float* y, ThreadPool* pool = nullptr);
 
 // y[M, out] = x · wᵀ in fp32 (one fp32 sum per output), not rounded: the reference's fp32
 // F.linear with a bf16-stored weight (router, compressor, head). Callers round where the
 // reference's output is bf16.
-void MatmulBf16WeightF32(const float* x, size_t M, const Bf16Weight& w, float* y);
+void MatmulBf16WeightF32(const float* x, size_t M, const Bf16Weight& w, float* y,
+                         ThreadPool* pool = nullptr);
 
 // y[M, out] = x · Wᵀ in fp32 where W is the FP8 weight dequantised (exactly) to bf16 values;
 // no activation quantisation, not rounded. Used for wo_a, which the reference runs in bf16.
 void MatmulDequantizedFp8F32(const float* x, size_t M, size_t x_stride, const Fp8Weight& w,
-                             size_t row_begin, size_t row_count, float* y, size_t y_stride);
+                             size_t row_begin, size_t row_count, float* y, size_t y_stride,
+                             ThreadPool* pool = nullptr);
+
+// The lane-product path in use: "avx512", "avx2" or "baseline" (for benchmarks' reports).
+const char* MatmulSimdPath();
 
 // Dot product of two fp32 vectors: one sequential fp32 sum, no fused multiply-add.
 float Dot(const float* a, const float* b, size_t n);

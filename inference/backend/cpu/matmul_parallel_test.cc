@@ -1,0 +1,91 @@
+// The threaded and SIMD matrix products must give exactly the result of the sequential
+// definition (per output: K-block partial sums in K order, no fused multiply-add), for every
+// pool size and shapes that are not multiples of the lane width.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "inference/backend/cpu/matmul.h"
+#include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/quantize.h"
+#include "inference/backend/cpu/thread_pool.h"
+
+namespace inference {
+namespace {
+
+// Sequential reference: sum of `block`-wide partials, each a running fp32 sum in K order.
+float BlockedDot(const float* a, const float* w, size_t K, size_t block) {
+  float acc = 0.0f;
+  for (size_t k0 = 0; k0 < K; k0 += block) {
+    float partial = 0.0f;
+    for (size_t k = k0; k < k0 + block && k < K; ++k) {
+      const float product = a[k] * w[k];
+      partial += product;
+    }
+    acc = k0 == 0 ? partial : acc + partial;
+  }
+  return acc;
+}
+
+bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+TEST_CASE("threaded SIMD products equal the sequential definition bit for bit") {
+  const unsigned seed = std::random_device{}();
+  std::printf("matmul_parallel_test seed %u, path %s\n", seed, MatmulSimdPath());
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const size_t M = 5, N = 300, K = 384;
+  std::vector<uint8_t> w8(N * K), s8(3 * 3), w4(N * K / 2), s4(N * K / 32), wb(N * K * 2);
+  for (auto& b : w8) b = static_cast<uint8_t>(rng() % 256) & 0xf7;  // no NaN codes
+  for (auto& b : s8) b = static_cast<uint8_t>(120 + rng() % 6);
+  for (auto& b : w4) b = static_cast<uint8_t>(rng() % 256);
+  for (auto& b : s4) b = static_cast<uint8_t>(120 + rng() % 6);
+  for (size_t i = 0; i < N * K; ++i) {
+    const uint16_t bits = FloatToBf16Bits(normal(rng) * 0.05f);
+    std::memcpy(&wb[2 * i], &bits, 2);
+  }
+  std::vector<float> x(M * K), xq(M * K);
+  for (auto& v : x) v = RoundToBf16(normal(rng));
+  for (size_t m = 0; m < M; ++m) QuantizeDequantizeFp8(&x[m * K], K, 128, &xq[m * K]);
+  const Fp8Weight fp8{w8.data(), s8.data(), N, K};
+  const Fp4Weight fp4{w4.data(), s4.data(), N, K};
+  const Bf16Weight bf16{wb.data(), N, K};
+
+  // The definitions, one output at a time.
+  const size_t row_begin = 37, row_count = 200;
+  std::vector<float> ref8(M * N), ref4(M * N), refb(M * N), refd(M * row_count), row(K);
+  for (size_t n = 0; n < N; ++n) {
+    for (size_t m = 0; m < M; ++m) {
+      DecodeFp8Row(fp8, n, row.data());
+      ref8[m * N + n] = RoundToBf16(BlockedDot(&xq[m * K], row.data(), K, 128));
+      if (n >= row_begin && n < row_begin + row_count)
+        refd[m * row_count + n - row_begin] = BlockedDot(&x[m * K], row.data(), K, K);
+      DecodeFp4Row(fp4, n, row.data());
+      ref4[m * N + n] = RoundToBf16(BlockedDot(&xq[m * K], row.data(), K, 32));
+      DecodeBf16Row(bf16, n, row.data());
+      refb[m * N + n] = BlockedDot(&x[m * K], row.data(), K, K);
+    }
+  }
+  for (size_t threads : {0, 1, 2, 3}) {
+    CAPTURE(threads);
+    ThreadPool pool(threads == 0 ? 1 : threads);
+    ThreadPool* p = threads == 0 ? nullptr : &pool;
+    std::vector<float> y8(M * N), y4(M * N), yb(M * N), yd(M * row_count);
+    MatmulFp8(x.data(), M, fp8, y8.data(), p);
+    MatmulFp4(x.data(), M, fp4, y4.data(), p);
+    MatmulBf16WeightF32(x.data(), M, bf16, yb.data(), p);
+    MatmulDequantizedFp8F32(x.data(), M, K, fp8, row_begin, row_count, yd.data(), row_count, p);
+    CHECK(SameBits(y8, ref8));
+    CHECK(SameBits(y4, ref4));
+    CHECK(SameBits(yb, refb));
+    CHECK(SameBits(yd, refd));
+  }
+}
+
+}  // namespace
+}  // namespace inference

@@ -1,0 +1,77 @@
+// ThreadPool: a fixed set of worker threads that split a loop over [0, n) into contiguous
+// chunks (ParallelFor). The CPU kernels and the DeepSeek-V4 model use it to spread independent
+// outputs (matrix rows, tokens, experts) across cores; every output is still computed by one
+// thread in its usual order, so results are bit-identical to a serial run whatever the number of
+// threads.
+//
+// Created by the composition root (or a benchmark/test) and passed in explicitly; borrowers
+// keep a raw pointer and the pool must outlive them. Thread-safe: concurrent ParallelFor calls
+// from different threads are serialised (one loop runs at a time). A ParallelFor issued from
+// inside a chunk of the same pool runs serially on the calling thread (no deadlock, no nesting).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+namespace inference {
+
+class ThreadPool {
+ public:
+  // `threads` is the total parallelism including the calling thread (at least 1): the pool
+  // starts threads - 1 workers. 1 makes every ParallelFor run inline.
+  explicit ThreadPool(size_t threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  // Total parallelism (workers + the caller).
+  size_t size() const { return workers_.size() + 1; }
+
+  // Calls fn(begin, end) on disjoint ranges covering [0, n), each at least `grain` long (except
+  // the last), on the workers and the calling thread; returns when all have finished. The split
+  // depends only on n, grain and size(), never on timing.
+  template <typename Fn>
+  void ParallelFor(size_t n, size_t grain, Fn&& fn) {
+    using F = std::remove_reference_t<Fn>;
+    Run(
+        n, grain, [](void* ctx, size_t b, size_t e) { (*static_cast<F*>(ctx))(b, e); },
+        const_cast<void*>(static_cast<const void*>(&fn)));
+  }
+
+  // The hardware concurrency (at least 1): the usual size of a pool.
+  static size_t DefaultSize();
+
+ private:
+  using ChunkFn = void (*)(void* ctx, size_t begin, size_t end);
+  void Run(size_t n, size_t grain, ChunkFn fn, void* ctx);
+  void WorkerLoop();
+  // Takes chunks of the current job until none are left.
+  void RunChunks();
+  // Whether the calling thread is already running a chunk of this pool (a worker, or the
+  // thread whose ParallelFor is in progress).
+  bool IsInsideJob() const;
+
+  std::vector<std::thread> workers_;
+  std::mutex submit_mu_;                      // one job at a time
+  std::atomic<std::thread::id> submitter_{};  // the thread holding submit_mu_
+
+  std::mutex mu_;
+  std::condition_variable work_cv_, done_cv_;
+  uint64_t generation_ = 0;  // bumped for each job (guarded by mu_)
+  bool stop_ = false;        // guarded by mu_
+  size_t busy_ = 0;          // workers inside RunChunks (guarded by mu_)
+
+  // The current job; written under mu_ only while busy_ == 0, read by chunk takers.
+  ChunkFn fn_ = nullptr;
+  void* ctx_ = nullptr;
+  size_t n_ = 0, chunk_ = 0, n_chunks_ = 0;
+  std::atomic<size_t> next_chunk_{0};
+};
+
+}  // namespace inference

@@ -1,0 +1,70 @@
+#include "inference/backend/cpu/thread_pool.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace inference {
+namespace {
+
+TEST_CASE("ParallelFor covers every index exactly once, for any size and grain") {
+  for (size_t threads : {1, 2, 3, 5}) {
+    ThreadPool pool(threads);
+    CHECK(pool.size() == threads);
+    for (size_t n : {0, 1, 7, 64, 1001}) {
+      for (size_t grain : {0, 1, 8, 100}) {
+        std::vector<std::atomic<int>> hits(n);
+        pool.ParallelFor(n, grain, [&](size_t b, size_t e) {
+          CHECK(b < e);
+          for (size_t i = b; i < e; ++i) hits[i].fetch_add(1);
+        });
+        for (size_t i = 0; i < n; ++i) REQUIRE(hits[i].load() == 1);
+      }
+    }
+  }
+}
+
+TEST_CASE("ParallelFor runs on more than one thread when the pool has workers") {
+  ThreadPool pool(3);
+  std::mutex mu;
+  std::vector<std::thread::id> seen;
+  // Enough chunks, each slow enough that the workers wake up before the caller is done.
+  pool.ParallelFor(12, 1, [&](size_t, size_t) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::lock_guard<std::mutex> lock(mu);
+    seen.push_back(std::this_thread::get_id());
+  });
+  std::sort(seen.begin(), seen.end());
+  seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+  CHECK(seen.size() > 1);
+}
+
+TEST_CASE("A nested ParallelFor runs inline, and concurrent callers are serialised") {
+  ThreadPool pool(2);
+  std::atomic<size_t> total{0};
+  pool.ParallelFor(4, 1, [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i) {
+      pool.ParallelFor(10, 1, [&](size_t b2, size_t e2) { total.fetch_add(e2 - b2); });
+    }
+  });
+  CHECK(total.load() == 40);
+
+  std::atomic<size_t> sum{0};
+  std::vector<std::thread> callers;
+  for (int c = 0; c < 3; ++c) {
+    callers.emplace_back([&] {
+      for (int rep = 0; rep < 200; ++rep)
+        pool.ParallelFor(16, 1, [&](size_t b, size_t e) { sum.fetch_add(e - b); });
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  CHECK(sum.load() == 3u * 200u * 16u);
+}
+
+}  // namespace
+}  // namespace inference
