@@ -26,7 +26,11 @@ float Dot(const float* a, const float* b, size_t n) {
   return s;
 }
 
-void DecodeFp8Row(const Fp8Weight& w, size_t r, float* row) {
+namespace {
+
+// Row decoders writing element k to out[k * stride]: stride 1 for a plain row, the lane count
+// to write one lane of the lane-interleaved block directly (no intermediate row buffer).
+void DecodeFp8RowStrided(const Fp8Weight& w, size_t r, float* out, size_t stride) {
   const float* table = E4m3Table();
   const size_t scale_cols = (w.in + kFp8Block - 1) / kFp8Block;
   const uint8_t* src = w.data + r * w.in;
@@ -34,11 +38,11 @@ void DecodeFp8Row(const Fp8Weight& w, size_t r, float* row) {
   for (size_t kb = 0; kb < scale_cols; ++kb) {
     const float s = E8m0ToFloat(scales[kb]);
     const size_t end = std::min(w.in, (kb + 1) * kFp8Block);
-    for (size_t k = kb * kFp8Block; k < end; ++k) row[k] = table[src[k]] * s;
+    for (size_t k = kb * kFp8Block; k < end; ++k) out[k * stride] = table[src[k]] * s;
   }
 }
 
-void DecodeFp4Row(const Fp4Weight& w, size_t r, float* row) {
+void DecodeFp4RowStrided(const Fp4Weight& w, size_t r, float* out, size_t stride) {
   float codes[16];
   for (uint8_t c = 0; c < 16; ++c) codes[c] = E2m1ToFloat(c);
   const uint8_t* src = w.data + r * (w.in / 2);
@@ -47,15 +51,23 @@ void DecodeFp4Row(const Fp4Weight& w, size_t r, float* row) {
     const float s = E8m0ToFloat(scales[g]);
     for (size_t k = g * kFp4Group; k < (g + 1) * kFp4Group; k += 2) {
       const uint8_t byte = src[k / 2];
-      row[k] = codes[byte & 0xf] * s;
-      row[k + 1] = codes[byte >> 4] * s;
+      out[k * stride] = codes[byte & 0xf] * s;
+      out[(k + 1) * stride] = codes[byte >> 4] * s;
     }
   }
 }
 
-void DecodeBf16Row(const Bf16Weight& w, size_t r, float* row) {
+void DecodeBf16RowStrided(const Bf16Weight& w, size_t r, float* out, size_t stride) {
   const uint8_t* src = w.data + r * w.in * 2;
-  for (size_t k = 0; k < w.in; ++k) row[k] = LoadBf16(src + 2 * k);
+  for (size_t k = 0; k < w.in; ++k) out[k * stride] = LoadBf16(src + 2 * k);
+}
+
+}  // namespace
+
+void DecodeFp8Row(const Fp8Weight& w, size_t r, float* row) { DecodeFp8RowStrided(w, r, row, 1); }
+void DecodeFp4Row(const Fp4Weight& w, size_t r, float* row) { DecodeFp4RowStrided(w, r, row, 1); }
+void DecodeBf16Row(const Bf16Weight& w, size_t r, float* row) {
+  DecodeBf16RowStrided(w, r, row, 1);
 }
 
 namespace {
@@ -101,15 +113,15 @@ class LaneBuffer {
 
 // Decodes rows [n0, n0 + L) of a weight into lane-interleaved form wt[k][lane]; rows past `rows`
 // decode as zeros.
+// (GCC vector types alias their element type, so the lanes may be written through float*.)
 template <size_t L, typename Weight, typename DecodeRow>
-void DecodeLaneBlock(const Weight& w, size_t n0, size_t rows, DecodeRow decode_row, float* row,
-                     Lanes<L>* wt) {
+void DecodeLaneBlock(const Weight& w, size_t n0, size_t rows, DecodeRow decode_row, Lanes<L>* wt) {
   const size_t K = w.in;
-  for (size_t k = 0; k < K; ++k) wt[k] = Lanes<L>{};
-  for (size_t j = 0; j < L && n0 + j < rows; ++j) {
-    decode_row(w, n0 + j, row);
-    for (size_t k = 0; k < K; ++k) wt[k][j] = row[k];
+  if (n0 + L > rows) {
+    for (size_t k = 0; k < K; ++k) wt[k] = Lanes<L>{};
   }
+  float* lanes = reinterpret_cast<float*>(wt);
+  for (size_t j = 0; j < L && n0 + j < rows; ++j) decode_row(w, n0 + j, lanes + j, L);
 }
 
 // out[m][lane] for all m: K-blocked sums (partials of `block` products, added in order). The
@@ -198,10 +210,9 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
                 float* y, size_t y_stride, ThreadPool* pool, Finish finish) {
   const size_t K = w.in;
   ForEachLaneBlock<L>(row_begin, row_end, M * K * L, pool, [&](size_t n_first, size_t n_last) {
-    std::vector<float> row(K);
     LaneBuffer<L> wt(K), out(M);
     for (size_t n0 = n_first; n0 < std::min(n_last, row_end); n0 += L) {
-      DecodeLaneBlock<L>(w, n0, row_end, decode_row, row.data(), wt.data());
+      DecodeLaneBlock<L>(w, n0, row_end, decode_row, wt.data());
       lane_products(x, M, x_stride, K, block, wt.data(), out.data());
       for (size_t m = 0; m < M; ++m) {
         for (size_t j = 0; j < L && n0 + j < row_end; ++j)
@@ -268,23 +279,23 @@ const char* MatmulSimdPath() {
 }
 
 void MatmulFp8(const float* x, size_t M, const Fp8Weight& w, float* y, ThreadPool* pool) {
-  BlockedQuantizedMatmul(x, M, w, kFp8Block, DecodeFp8Row, y, pool);
+  BlockedQuantizedMatmul(x, M, w, kFp8Block, DecodeFp8RowStrided, y, pool);
 }
 
 void MatmulFp4(const float* x, size_t M, const Fp4Weight& w, float* y, ThreadPool* pool) {
-  BlockedQuantizedMatmul(x, M, w, kFp4Group, DecodeFp4Row, y, pool);
+  BlockedQuantizedMatmul(x, M, w, kFp4Group, DecodeFp4RowStrided, y, pool);
 }
 
 void MatmulBf16WeightF32(const float* x, size_t M, const Bf16Weight& w, float* y,
                          ThreadPool* pool) {
-  DispatchLaneMatmul(x, M, w.in, w, w.in, DecodeBf16Row, 0, w.out, y, w.out, pool, Identity);
+  DispatchLaneMatmul(x, M, w.in, w, w.in, DecodeBf16RowStrided, 0, w.out, y, w.out, pool, Identity);
 }
 
 void MatmulDequantizedFp8F32(const float* x, size_t M, size_t x_stride, const Fp8Weight& w,
                              size_t row_begin, size_t row_count, float* y, size_t y_stride,
                              ThreadPool* pool) {
-  DispatchLaneMatmul(x, M, x_stride, w, w.in, DecodeFp8Row, row_begin, row_begin + row_count, y,
-                     y_stride, pool, Identity);
+  DispatchLaneMatmul(x, M, x_stride, w, w.in, DecodeFp8RowStrided, row_begin, row_begin + row_count,
+                     y, y_stride, pool, Identity);
 }
 
 }  // namespace inference

@@ -1,0 +1,369 @@
+// engine_cpu: how fast the DeepSeek-V4 CPU engine runs, single-threaded against all threads.
+//
+//   engine_cpu [--threads N] [--runs R] [--prompt P] [--decode D] [--ttft-tokens N]
+//              [--presets tiny,1b] [--ttft-presets tiny] [--dir DIR] [--bandwidth-mib M]
+//              [--json FILE]
+//
+// For each preset a random checkpoint in the real format is written (WriteRandomCheckpoint)
+// into DIR/<preset> (reused when present) or a temporary folder (removed at the end):
+//   tiny   the `tiny` preset (golden v4-tiny widths, 6 layers, real vocabulary)
+//   1b     the `small` preset's V4 layer schedule (43 layers: 2 window, then CSA/HCA alternating,
+//          + MTP) with wider dims: hidden 1024, 8 heads of 512, q_lora 512, 4 output groups of
+//          rank 256, 16 routed experts (6 active + 1 shared) of width 256, 8 indexer heads.
+// Phases (medians over R runs, each with 1 thread and with N threads, in the same process):
+//   prefill  one Forward of P tokens from position 0: tokens/s (wall and CPU time)
+//   decode   D single-token Forwards after the prefill: tokens/s from the median step
+//   ttft     one Forward of N tokens (last logits only), N threads, --ttft-presets only
+//   peak     the process's peak resident memory during the preset (VmHWM, reset per preset)
+//   bw       bytes of weights a decode step reads (every main-model tensor, routed experts
+//            scaled by active/total, one embedding row) / median step time, as a fraction of
+//            the memory bandwidth measured here (N threads summing a large buffer).
+// The machine may be shared: CPU seconds (user+sys of all threads) are printed beside wall.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "inference/backend/cpu/matmul.h"
+#include "inference/backend/cpu/thread_pool.h"
+#include "inference/model/checkpoint_layout.h"
+#include "inference/model/deepseek_v4.h"
+#include "inference/model/model_config.h"
+#include "inference/model/model_presets.h"
+#include "inference/model/random_checkpoint.h"
+
+namespace {
+
+using inference::ThreadPool;
+using Json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+struct Args {
+  size_t threads = ThreadPool::DefaultSize();
+  int runs = 3;
+  size_t prompt = 64;
+  size_t decode = 8;
+  size_t ttft_tokens = 2048;
+  std::vector<std::string> presets = {"tiny", "1b"};
+  std::vector<std::string> ttft_presets = {"tiny"};
+  std::string dir;
+  size_t bandwidth_mib = 1024;
+  std::string json;
+};
+
+std::vector<std::string> SplitCommas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+bool ParseArgs(int argc, char** argv, Args& a) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (i + 1 >= argc) return false;
+    const std::string v = argv[++i];
+    if (arg == "--threads") {
+      a.threads = std::max(1, std::atoi(v.c_str()));
+    } else if (arg == "--runs") {
+      a.runs = std::max(1, std::atoi(v.c_str()));
+    } else if (arg == "--prompt") {
+      a.prompt = std::max(1, std::atoi(v.c_str()));
+    } else if (arg == "--decode") {
+      a.decode = std::max(1, std::atoi(v.c_str()));
+    } else if (arg == "--ttft-tokens") {
+      a.ttft_tokens = std::max(1, std::atoi(v.c_str()));
+    } else if (arg == "--presets") {
+      a.presets = SplitCommas(v);
+    } else if (arg == "--ttft-presets") {
+      a.ttft_presets = SplitCommas(v);
+    } else if (arg == "--dir") {
+      a.dir = v;
+    } else if (arg == "--bandwidth-mib") {
+      a.bandwidth_mib = std::max(64, std::atoi(v.c_str()));
+    } else if (arg == "--json") {
+      a.json = v;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Wall and CPU (user + sys, all threads) seconds of one timed region.
+class Stopwatch {
+ public:
+  Stopwatch() : wall_(std::chrono::steady_clock::now()), cpu_(CpuSeconds()) {}
+  double Wall() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_).count();
+  }
+  double Cpu() const { return CpuSeconds() - cpu_; }
+
+ private:
+  static double CpuSeconds() {
+    rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_utime.tv_sec + u.ru_utime.tv_usec * 1e-6 + u.ru_stime.tv_sec +
+           u.ru_stime.tv_usec * 1e-6;
+  }
+  std::chrono::steady_clock::time_point wall_;
+  double cpu_;
+};
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Peak resident memory since the last reset, in MiB (VmHWM); writing 5 to clear_refs resets it.
+void ResetPeakMemory() { std::ofstream("/proc/self/clear_refs") << "5"; }
+double PeakMemoryMiB() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
+  }
+  return 0;
+}
+
+// Read bandwidth in GB/s: `threads` threads sum disjoint parts of a buffer larger than the
+// caches (median of `runs` passes after a warm-up pass).
+double MeasureBandwidth(ThreadPool& pool, size_t mib, int runs) {
+  std::vector<uint64_t> buffer(mib * (size_t{1} << 20) / sizeof(uint64_t));
+  for (size_t i = 0; i < buffer.size(); ++i) buffer[i] = i;
+  std::vector<uint64_t> sums(pool.size() * 64 * 8, 0);
+  std::vector<double> rates;
+  for (int r = 0; r <= runs; ++r) {
+    const Stopwatch sw;
+    const size_t parts = pool.size() * 64;
+    const size_t part = (buffer.size() + parts - 1) / parts;
+    pool.ParallelFor(parts, 1, [&](size_t p0, size_t p1) {
+      for (size_t p = p0; p < p1; ++p) {
+        const size_t begin = p * part, end = std::min(buffer.size(), begin + part);
+        uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        size_t i = begin;
+        for (; i + 4 <= end; i += 4) {
+          s0 += buffer[i];
+          s1 += buffer[i + 1];
+          s2 += buffer[i + 2];
+          s3 += buffer[i + 3];
+        }
+        for (; i < end; ++i) s0 += buffer[i];
+        sums[p * 8] = s0 + s1 + s2 + s3;  // one cache line per part: no false sharing
+      }
+    });
+    if (r > 0) rates.push_back(buffer.size() * sizeof(uint64_t) / sw.Wall() / 1e9);
+  }
+  uint64_t check = 0;
+  for (uint64_t s : sums) check += s;
+  if (check == 1) std::printf(" ");  // keeps the sums observable
+  return Median(rates);
+}
+
+base::StatusOr<std::string> PresetConfig(const std::string& name) {
+  if (name == "tiny") return inference::ModelPresetConfigJson("tiny");
+  if (name != "1b") return base::InvalidArgument("unknown preset '" + name + "' (tiny, 1b)");
+  FC_ASSIGN_OR_RETURN(std::string small, inference::ModelPresetConfigJson("small"));
+  Json c = Json::parse(small);
+  c["hidden_size"] = 1024;
+  c["num_attention_heads"] = 8;
+  c["q_lora_rank"] = 512;
+  c["o_groups"] = 4;
+  c["o_lora_rank"] = 256;
+  c["n_routed_experts"] = 16;
+  c["moe_intermediate_size"] = 256;
+  c["index_n_heads"] = 8;
+  c["index_topk"] = 64;
+  return c.dump(2) + "\n";
+}
+
+// Bytes of stored weights one decode step reads (see the file comment).
+double DecodeBytesPerToken(const inference::ModelConfig& c) {
+  double bytes = 0;
+  const double active = static_cast<double>(c.n_activated_experts) / c.n_routed_experts;
+  for (const inference::TensorSpec& t : inference::ExpectedTensors(c)) {
+    if (t.optional || t.block >= c.n_layers) continue;  // MTP: not part of a plain decode
+    double b = static_cast<double>(t.NumElements()) * inference::DTypeSize(t.dtype);
+    if (t.name == "embed.weight") b = static_cast<double>(c.dim) * 2;  // one bf16 row
+    if (t.routed_expert >= 0) b *= active;
+    bytes += b;
+  }
+  return bytes;
+}
+
+struct PhaseResult {
+  double prefill_tok_s = 0, prefill_cpu_s = 0, prefill_wall_s = 0;
+  double decode_tok_s = 0, decode_step_s = 0, decode_cpu_s = 0;
+};
+
+// R runs of (prefill P tokens, then D decode steps) on `model`.
+base::StatusOr<PhaseResult> RunPhases(const inference::DeepSeekV4Model& model, const Args& a,
+                                      std::mt19937& rng) {
+  const int32_t V = static_cast<int32_t>(model.config().vocab_size);
+  std::vector<double> prefill_wall, prefill_cpu, step_wall, step_cpu;
+  for (int r = 0; r < a.runs; ++r) {
+    std::vector<int32_t> tokens(a.prompt + a.decode);
+    for (auto& t : tokens) t = static_cast<int32_t>(2 + rng() % (V - 2));
+    auto cache = model.NewCache();
+    const Stopwatch sw;
+    FC_RETURN_IF_ERROR(
+        model.Forward(std::span<const int32_t>(tokens.data(), a.prompt), 0, *cache).status());
+    prefill_wall.push_back(sw.Wall());
+    prefill_cpu.push_back(sw.Cpu());
+    for (size_t i = 0; i < a.decode; ++i) {
+      const size_t pos = a.prompt + i;
+      const Stopwatch step;
+      FC_RETURN_IF_ERROR(model
+                             .Forward(std::span<const int32_t>(&tokens[pos], 1),
+                                      static_cast<int64_t>(pos), *cache)
+                             .status());
+      step_wall.push_back(step.Wall());
+      step_cpu.push_back(step.Cpu());
+    }
+  }
+  PhaseResult p;
+  p.prefill_wall_s = Median(prefill_wall);
+  p.prefill_cpu_s = Median(prefill_cpu);
+  p.prefill_tok_s = a.prompt / p.prefill_wall_s;
+  p.decode_step_s = Median(step_wall);
+  p.decode_cpu_s = Median(step_cpu);
+  p.decode_tok_s = 1.0 / p.decode_step_s;
+  return p;
+}
+
+Json PhaseJson(const PhaseResult& p) {
+  return Json{{"prefill_tok_s", p.prefill_tok_s},   {"prefill_wall_s", p.prefill_wall_s},
+              {"prefill_cpu_s", p.prefill_cpu_s},   {"decode_tok_s", p.decode_tok_s},
+              {"decode_step_wall_s", p.decode_step_s}, {"decode_step_cpu_s", p.decode_cpu_s}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  if (!ParseArgs(argc, argv, a)) {
+    std::fprintf(stderr,
+                 "usage: engine_cpu [--threads N] [--runs R] [--prompt P] [--decode D]\n"
+                 "  [--ttft-tokens N] [--presets tiny,1b] [--ttft-presets tiny] [--dir DIR]\n"
+                 "  [--bandwidth-mib M] [--json FILE]\n");
+    return 2;
+  }
+  const unsigned seed = std::random_device{}();
+  std::mt19937 rng(seed);
+  ThreadPool single(1), all(a.threads);
+  std::printf("engine_cpu: %zu threads (hardware %zu), lane kernels %s, seed %u, %d runs\n",
+              a.threads, ThreadPool::DefaultSize(), inference::MatmulSimdPath(), seed, a.runs);
+  const double bw_1 = MeasureBandwidth(single, a.bandwidth_mib, a.runs);
+  const double bw_n = MeasureBandwidth(all, a.bandwidth_mib, a.runs);
+  std::printf("memory read bandwidth: %.2f GB/s (1 thread), %.2f GB/s (%zu threads)\n", bw_1,
+              bw_n, a.threads);
+  Json report{{"threads", a.threads},
+              {"simd", inference::MatmulSimdPath()},
+              {"seed", seed},
+              {"runs", a.runs},
+              {"prompt_tokens", a.prompt},
+              {"decode_tokens", a.decode},
+              {"bandwidth_gb_s", {{"1", bw_1}, {std::to_string(a.threads), bw_n}}},
+              {"presets", Json::array()}};
+
+  const bool temp = a.dir.empty();
+  const fs::path root = temp ? fs::temp_directory_path() /
+                                   ("engine_cpu." + std::to_string(::getpid()))
+                             : fs::path(a.dir);
+  std::printf("\n%-5s %7s %9s | %9s %9s %7s | %9s %9s %7s | %8s %9s %7s\n", "model", "params",
+              "MB/token", "pf 1t", "pf Nt", "x", "dec 1t", "dec Nt", "x", "dec cpu", "peak MiB",
+              "bw %");
+  int status = 0;
+  for (const std::string& name : a.presets) {
+    auto config_json = PresetConfig(name);
+    if (!config_json.ok()) {
+      std::fprintf(stderr, "%s\n", config_json.status().ToString().c_str());
+      return 2;
+    }
+    const fs::path dir = root / name;
+    Json entry{{"preset", name}};
+    if (!fs::exists(dir / "config.json")) {
+      const Stopwatch sw;
+      auto written = inference::WriteRandomCheckpoint(dir.string(), *config_json);
+      if (!written.ok()) {
+        std::fprintf(stderr, "writing %s: %s\n", name.c_str(), written.status().ToString().c_str());
+        return 1;
+      }
+      entry["checkpoint_write_s"] = sw.Wall();
+      entry["checkpoint_bytes"] = written->weight_bytes;
+    }
+    ResetPeakMemory();
+    inference::ModelOptions serial_options, threaded_options;
+    serial_options.pool = &single;
+    threaded_options.pool = &all;
+    auto serial = inference::DeepSeekV4Model::Load(dir.string(), serial_options);
+    auto threaded = inference::DeepSeekV4Model::Load(dir.string(), threaded_options);
+    if (!serial.ok() || !threaded.ok()) {
+      std::fprintf(stderr, "loading %s failed\n", name.c_str());
+      return 1;
+    }
+    const inference::ModelConfig& c = (*serial)->config();
+    const inference::ParameterCount params = inference::CountParameters(c);
+    const double bytes = DecodeBytesPerToken(c);
+    auto p1 = RunPhases(**serial, a, rng);
+    auto pn = RunPhases(**threaded, a, rng);
+    if (!p1.ok() || !pn.ok()) {
+      std::fprintf(stderr, "forward failed on %s\n", name.c_str());
+      return 1;
+    }
+    const double bw_fraction = bytes / pn->decode_step_s / (bw_n * 1e9);
+    entry["params"] = params.total;
+    entry["active_params"] = params.active;
+    entry["decode_weight_bytes_per_token"] = bytes;
+    entry["single_thread"] = PhaseJson(*p1);
+    entry["all_threads"] = PhaseJson(*pn);
+    entry["prefill_speedup"] = pn->prefill_tok_s / p1->prefill_tok_s;
+    entry["decode_speedup"] = pn->decode_tok_s / p1->decode_tok_s;
+    entry["decode_bandwidth_fraction"] = bw_fraction;
+    std::printf("%-5s %6.2fB %9.1f | %9.1f %9.1f %6.2fx | %9.2f %9.2f %6.2fx | %7.2fs %9.0f %6.1f%%\n",
+                name.c_str(), params.total / 1e9, bytes / 1e6, p1->prefill_tok_s,
+                pn->prefill_tok_s, pn->prefill_tok_s / p1->prefill_tok_s, p1->decode_tok_s,
+                pn->decode_tok_s, pn->decode_tok_s / p1->decode_tok_s, pn->decode_cpu_s,
+                PeakMemoryMiB(), 100 * bw_fraction);
+    std::fflush(stdout);
+    if (std::find(a.ttft_presets.begin(), a.ttft_presets.end(), name) != a.ttft_presets.end()) {
+      std::vector<double> wall, cpu;
+      const int32_t V = static_cast<int32_t>(c.vocab_size);
+      for (int r = 0; r < a.runs; ++r) {
+        std::vector<int32_t> tokens(a.ttft_tokens);
+        for (auto& t : tokens) t = static_cast<int32_t>(2 + rng() % (V - 2));
+        auto cache = (*threaded)->NewCache();
+        const Stopwatch sw;
+        if (!(*threaded)->Forward(tokens, 0, *cache).ok()) status = 1;
+        wall.push_back(sw.Wall());
+        cpu.push_back(sw.Cpu());
+      }
+      entry["ttft_tokens"] = a.ttft_tokens;
+      entry["ttft_wall_s"] = Median(wall);
+      entry["ttft_cpu_s"] = Median(cpu);
+      std::printf("      time to first token, %zu-token prompt, %zu threads: %.2f s wall, %.2f s CPU\n",
+                  a.ttft_tokens, a.threads, Median(wall), Median(cpu));
+    }
+    entry["peak_memory_mib"] = PeakMemoryMiB();
+    report["presets"].push_back(entry);
+  }
+  std::printf(
+      "pf/dec: prefill/decode tokens/s (wall, medians); x: N threads / 1 thread; dec cpu: CPU "
+      "seconds per decode step (N threads); bw %%: decode weight bytes/s over measured "
+      "bandwidth\n");
+  if (temp) fs::remove_all(root);
+  if (!a.json.empty()) std::ofstream(a.json) << report.dump(2) << "\n";
+  return status;
+}
