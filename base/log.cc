@@ -27,7 +27,8 @@ std::vector<spdlog::sink_ptr>& CurrentSinks() {
 spdlog::logger* Logger(const std::string& module) {
   std::lock_guard<std::mutex> lock(SinkMutex());
   if (auto existing = spdlog::get(module)) return existing.get();
-  auto logger = std::make_shared<spdlog::logger>(module, CurrentSinks().begin(), CurrentSinks().end());
+  auto logger =
+      std::make_shared<spdlog::logger>(module, CurrentSinks().begin(), CurrentSinks().end());
   logger->set_level(spdlog::get_level());
   spdlog::register_logger(logger);
   return logger.get();

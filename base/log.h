@@ -20,9 +20,9 @@ namespace base {
 spdlog::logger* Logger(const std::string& module);
 
 struct LogOptions {
-  std::string level = "info";  // trace, debug, info, warn, error, off
-  std::string file;            // empty: stderr
-  bool also_stderr = false;    // with a file, mirror to stderr too
+  std::string level = "info";                 // trace, debug, info, warn, error, off
+  std::string file;                           // empty: stderr
+  bool also_stderr = false;                   // with a file, mirror to stderr too
   std::vector<spdlog::sink_ptr> extra_sinks;  // e.g. the daemon's in-memory log for clients
 };
 

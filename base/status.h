@@ -110,10 +110,10 @@ class [[nodiscard]] StatusOr {
 }  // namespace base
 
 // Returns early from the enclosing function when `expr` yields a non-OK Status.
-#define FC_RETURN_IF_ERROR(expr)                     \
-  do {                                               \
-    ::base::Status fc_status_ = (expr);              \
-    if (!fc_status_.ok()) return fc_status_;         \
+#define FC_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::base::Status fc_status_ = (expr);      \
+    if (!fc_status_.ok()) return fc_status_; \
   } while (0)
 
 #define FC_CONCAT_INNER_(a, b) a##b

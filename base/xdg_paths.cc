@@ -58,11 +58,12 @@ Status MakeDirs(const std::string& path, unsigned mode, bool private_only) {
   if (!S_ISDIR(st.st_mode)) return FailedPrecondition(path + " exists and is not a directory");
   if (private_only) {
     if (st.st_uid != getuid()) {
-      return PermissionDenied(path + " is owned by another user (uid " + std::to_string(st.st_uid) + ")");
+      return PermissionDenied(path + " is owned by another user (uid " + std::to_string(st.st_uid) +
+                              ")");
     }
     if ((st.st_mode & 077) != 0 && chmod(path.c_str(), mode) != 0) {
-      return PermissionDenied(path + " is accessible to other users and cannot be restricted: " +
-                              std::strerror(errno));
+      return PermissionDenied(
+          path + " is accessible to other users and cannot be restricted: " + std::strerror(errno));
     }
   }
   return Status::Ok();

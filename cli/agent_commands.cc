@@ -31,31 +31,46 @@ std::string ToJson(const google::protobuf::Message& message) {
 }
 
 bool ParsePolicy(const std::string& name, v1::ApprovalPolicy& policy) {
-  if (name == "read-only") policy = v1::APPROVAL_POLICY_READ_ONLY;
-  else if (name == "ask") policy = v1::APPROVAL_POLICY_ASK;
-  else if (name == "auto-edit") policy = v1::APPROVAL_POLICY_AUTO_EDIT;
-  else if (name == "full-auto") policy = v1::APPROVAL_POLICY_FULL_AUTO;
-  else return false;
+  if (name == "read-only")
+    policy = v1::APPROVAL_POLICY_READ_ONLY;
+  else if (name == "ask")
+    policy = v1::APPROVAL_POLICY_ASK;
+  else if (name == "auto-edit")
+    policy = v1::APPROVAL_POLICY_AUTO_EDIT;
+  else if (name == "full-auto")
+    policy = v1::APPROVAL_POLICY_FULL_AUTO;
+  else
+    return false;
   return true;
 }
 
 const char* PolicyName(v1::ApprovalPolicy policy) {
   switch (policy) {
-    case v1::APPROVAL_POLICY_READ_ONLY: return "read-only";
-    case v1::APPROVAL_POLICY_ASK: return "ask";
-    case v1::APPROVAL_POLICY_AUTO_EDIT: return "auto-edit";
-    case v1::APPROVAL_POLICY_FULL_AUTO: return "full-auto";
-    default: return "default";
+    case v1::APPROVAL_POLICY_READ_ONLY:
+      return "read-only";
+    case v1::APPROVAL_POLICY_ASK:
+      return "ask";
+    case v1::APPROVAL_POLICY_AUTO_EDIT:
+      return "auto-edit";
+    case v1::APPROVAL_POLICY_FULL_AUTO:
+      return "full-auto";
+    default:
+      return "default";
   }
 }
 
 const char* FinishName(v1::FinishReason reason) {
   switch (reason) {
-    case v1::FINISH_REASON_STOP: return "stop";
-    case v1::FINISH_REASON_LENGTH: return "length";
-    case v1::FINISH_REASON_CANCELLED: return "cancelled";
-    case v1::FINISH_REASON_LIMIT: return "limit";
-    default: return "unknown";
+    case v1::FINISH_REASON_STOP:
+      return "stop";
+    case v1::FINISH_REASON_LENGTH:
+      return "length";
+    case v1::FINISH_REASON_CANCELLED:
+      return "cancelled";
+    case v1::FINISH_REASON_LIMIT:
+      return "limit";
+    default:
+      return "unknown";
   }
 }
 
@@ -110,11 +125,15 @@ void PrintPlain(const v1::TurnEvent& e, std::ostream& out, std::ostream& err) {
 int ExitCodeFor(const v1::TurnEvent& terminal) {
   if (terminal.has_error()) return kExitError;
   switch (terminal.done().finish_reason()) {
-    case v1::FINISH_REASON_STOP: return kExitOk;
-    case v1::FINISH_REASON_CANCELLED: return kExitCancelled;
+    case v1::FINISH_REASON_STOP:
+      return kExitOk;
+    case v1::FINISH_REASON_CANCELLED:
+      return kExitCancelled;
     case v1::FINISH_REASON_LENGTH:
-    case v1::FINISH_REASON_LIMIT: return kExitLimit;
-    default: return kExitError;
+    case v1::FINISH_REASON_LIMIT:
+      return kExitLimit;
+    default:
+      return kExitError;
   }
 }
 
@@ -223,7 +242,8 @@ int RunExec(const ConnectionOptions& connection, const ExecOptions& options, std
   signal(SIGINT, SIG_DFL);
   if (terminal) return ExitCodeFor(*terminal);
   if (interrupted.load()) return kExitCancelled;
-  if (status.ok()) status = grpc::Status(grpc::StatusCode::INTERNAL, "the turn ended without a result");
+  if (status.ok())
+    status = grpc::Status(grpc::StatusCode::INTERNAL, "the turn ended without a result");
   return Fail(conn, status, err);
 }
 
@@ -257,8 +277,8 @@ int RunSessionsList(const ConnectionOptions& connection, const std::string& work
   return kExitOk;
 }
 
-int RunSessionsShow(const ConnectionOptions& connection, const std::string& session_id,
-                    bool json, std::ostream& out, std::ostream& err) {
+int RunSessionsShow(const ConnectionOptions& connection, const std::string& session_id, bool json,
+                    std::ostream& out, std::ostream& err) {
   DaemonConnection conn(connection);
   if (int rc = ConnectOrExplain(conn, err); rc != kExitOk) return rc;
   grpc::ClientContext ctx;

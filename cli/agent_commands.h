@@ -41,8 +41,8 @@ int RunExec(const ConnectionOptions& connection, const ExecOptions& options, std
 int RunSessionsList(const ConnectionOptions& connection, const std::string& workspace, bool json,
                     std::ostream& out, std::ostream& err);
 // Prints a session's metadata and its messages in order.
-int RunSessionsShow(const ConnectionOptions& connection, const std::string& session_id,
-                    bool json, std::ostream& out, std::ostream& err);
+int RunSessionsShow(const ConnectionOptions& connection, const std::string& session_id, bool json,
+                    std::ostream& out, std::ostream& err);
 int RunSessionsDelete(const ConnectionOptions& connection, const std::string& session_id,
                       std::ostream& out, std::ostream& err);
 

@@ -51,7 +51,8 @@ int RunIndex(const ConnectionOptions& options, const std::string& workspace, boo
     auto reader = stub->Reindex(&ctx, req);
     v1::ReindexProgress p;
     while (reader->Read(&p)) {
-      if (p.done()) out << "indexed " << p.files_done() << " files in " << p.elapsed_ms() << " ms\n";
+      if (p.done())
+        out << "indexed " << p.files_done() << " files in " << p.elapsed_ms() << " ms\n";
     }
     if (grpc::Status s = reader->Finish(); !s.ok()) return Fail(conn, s, err);
   }

@@ -23,9 +23,12 @@ int Report(const ConnectError& e, std::ostream& err) {
 std::string Duration(int64_t ms) {
   int64_t s = ms / 1000;
   char buf[64];
-  if (s < 60) std::snprintf(buf, sizeof buf, "%llds", (long long)s);
-  else if (s < 3600) std::snprintf(buf, sizeof buf, "%lldm%02llds", (long long)s / 60, (long long)s % 60);
-  else std::snprintf(buf, sizeof buf, "%lldh%02lldm", (long long)s / 3600, (long long)(s % 3600) / 60);
+  if (s < 60)
+    std::snprintf(buf, sizeof buf, "%llds", (long long)s);
+  else if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", (long long)s / 60, (long long)s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", (long long)s / 3600, (long long)(s % 3600) / 60);
   return buf;
 }
 
@@ -57,10 +60,12 @@ int RunStatus(const ConnectionOptions& options, bool json, std::ostream& out, st
         {"tcp", st.tcp_address()},
         {"cuda_built", b.cuda_built()},
         {"cuda_device_found", b.cuda_device_found()},
-        {"cuda_devices", std::vector<std::string>(b.cuda_devices().begin(), b.cuda_devices().end())},
+        {"cuda_devices",
+         std::vector<std::string>(b.cuda_devices().begin(), b.cuda_devices().end())},
         {"cuda_detail", b.cuda_detail()},
         {"build_type", b.build_type()},
-        {"model", st.has_loaded_model() ? nlohmann::json(st.loaded_model().name()) : nlohmann::json()},
+        {"model",
+         st.has_loaded_model() ? nlohmann::json(st.loaded_model().name()) : nlohmann::json()},
         {"sessions", st.sessions()},
         {"active_sessions", st.active_sessions()},
         {"open_streams", st.open_streams()},
@@ -73,13 +78,17 @@ int RunStatus(const ConnectionOptions& options, bool json, std::ostream& out, st
   out << "  socket:   " << st.socket_path() << "\n";
   if (!st.tcp_address().empty()) out << "  tcp:      " << st.tcp_address() << "\n";
   out << "  cuda:     ";
-  if (!b.cuda_built()) out << "not built (" << b.cuda_detail() << ")\n";
-  else if (!b.cuda_device_found()) out << "built, no device (" << b.cuda_detail() << ")\n";
-  else for (const auto& d : b.cuda_devices()) out << d << "  ";
+  if (!b.cuda_built())
+    out << "not built (" << b.cuda_detail() << ")\n";
+  else if (!b.cuda_device_found())
+    out << "built, no device (" << b.cuda_detail() << ")\n";
+  else
+    for (const auto& d : b.cuda_devices()) out << d << "  ";
   if (b.cuda_device_found()) out << "\n";
   out << "  model:    "
-      << (st.has_loaded_model() ? st.loaded_model().name() + " (" + st.loaded_model().backend() + ")"
-                                : std::string("none loaded"))
+      << (st.has_loaded_model()
+              ? st.loaded_model().name() + " (" + st.loaded_model().backend() + ")"
+              : std::string("none loaded"))
       << "\n";
   out << "  sessions: " << st.sessions() << " (" << st.active_sessions() << " active), "
       << st.open_streams() << " open streams\n";
@@ -162,8 +171,10 @@ int RunDaemonLogs(const ConnectionOptions& options, unsigned tail, bool follow, 
   if (!conn.Connect(st, e)) return Report(e, err);
   auto stub = flashcode::v1::Admin::NewStub(conn.channel());
   grpc::ClientContext ctx;
-  if (!follow) conn.Prepare(ctx, std::chrono::seconds(10));
-  else conn.Prepare(ctx, std::chrono::hours(24 * 365));
+  if (!follow)
+    conn.Prepare(ctx, std::chrono::seconds(10));
+  else
+    conn.Prepare(ctx, std::chrono::hours(24 * 365));
   flashcode::v1::StreamLogsRequest req;
   req.set_tail_lines(tail);
   req.set_follow(follow);

@@ -59,7 +59,8 @@ DaemonConnection::DaemonConnection(ConnectionOptions options) : options_(std::mo
   socket_path_ = options_.socket_path;
   if (socket_path_.empty()) socket_path_ = EnvOr("FLASHCODE_SOCKET", DefaultSocketPath());
   if (is_tcp()) {
-    token_ = options_.token_file.empty() ? EnvOr("FLASHCODE_TOKEN", "") : ReadFile(options_.token_file);
+    token_ =
+        options_.token_file.empty() ? EnvOr("FLASHCODE_TOKEN", "") : ReadFile(options_.token_file);
   }
   channel_ = MakeChannel();
 }
@@ -88,11 +89,11 @@ ConnectError DaemonConnection::Explain(const grpc::Status& status) const {
   std::string where = is_tcp() ? options_.tcp_address : socket_path_;
   switch (status.error_code()) {
     case grpc::StatusCode::UNAUTHENTICATED:
-      return {kExitUnauthenticated, "flashcoded at " + where + " refused the token: " +
-                                        status.error_message()};
+      return {kExitUnauthenticated,
+              "flashcoded at " + where + " refused the token: " + status.error_message()};
     case grpc::StatusCode::UNAVAILABLE:
-      return {kExitNoDaemon, "flashcoded at " + where + " is not answering (" +
-                                 status.error_message() + ")"};
+      return {kExitNoDaemon,
+              "flashcoded at " + where + " is not answering (" + status.error_message() + ")"};
     case grpc::StatusCode::PERMISSION_DENIED:
       return {kExitPermissionDenied, status.error_message()};
     case grpc::StatusCode::INVALID_ARGUMENT:
@@ -108,13 +109,13 @@ bool DaemonConnection::Connect(flashcode::v1::StatusResponse& status, ConnectErr
     // learns whether the socket is missing or simply not theirs.
     struct stat st {};
     if (stat(socket_path_.c_str(), &st) != 0 && errno == EACCES) {
-      error = {kExitPermissionDenied, "permission denied on " + socket_path_ +
-                                          ": it belongs to another user's daemon"};
+      error = {kExitPermissionDenied,
+               "permission denied on " + socket_path_ + ": it belongs to another user's daemon"};
       return false;
     }
     if (stat(socket_path_.c_str(), &st) == 0 && access(socket_path_.c_str(), R_OK | W_OK) != 0) {
-      error = {kExitPermissionDenied, "permission denied on " + socket_path_ +
-                                          " (owned by uid " + std::to_string(st.st_uid) +
+      error = {kExitPermissionDenied, "permission denied on " + socket_path_ + " (owned by uid " +
+                                          std::to_string(st.st_uid) +
                                           "): it belongs to another user's daemon"};
       return false;
     }
@@ -122,8 +123,9 @@ bool DaemonConnection::Connect(flashcode::v1::StatusResponse& status, ConnectErr
   grpc::Status s = QueryStatus(status);
   if (s.error_code() == grpc::StatusCode::UNAVAILABLE && !is_tcp()) {
     if (options_.no_start) {
-      error = {kExitNoDaemon, "no flashcoded is running on " + socket_path_ +
-                                  " (and --no-start was given); start one with `flashcode daemon start`"};
+      error = {kExitNoDaemon,
+               "no flashcoded is running on " + socket_path_ +
+                   " (and --no-start was given); start one with `flashcode daemon start`"};
       return false;
     }
     if (!StartDaemon(error)) return false;
@@ -135,8 +137,9 @@ bool DaemonConnection::Connect(flashcode::v1::StatusResponse& status, ConnectErr
   }
   if (options_.check_version && status.version() != base::kVersion) {
     error = {kExitVersionMismatch, "flashcoded " + status.version() + " (pid " +
-                                       std::to_string(status.pid()) + ") is running, but this flashcode is " +
-                                       base::kVersion + "; run `flashcode daemon restart`"};
+                                       std::to_string(status.pid()) +
+                                       ") is running, but this flashcode is " + base::kVersion +
+                                       "; run `flashcode daemon restart`"};
     return false;
   }
   return true;
@@ -158,7 +161,8 @@ bool DaemonConnection::StartDaemon(ConnectError& error) {
   }
   pid_t pid = fork();
   if (pid < 0) {
-    error = {kExitDaemonStartFailed, std::string("cannot start flashcoded: fork: ") + std::strerror(errno)};
+    error = {kExitDaemonStartFailed,
+             std::string("cannot start flashcoded: fork: ") + std::strerror(errno)};
     return false;
   }
   if (pid == 0) {
@@ -184,8 +188,9 @@ bool DaemonConnection::StartDaemon(ConnectError& error) {
       int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
       // Another CLI may have started one at the same moment; then the socket answers.
       if (code == 3 && QueryStatus(status).ok()) return true;
-      error = {kExitDaemonStartFailed, "flashcoded exited at start-up (" +
-                                           (why.empty() ? "exit code " + std::to_string(code) : why) + ")"};
+      error = {kExitDaemonStartFailed,
+               "flashcoded exited at start-up (" +
+                   (why.empty() ? "exit code " + std::to_string(code) : why) + ")"};
       return false;
     }
     // A channel that failed once backs off for seconds before it retries; while the daemon

@@ -16,12 +16,12 @@
 namespace cli {
 
 struct ConnectionOptions {
-  std::string socket_path;   // empty: $FLASHCODE_SOCKET or the default
-  std::string tcp_address;   // "host:port": use TCP instead of the socket
-  std::string token_file;    // TCP bearer token file; else $FLASHCODE_TOKEN
-  std::string config_path;   // passed to a daemon we start
-  bool no_start = false;     // never start a daemon
-  bool check_version = true; // refuse a daemon of another version
+  std::string socket_path;    // empty: $FLASHCODE_SOCKET or the default
+  std::string tcp_address;    // "host:port": use TCP instead of the socket
+  std::string token_file;     // TCP bearer token file; else $FLASHCODE_TOKEN
+  std::string config_path;    // passed to a daemon we start
+  bool no_start = false;      // never start a daemon
+  bool check_version = true;  // refuse a daemon of another version
   std::chrono::milliseconds start_timeout{15000};
 };
 

@@ -19,7 +19,8 @@ class LogStreamReactor final : public QueuedWriter<flashcode::v1::LogLine> {
  public:
   LogStreamReactor(CallGate& gate, LogBroadcaster& logs, size_t tail, bool follow)
       : QueuedWriter(10000), gate_(gate), logs_(logs) {
-    subscription_ = logs_.Subscribe(tail, follow, [this](const std::string& l) { Enqueue(Line(l)); });
+    subscription_ =
+        logs_.Subscribe(tail, follow, [this](const std::string& l) { Enqueue(Line(l)); });
     if (!follow) {
       FinishAfterQueue(grpc::Status::OK);
       return;

@@ -26,7 +26,8 @@ v1::FinishReason ToProto(agent::TurnFinish finish) {
     case agent::TurnFinish::kStop:
     case agent::TurnFinish::kLength:
     case agent::TurnFinish::kCancelled:
-    case agent::TurnFinish::kLimit: return static_cast<v1::FinishReason>(finish);
+    case agent::TurnFinish::kLimit:
+      return static_cast<v1::FinishReason>(finish);
   }
   return v1::FINISH_REASON_UNSPECIFIED;
 }
@@ -128,31 +129,44 @@ void ToProto(const agent::Event& event, v1::TurnEvent* out) {
 
 std::optional<agent::ApprovalMode> FromProto(v1::ApprovalPolicy policy) {
   switch (policy) {
-    case v1::APPROVAL_POLICY_READ_ONLY: return agent::ApprovalMode::kReadOnly;
-    case v1::APPROVAL_POLICY_ASK: return agent::ApprovalMode::kAsk;
-    case v1::APPROVAL_POLICY_AUTO_EDIT: return agent::ApprovalMode::kAutoEdit;
-    case v1::APPROVAL_POLICY_FULL_AUTO: return agent::ApprovalMode::kFullAuto;
-    default: return std::nullopt;
+    case v1::APPROVAL_POLICY_READ_ONLY:
+      return agent::ApprovalMode::kReadOnly;
+    case v1::APPROVAL_POLICY_ASK:
+      return agent::ApprovalMode::kAsk;
+    case v1::APPROVAL_POLICY_AUTO_EDIT:
+      return agent::ApprovalMode::kAutoEdit;
+    case v1::APPROVAL_POLICY_FULL_AUTO:
+      return agent::ApprovalMode::kFullAuto;
+    default:
+      return std::nullopt;
   }
 }
 
 std::optional<agent::ReasoningEffort> FromProto(v1::ReasoningEffort effort) {
   switch (effort) {
-    case v1::REASONING_EFFORT_NONE: return agent::ReasoningEffort::kNone;
-    case v1::REASONING_EFFORT_HIGH: return agent::ReasoningEffort::kHigh;
-    case v1::REASONING_EFFORT_MAX: return agent::ReasoningEffort::kMax;
-    default: return std::nullopt;
+    case v1::REASONING_EFFORT_NONE:
+      return agent::ReasoningEffort::kNone;
+    case v1::REASONING_EFFORT_HIGH:
+      return agent::ReasoningEffort::kHigh;
+    case v1::REASONING_EFFORT_MAX:
+      return agent::ReasoningEffort::kMax;
+    default:
+      return std::nullopt;
   }
 }
 
 agent::ApprovalAnswer FromProto(const v1::ApprovalDecision& decision) {
   agent::ApprovalAnswer answer;
   switch (decision.decision()) {
-    case v1::ApprovalDecision::DECISION_APPROVE: answer.decision = agent::Decision::kApprove; break;
+    case v1::ApprovalDecision::DECISION_APPROVE:
+      answer.decision = agent::Decision::kApprove;
+      break;
     case v1::ApprovalDecision::DECISION_APPROVE_FOR_SESSION:
       answer.decision = agent::Decision::kApproveForSession;
       break;
-    default: answer.decision = agent::Decision::kDeny; break;
+    default:
+      answer.decision = agent::Decision::kDeny;
+      break;
   }
   answer.reason = decision.reason();
   return answer;

@@ -68,11 +68,12 @@ grpc::ServerUnaryReactor* AgentService::ListSessions(grpc::CallbackServerContext
   if (!ParsePageToken(request->page_token(), offset)) {
     return FinishNow(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad page_token"));
   }
-  size_t page = request->page_size() == 0 ? kDefaultPageSize
-                                           : std::min(request->page_size(), kMaxPageSize);
+  size_t page =
+      request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);
   // One more than a page tells whether another page follows.
-  auto sessions = agent_ != nullptr ? agent_->ListSessions(request->workspace_root(), page + 1, offset)
-                                    : store_->List(request->workspace_root(), page + 1, offset);
+  auto sessions = agent_ != nullptr
+                      ? agent_->ListSessions(request->workspace_root(), page + 1, offset)
+                      : store_->List(request->workspace_root(), page + 1, offset);
   if (!sessions.ok()) return FinishNow(ctx, ToGrpc(sessions.status()));
   for (size_t i = 0; i < sessions->size() && i < page; ++i) {
     ToProto((*sessions)[i], response->add_sessions());

@@ -48,7 +48,8 @@ class AgentService final : public flashcode::v1::Agent::CallbackService {
   grpc::ServerBidiReactor<flashcode::v1::TurnRequest, flashcode::v1::TurnEvent>* Turn(
       grpc::CallbackServerContext* ctx) override;
   grpc::ServerWriteReactor<flashcode::v1::TurnEvent>* ResumeSession(
-      grpc::CallbackServerContext* ctx, const flashcode::v1::ResumeSessionRequest* request) override;
+      grpc::CallbackServerContext* ctx,
+      const flashcode::v1::ResumeSessionRequest* request) override;
   grpc::ServerUnaryReactor* Approve(grpc::CallbackServerContext* ctx,
                                     const flashcode::v1::ApproveRequest* request,
                                     flashcode::v1::ApproveResponse* response) override;

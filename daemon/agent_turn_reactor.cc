@@ -68,7 +68,8 @@ void TurnReactor::Handle(const v1::TurnRequest& request) {
   }
   if (request.has_approval()) {
     // An approval answered elsewhere first (or after a cancel) is not this client's error.
-    base::Status s = agent_->Approve(request.approval().approval_id(), FromProto(request.approval()));
+    base::Status s =
+        agent_->Approve(request.approval().approval_id(), FromProto(request.approval()));
     if (!s.ok()) base::Logger("agent")->debug("approval ignored: {}", s.ToString());
   } else if (request.has_cancel()) {
     CancelOurTurn();
@@ -88,8 +89,8 @@ void TurnReactor::BeginTurn(const v1::StartTurn& start) {
     session_id_ = start.session_id();
   }
   // Outside our lock: the Agent takes its own locks, and events may start at once.
-  auto turn = agent_->StartTurn(start.session_id(), start.user_message(),
-                                EventRelay::SinkFor(relay_));
+  auto turn =
+      agent_->StartTurn(start.session_id(), start.user_message(), EventRelay::SinkFor(relay_));
   bool cancel_now = false;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -35,8 +35,9 @@ class CallGate {
   base::Status Admit(std::string_view peer, std::string_view authorization) const;
 
   // Registers an open stream; `end` is called at most once, from BeginShutdown, and must make
-  // the stream finish with UNAVAILABLE. It runs under the gate's lock: it must not call the gate. Returns an id for StreamClosed, or 0 when shutting down
-  // (the caller must then finish the stream itself).
+  // the stream finish with UNAVAILABLE. It runs under the gate's lock: it must not call the gate.
+  // Returns an id for StreamClosed, or 0 when shutting down (the caller must then finish the stream
+  // itself).
   uint64_t StreamOpened(std::function<void()> end);
   void StreamClosed(uint64_t id);
   uint32_t OpenStreams() const;

@@ -15,11 +15,16 @@ namespace v1 = flashcode::v1;
 
 v1::FinishReason ToProto(inference::FinishReason r) {
   switch (r) {
-    case inference::FinishReason::kStop: return v1::FINISH_REASON_STOP;
-    case inference::FinishReason::kLength: return v1::FINISH_REASON_LENGTH;
-    case inference::FinishReason::kCancelled: return v1::FINISH_REASON_CANCELLED;
-    case inference::FinishReason::kDeadline: return v1::FINISH_REASON_LIMIT;
-    case inference::FinishReason::kError: return v1::FINISH_REASON_ERROR;
+    case inference::FinishReason::kStop:
+      return v1::FINISH_REASON_STOP;
+    case inference::FinishReason::kLength:
+      return v1::FINISH_REASON_LENGTH;
+    case inference::FinishReason::kCancelled:
+      return v1::FINISH_REASON_CANCELLED;
+    case inference::FinishReason::kDeadline:
+      return v1::FINISH_REASON_LIMIT;
+    case inference::FinishReason::kError:
+      return v1::FINISH_REASON_ERROR;
   }
   return v1::FINISH_REASON_UNSPECIFIED;
 }
@@ -29,8 +34,12 @@ v1::FinishReason ToProto(inference::FinishReason r) {
 // one), so the engine never calls into a deleted reactor.
 class CompletionReactor final : public QueuedWriter<v1::CompleteResponse> {
  public:
-  CompletionReactor(ModelHost& model, CallGate& gate, std::string request_id, std::string model_name)
-      : model_(model), gate_(gate), request_id_(std::move(request_id)), model_name_(std::move(model_name)) {}
+  CompletionReactor(ModelHost& model, CallGate& gate, std::string request_id,
+                    std::string model_name)
+      : model_(model),
+        gate_(gate),
+        request_id_(std::move(request_id)),
+        model_name_(std::move(model_name)) {}
 
   // Submits `request`; on refusal finishes the stream with the engine's status.
   void Start(inference::Request request) {

@@ -1,10 +1,10 @@
 #include "daemon/config.h"
 
 #include <sys/stat.h>
+#include <toml++/toml.h>
 
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "base/xdg_paths.h"
 
@@ -61,12 +61,18 @@ base::Status LoadConfigFile(const std::string& path, bool must_exist, DaemonConf
       std::string k(key.str());
       if (table_name == "daemon") {
         int64_t mb = config.max_message_mb;
-        if (k == "socket") FC_RETURN_IF_ERROR(Read(path, key, node, config.socket_path));
-        else if (k == "tcp") FC_RETURN_IF_ERROR(Read(path, key, node, config.tcp_address));
-        else if (k == "token") FC_RETURN_IF_ERROR(Read(path, key, node, config.tcp_token));
-        else if (k == "token_file") FC_RETURN_IF_ERROR(Read(path, key, node, config.tcp_token_file));
-        else if (k == "log_level") FC_RETURN_IF_ERROR(Read(path, key, node, config.log_level));
-        else if (k == "log_file") FC_RETURN_IF_ERROR(Read(path, key, node, config.log_file));
+        if (k == "socket")
+          FC_RETURN_IF_ERROR(Read(path, key, node, config.socket_path));
+        else if (k == "tcp")
+          FC_RETURN_IF_ERROR(Read(path, key, node, config.tcp_address));
+        else if (k == "token")
+          FC_RETURN_IF_ERROR(Read(path, key, node, config.tcp_token));
+        else if (k == "token_file")
+          FC_RETURN_IF_ERROR(Read(path, key, node, config.tcp_token_file));
+        else if (k == "log_level")
+          FC_RETURN_IF_ERROR(Read(path, key, node, config.log_level));
+        else if (k == "log_file")
+          FC_RETURN_IF_ERROR(Read(path, key, node, config.log_file));
         else if (k == "max_message_mb") {
           FC_RETURN_IF_ERROR(Read(path, key, node, mb));
           if (mb < 1 || mb > 1024) {
@@ -119,7 +125,8 @@ base::Status FinalizeConfig(DaemonConfig& config) {
     }
     std::ifstream in(config.tcp_token_file);
     std::getline(in, config.tcp_token);
-    while (!config.tcp_token.empty() && isspace(static_cast<unsigned char>(config.tcp_token.back()))) {
+    while (!config.tcp_token.empty() &&
+           isspace(static_cast<unsigned char>(config.tcp_token.back()))) {
       config.tcp_token.pop_back();
     }
   }

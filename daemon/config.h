@@ -19,10 +19,10 @@ struct DaemonConfig {
   std::string tcp_token;       // the bearer token itself (prefer token_file)
   std::string tcp_token_file;  // a file holding the token; must not be readable by others
   std::string log_level = "info";
-  std::string log_file;        // default: <StateDir>/flashcoded.log
+  std::string log_file;          // default: <StateDir>/flashcoded.log
   uint32_t max_message_mb = 64;  // larger requests get RESOURCE_EXHAUSTED
-  std::string model_path;      // checkpoint directory; empty: no model loaded
-  int64_t context_limit = 0;   // tokens; 0: the model's own limit
+  std::string model_path;        // checkpoint directory; empty: no model loaded
+  int64_t context_limit = 0;     // tokens; 0: the model's own limit
 };
 
 // The defaults, with paths resolved from the XDG environment.

@@ -22,23 +22,34 @@ void CountCall(Metrics& metrics, const char* method) {
 
 v1::SymbolKind ToProto(tools::SymbolKind kind) {
   switch (kind) {
-    case tools::SymbolKind::kFunction: return v1::SYMBOL_KIND_FUNCTION;
-    case tools::SymbolKind::kMethod: return v1::SYMBOL_KIND_METHOD;
-    case tools::SymbolKind::kClass: return v1::SYMBOL_KIND_CLASS;
-    case tools::SymbolKind::kStruct: return v1::SYMBOL_KIND_STRUCT;
-    case tools::SymbolKind::kEnum: return v1::SYMBOL_KIND_ENUM;
-    case tools::SymbolKind::kInterface: return v1::SYMBOL_KIND_INTERFACE;
-    case tools::SymbolKind::kConstant: return v1::SYMBOL_KIND_CONSTANT;
-    case tools::SymbolKind::kModule: return v1::SYMBOL_KIND_MODULE;
-    case tools::SymbolKind::kType: return v1::SYMBOL_KIND_TYPE;
-    case tools::SymbolKind::kMacro: return v1::SYMBOL_KIND_MACRO;
+    case tools::SymbolKind::kFunction:
+      return v1::SYMBOL_KIND_FUNCTION;
+    case tools::SymbolKind::kMethod:
+      return v1::SYMBOL_KIND_METHOD;
+    case tools::SymbolKind::kClass:
+      return v1::SYMBOL_KIND_CLASS;
+    case tools::SymbolKind::kStruct:
+      return v1::SYMBOL_KIND_STRUCT;
+    case tools::SymbolKind::kEnum:
+      return v1::SYMBOL_KIND_ENUM;
+    case tools::SymbolKind::kInterface:
+      return v1::SYMBOL_KIND_INTERFACE;
+    case tools::SymbolKind::kConstant:
+      return v1::SYMBOL_KIND_CONSTANT;
+    case tools::SymbolKind::kModule:
+      return v1::SYMBOL_KIND_MODULE;
+    case tools::SymbolKind::kType:
+      return v1::SYMBOL_KIND_TYPE;
+    case tools::SymbolKind::kMacro:
+      return v1::SYMBOL_KIND_MACRO;
   }
   return v1::SYMBOL_KIND_UNSPECIFIED;
 }
 
 std::string Lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
@@ -145,7 +156,8 @@ grpc::ServerUnaryReactor* ContextService::SearchSymbols(grpc::CallbackServerCont
     return FinishNow(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "query is empty"));
   }
   if (request->limit() > 1000) {
-    return FinishNow(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "limit must be at most 1000"));
+    return FinishNow(
+        ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "limit must be at most 1000"));
   }
   size_t limit = request->limit() == 0 ? 50 : request->limit();
   auto index = indexes_.Get(request->workspace_root(), /*create=*/false);
@@ -162,7 +174,9 @@ grpc::ServerUnaryReactor* ContextService::SearchSymbols(grpc::CallbackServerCont
   base::Status s = (*index)->ForEachFile([&](const tools::StoredFile& f, tools::FileSymbols&& fs) {
     for (const tools::Definition& d : fs.definitions) {
       if (!wanted(d.kind)) continue;
-      int rank = d.name == request->query() ? 0 : (Lower(d.name).find(needle) != std::string::npos ? 1 : -1);
+      int rank = d.name == request->query()
+                     ? 0
+                     : (Lower(d.name).find(needle) != std::string::npos ? 1 : -1);
       if (rank < 0) continue;
       v1::Symbol sym;
       sym.set_name(d.name);
@@ -179,7 +193,8 @@ grpc::ServerUnaryReactor* ContextService::SearchSymbols(grpc::CallbackServerCont
   if (!s.ok()) return FinishNow(ctx, ToGrpc(s));
   std::stable_sort(found.begin(), found.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (size_t i = 0; i < found.size() && i < limit; ++i) *response->add_symbols() = std::move(found[i].second);
+  for (size_t i = 0; i < found.size() && i < limit; ++i)
+    *response->add_symbols() = std::move(found[i].second);
   return FinishNow(ctx, grpc::Status::OK);
 }
 
@@ -203,7 +218,8 @@ grpc::ServerUnaryReactor* ContextService::GetRepoMap(grpc::CallbackServerContext
   if (!s.ok()) return FinishNow(ctx, ToGrpc(s));
   tools::RepoMapRequest req;
   req.focus_files.assign(request->focus_paths().begin(), request->focus_paths().end());
-  req.focus_identifiers.assign(request->focus_identifiers().begin(), request->focus_identifiers().end());
+  req.focus_identifiers.assign(request->focus_identifiers().begin(),
+                               request->focus_identifiers().end());
   req.token_budget = request->token_budget() == 0 ? 2048 : request->token_budget();
   req.exclude_focus_files = false;  // a client asking for the map wants to see its files too
   // Until the engine's tokenizer is wired in, tokens are estimated at 4 bytes each.

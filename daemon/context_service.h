@@ -22,9 +22,9 @@ class ContextService final : public flashcode::v1::Context::CallbackService {
   ContextService(const ContextService&) = delete;
   ContextService& operator=(const ContextService&) = delete;
 
-  grpc::ServerUnaryReactor* GetIndexStatus(grpc::CallbackServerContext* ctx,
-                                           const flashcode::v1::GetIndexStatusRequest* request,
-                                           flashcode::v1::GetIndexStatusResponse* response) override;
+  grpc::ServerUnaryReactor* GetIndexStatus(
+      grpc::CallbackServerContext* ctx, const flashcode::v1::GetIndexStatusRequest* request,
+      flashcode::v1::GetIndexStatusResponse* response) override;
   grpc::ServerWriteReactor<flashcode::v1::ReindexProgress>* Reindex(
       grpc::CallbackServerContext* ctx, const flashcode::v1::ReindexRequest* request) override;
   grpc::ServerUnaryReactor* SearchSymbols(grpc::CallbackServerContext* ctx,

@@ -9,7 +9,8 @@
 
 namespace flashcoded {
 
-base::StatusOr<std::unique_ptr<InstanceLock>> InstanceLock::Acquire(const std::string& socket_path) {
+base::StatusOr<std::unique_ptr<InstanceLock>> InstanceLock::Acquire(
+    const std::string& socket_path) {
   std::string path = socket_path + ".lock";
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {

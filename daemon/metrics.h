@@ -4,9 +4,9 @@
 #pragma once
 
 #include <map>
-#include <tuple>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 

@@ -13,26 +13,27 @@ namespace flashcoded {
 ModelHost::~ModelHost() = default;
 
 base::StatusOr<std::unique_ptr<ModelHost>> ModelHost::Load(const std::string& dir,
-                                                          int64_t context_limit,
-                                                          const base::Clock& clock) {
+                                                           int64_t context_limit,
+                                                           const base::Clock& clock) {
   auto start = clock.Now();
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     return base::NotFound("model directory " + dir + " does not exist");
   }
-  FC_ASSIGN_OR_RETURN(inference::ModelConfig config, inference::LoadModelConfig(dir + "/config.json"));
+  FC_ASSIGN_OR_RETURN(inference::ModelConfig config,
+                      inference::LoadModelConfig(dir + "/config.json"));
   FC_ASSIGN_OR_RETURN(auto tokenizer, inference::Tokenizer::FromFile(dir + "/tokenizer.json"));
   if (tokenizer->vocab_size() > config.vocab_size) {
-    return base::InvalidArgument(dir + "/tokenizer.json has " +
-                                 std::to_string(tokenizer->vocab_size()) +
-                                 " tokens but config.json's vocab_size is " +
-                                 std::to_string(config.vocab_size));
+    return base::InvalidArgument(
+        dir + "/tokenizer.json has " + std::to_string(tokenizer->vocab_size()) +
+        " tokens but config.json's vocab_size is " + std::to_string(config.vocab_size));
   }
   FC_ASSIGN_OR_RETURN(auto runner, inference::DeepSeekV4Runner::Load(dir, context_limit));
   std::unique_ptr<ModelHost> host(new ModelHost);
   host->info_.path = dir;
   host->info_.name = std::filesystem::path(dir).lexically_normal().filename().string();
-  if (host->info_.name.empty()) host->info_.name = std::filesystem::path(dir).parent_path().filename().string();
+  if (host->info_.name.empty())
+    host->info_.name = std::filesystem::path(dir).parent_path().filename().string();
   inference::ParameterCount params = inference::CountParameters(config);
   host->info_.total_params = params.total;
   host->info_.active_params = params.active;

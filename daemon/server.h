@@ -21,8 +21,8 @@ namespace flashcoded {
 class CallGate;
 
 struct ServerOptions {
-  std::string socket_path;   // absolute; its directory exists
-  std::string tcp_address;   // "host:port" or empty
+  std::string socket_path;  // absolute; its directory exists
+  std::string tcp_address;  // "host:port" or empty
   int max_message_bytes = 64 << 20;
 };
 

@@ -25,8 +25,9 @@ base::StatusOr<std::string> Canonical(const std::string& root) {
 
 std::string WorkspaceIndexes::DbPath(const std::string& canonical_root) const {
   char name[32];
-  std::snprintf(name, sizeof name, "%016llx.sqlite",
-                static_cast<unsigned long long>(XXH3_64bits(canonical_root.data(), canonical_root.size())));
+  std::snprintf(
+      name, sizeof name, "%016llx.sqlite",
+      static_cast<unsigned long long>(XXH3_64bits(canonical_root.data(), canonical_root.size())));
   return cache_dir_ + "/index/" + name;
 }
 

@@ -18,7 +18,8 @@ namespace flashcoded {
 class WorkspaceIndexes {
  public:
   // `cache_dir` is created on demand. `threads` is the parser thread count (0: all cores).
-  WorkspaceIndexes(std::string cache_dir, int threads) : cache_dir_(std::move(cache_dir)), threads_(threads) {}
+  WorkspaceIndexes(std::string cache_dir, int threads)
+      : cache_dir_(std::move(cache_dir)), threads_(threads) {}
   WorkspaceIndexes(const WorkspaceIndexes&) = delete;
   WorkspaceIndexes& operator=(const WorkspaceIndexes&) = delete;
 

@@ -46,8 +46,9 @@ struct ContextFixture {
     WriteFile(repo + "/src/engine.cc",
               "int ComputeInvoiceTax(int cents) { return cents / 5; }\n"
               "struct Ledger { int balance; };\n");
-    WriteFile(repo + "/main.py", "from app.billing import compute_invoice_total\n"
-                                 "print(compute_invoice_total([]))\n");
+    WriteFile(repo + "/main.py",
+              "from app.billing import compute_invoice_total\n"
+              "print(compute_invoice_total([]))\n");
     WriteFile(repo + "/.gitignore", "generated/\n");
     WriteFile(repo + "/generated/secret_symbols.py", "def should_not_be_indexed():\n    pass\n");
     Start();
@@ -55,7 +56,8 @@ struct ContextFixture {
 
   void Start() {
     daemon = std::make_unique<TestProcess>(
-        std::vector<std::string>{testing_support::BuiltBinary("daemon/flashcoded"), "--socket", socket},
+        std::vector<std::string>{testing_support::BuiltBinary("daemon/flashcoded"), "--socket",
+                                 socket},
         TestProcess::Options{env, {}});
     channel = testing_support::WaitForDaemon(*daemon, socket, 10s);
   }
@@ -104,7 +106,8 @@ TEST_CASE("the daemon indexes a repository and answers symbol and repo-map queri
   REQUIRE(stub->SearchSymbols(&ctx2, q, &found).ok());
   std::set<std::string> names;
   for (const auto& s : found.symbols()) names.insert(s.name());
-  CHECK(names == std::set<std::string>{"compute_invoice_total", "InvoicePrinter", "ComputeInvoiceTax"});
+  CHECK(names ==
+        std::set<std::string>{"compute_invoice_total", "InvoicePrinter", "ComputeInvoiceTax"});
   for (const auto& s : found.symbols()) {
     if (s.name() == "compute_invoice_total") {
       CHECK(s.file_path() == "app/billing.py");
@@ -164,7 +167,8 @@ TEST_CASE("the index survives a daemon restart and the CLI reads it") {
   CHECK(r.out.find("src/engine.cc:2:") != std::string::npos);
   r = Run({cli, "--socket", f.socket, "symbols", "NoSuchThing", "-C", f.repo}, {f.env, {}}, 30s);
   CHECK(r.exit_code == 1);
-  r = Run({cli, "--socket", f.socket, "repo-map", "-C", f.repo, "--budget", "256"}, {f.env, {}}, 30s);
+  r = Run({cli, "--socket", f.socket, "repo-map", "-C", f.repo, "--budget", "256"}, {f.env, {}},
+          30s);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   CHECK(r.out.find("compute_invoice_total") != std::string::npos);
 }
@@ -182,7 +186,8 @@ TEST_CASE("flashcode tool runs the real tools in a workspace, refusing escapes")
 
   auto r = Run({cli, "tool", "--list"}, opts);
   REQUIRE(r.exit_code == 0);
-  for (const char* name : {"read_file", "write_file", "edit_file", "apply_patch", "shell", "search"}) {
+  for (const char* name :
+       {"read_file", "write_file", "edit_file", "apply_patch", "shell", "search"}) {
     CHECK_MESSAGE(r.out.find(name) != std::string::npos, name);
   }
   r = Run({cli, "tool", "read_file", "-C", ws, "--args", R"({"path":"notes.txt"})"}, opts);
@@ -191,8 +196,9 @@ TEST_CASE("flashcode tool runs the real tools in a workspace, refusing escapes")
   r = Run({cli, "tool", "read_file", "-C", ws, "--args", R"({"path":"../../etc/passwd"})"}, opts);
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("root:") == std::string::npos);
-  r = Run({cli, "tool", "edit_file", "-C", ws,
-           "--args", R"({"path":"notes.txt","old_string":"beta","new_string":"BETA"})"}, opts);
+  r = Run({cli, "tool", "edit_file", "-C", ws, "--args",
+           R"({"path":"notes.txt","old_string":"beta","new_string":"BETA"})"},
+          opts);
   CHECK_MESSAGE(r.exit_code == 0, r.out << r.err);
   std::ifstream in(ws + "/notes.txt");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

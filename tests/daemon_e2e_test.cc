@@ -39,7 +39,8 @@ struct DaemonFixture {
   }
 
   // Starts flashcoded and waits until its Status answers (at most 10 s).
-  void Start(std::vector<std::string> extra = {}, std::map<std::string, std::string> more_env = {}) {
+  void Start(std::vector<std::string> extra = {},
+             std::map<std::string, std::string> more_env = {}) {
     auto e = env;
     e.insert(more_env.begin(), more_env.end());
     daemon = std::make_unique<TestProcess>(DaemonArgs(extra), TestProcess::Options{e, {}});

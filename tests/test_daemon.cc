@@ -11,8 +11,10 @@ namespace testing_support {
 
 std::map<std::string, std::string> IsolatedEnv(const std::string& dir) {
   mkdir((dir + "/run").c_str(), 0700);
-  return {{"XDG_RUNTIME_DIR", dir + "/run"},   {"XDG_STATE_HOME", dir + "/state"},
-          {"XDG_CONFIG_HOME", dir + "/config"}, {"XDG_CACHE_HOME", dir + "/cache"},
+  return {{"XDG_RUNTIME_DIR", dir + "/run"},
+          {"XDG_STATE_HOME", dir + "/state"},
+          {"XDG_CONFIG_HOME", dir + "/config"},
+          {"XDG_CACHE_HOME", dir + "/cache"},
           {"HOME", dir}};
 }
 

@@ -116,7 +116,8 @@ bool ProcessAlive(pid_t pid) {
 }
 
 std::string BuiltBinary(const std::string& relative) {
-  if (const char* dir = std::getenv("FLASHCODE_BINARY_DIR")) return std::string(dir) + "/" + relative;
+  if (const char* dir = std::getenv("FLASHCODE_BINARY_DIR"))
+    return std::string(dir) + "/" + relative;
   // Test binaries live in <build>/tests/: the build root is two levels above this executable.
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
   return (self.parent_path().parent_path() / relative).string();

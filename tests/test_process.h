@@ -17,7 +17,7 @@ class TestProcess {
  public:
   struct Options {
     std::map<std::string, std::string> env;  // added to (or replacing in) our environment
-    std::optional<uid_t> uid;                 // run as this user (needs root)
+    std::optional<uid_t> uid;                // run as this user (needs root)
   };
   TestProcess(std::vector<std::string> argv, Options options);
   ~TestProcess();
