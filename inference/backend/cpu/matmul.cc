@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "inference/backend/cpu/lane_decode_avx512.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/quantize.h"
 #include "inference/backend/cpu/thread_pool.h"
@@ -121,6 +122,13 @@ void DecodeLaneBlock(const Weight& w, size_t n0, size_t rows, DecodeRow decode_r
     for (size_t k = 0; k < K; ++k) wt[k] = Lanes<L>{};
   }
   float* lanes = reinterpret_cast<float*>(wt);
+  if constexpr (L == 16) {
+    // Only reached on the AVX-512 path: whole blocks are decoded and transposed in registers.
+    if (n0 + L <= rows && K % 16 == 0) {
+      DecodeLanes16Avx512(w, n0, lanes);
+      return;
+    }
+  }
   for (size_t j = 0; j < L && n0 + j < rows; ++j) decode_row(w, n0 + j, lanes + j, L);
 }
 

@@ -1,0 +1,123 @@
+#include "inference/backend/cpu/lane_decode_avx512.h"
+
+// GCC 12 warns inside its own avx512fintrin.h (the "undefined" source operands of the
+// _mm512_cvtepu*_epi32 intrinsics); the warning is about the header, not this code.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "inference/backend/cpu/number_formats.h"
+
+namespace inference {
+namespace {
+
+constexpr size_t kFp8Block = 128;
+constexpr size_t kFp4Group = 32;
+
+#define FC_AVX512 __attribute__((target("avx512f")))
+
+// r[j] holds columns k..k+15 of row j; stores column k + c (16 rows) at out[c * 16].
+FC_AVX512 inline void TransposeStore16(__m512 r[16], float* out) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // Per 128-bit lane q, u[4g + c] holds column 4q + c of rows 4g .. 4g + 3.
+  for (int g = 0; g < 4; ++g) {
+    u[4 * g + 0] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
+    u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
+    u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
+    u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
+  }
+  for (int c = 0; c < 4; ++c) {
+    const __m512 x0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88);
+    const __m512 x1 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD);
+    const __m512 y0 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88);
+    const __m512 y1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
+    _mm512_store_ps(out + (0 + c) * 16, _mm512_shuffle_f32x4(x0, y0, 0x88));
+    _mm512_store_ps(out + (4 + c) * 16, _mm512_shuffle_f32x4(x1, y1, 0x88));
+    _mm512_store_ps(out + (8 + c) * 16, _mm512_shuffle_f32x4(x0, y0, 0xDD));
+    _mm512_store_ps(out + (12 + c) * 16, _mm512_shuffle_f32x4(x1, y1, 0xDD));
+  }
+}
+
+// 16 e4m3fn bytes -> floats equal to E4m3Table(): normals by moving the exponent and mantissa
+// into place (bias 7 -> 127), subnormals as mantissa * 2^-9 (exact), 0x7f/0xff as the table's
+// NaN, the sign bit copied last.
+FC_AVX512 inline __m512 DecodeE4m3x16(const uint8_t* src) {
+  const __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src)));
+  const __m512i mag = _mm512_and_si512(b, _mm512_set1_epi32(0x7f));
+  const __m512i normal_bits =
+      _mm512_add_epi32(_mm512_slli_epi32(mag, 20), _mm512_set1_epi32((127 - 7) << 23));
+  const __m512 subnormal =
+      _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_and_si512(mag, _mm512_set1_epi32(7))),
+                    _mm512_set1_ps(1.0f / 512.0f));
+  const __mmask16 is_subnormal = _mm512_cmplt_epi32_mask(mag, _mm512_set1_epi32(8));
+  const __mmask16 is_nan = _mm512_cmpeq_epi32_mask(mag, _mm512_set1_epi32(0x7f));
+  __m512i bits = _mm512_mask_mov_epi32(normal_bits, is_subnormal, _mm512_castps_si512(subnormal));
+  bits = _mm512_mask_mov_epi32(bits, is_nan, _mm512_set1_epi32(0x7fc00000));
+  const __m512i sign = _mm512_slli_epi32(_mm512_and_si512(b, _mm512_set1_epi32(0x80)), 24);
+  return _mm512_castsi512_ps(_mm512_or_si512(bits, sign));
+}
+
+}  // namespace
+
+FC_AVX512 void DecodeLanes16Avx512(const Fp8Weight& w, size_t n0, float* wt) {
+  const size_t K = w.in;
+  const size_t scale_cols = (K + kFp8Block - 1) / kFp8Block;
+  __m512 r[16];
+  for (size_t k = 0; k < K; k += 16) {
+    const size_t kb = k / kFp8Block;
+    for (size_t j = 0; j < 16; ++j) {
+      const size_t row = n0 + j;
+      const float s = E8m0ToFloat(w.scale[(row / kFp8Block) * scale_cols + kb]);
+      r[j] = _mm512_mul_ps(DecodeE4m3x16(w.data + row * K + k), _mm512_set1_ps(s));
+    }
+    TransposeStore16(r, wt + k * 16);
+  }
+}
+
+FC_AVX512 void DecodeLanes16Avx512(const Fp4Weight& w, size_t n0, float* wt) {
+  const size_t K = w.in;
+  float code_values[16];
+  for (uint8_t c = 0; c < 16; ++c) code_values[c] = E2m1ToFloat(c);
+  const __m512 codes = _mm512_loadu_ps(code_values);
+  __m512 r[16];
+  for (size_t k = 0; k < K; k += 16) {
+    for (size_t j = 0; j < 16; ++j) {
+      const size_t row = n0 + j;
+      const float s = E8m0ToFloat(w.scale[row * (K / kFp4Group) + k / kFp4Group]);
+      uint64_t packed;
+      std::memcpy(&packed, w.data + row * (K / 2) + k / 2, sizeof packed);
+      // Byte i holds column k + 2i in its low nibble and k + 2i + 1 in its high nibble.
+      const __m128i bytes = _mm_cvtsi64_si128(static_cast<long long>(packed));
+      const __m128i lo = _mm_and_si128(bytes, _mm_set1_epi8(0x0f));
+      const __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), _mm_set1_epi8(0x0f));
+      const __m512i idx = _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(lo, hi));
+      r[j] = _mm512_mul_ps(_mm512_permutexvar_ps(idx, codes), _mm512_set1_ps(s));
+    }
+    TransposeStore16(r, wt + k * 16);
+  }
+}
+
+FC_AVX512 void DecodeLanes16Avx512(const Bf16Weight& w, size_t n0, float* wt) {
+  const size_t K = w.in;
+  __m512 r[16];
+  for (size_t k = 0; k < K; k += 16) {
+    for (size_t j = 0; j < 16; ++j) {
+      const __m256i h =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.data + ((n0 + j) * K + k) * 2));
+      r[j] = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+    }
+    TransposeStore16(r, wt + k * 16);
+  }
+}
+
+#undef FC_AVX512
+
+}  // namespace inference
