@@ -132,46 +132,59 @@ void DecodeLaneBlock(const Weight& w, size_t n0, size_t rows, DecodeRow decode_r
   for (size_t j = 0; j < L && n0 + j < rows; ++j) decode_row(w, n0 + j, lanes + j, L);
 }
 
+// R activation rows at a time: their sums are independent dependency chains, so the adds of
+// one row overlap the others' latency; each row's own order of operations is unchanged.
+template <size_t L, size_t R>
+__attribute__((always_inline)) inline void LaneProductsRows(const float* x, size_t x_stride,
+                                                            size_t K, size_t block,
+                                                            const Lanes<L>* wt, Lanes<L>* out) {
+  Lanes<L> acc[R] = {};
+  for (size_t k0 = 0; k0 < K; k0 += block) {
+    Lanes<L> partial[R] = {};
+    const size_t end = std::min(K, k0 + block);
+    for (size_t k = k0; k < end; ++k) {
+      const Lanes<L> w = wt[k];
+      for (size_t r = 0; r < R; ++r) {
+        Lanes<L> product = x[r * x_stride + k] * w;
+        if constexpr (L == 16) asm("" : "+v"(product));
+        partial[r] += product;
+      }
+    }
+    for (size_t r = 0; r < R; ++r) acc[r] = k0 == 0 ? partial[r] : acc[r] + partial[r];
+  }
+  for (size_t r = 0; r < R; ++r) out[r] = acc[r];
+}
+
 // out[m][lane] for all m: K-blocked sums (partials of `block` products, added in order). The
 // empty asm keeps each product a separate rounding step: with AVX-512 (or -ffp-contract=fast and
 // FMA) the compiler could otherwise fuse the multiply and the add, which changes the last bit.
-template <size_t L>
+// R is 4 where the registers hold four rows' sums (AVX2, AVX-512), else 2.
+template <size_t L, size_t R>
 __attribute__((always_inline)) inline void LaneProductsBody(const float* x, size_t M,
                                                             size_t x_stride, size_t K, size_t block,
                                                             const Lanes<L>* wt, Lanes<L>* out) {
-  for (size_t m = 0; m < M; ++m) {
-    const float* a = x + m * x_stride;
-    Lanes<L> acc{};
-    for (size_t k0 = 0; k0 < K; k0 += block) {
-      Lanes<L> partial{};
-      const size_t end = std::min(K, k0 + block);
-      for (size_t k = k0; k < end; ++k) {
-        Lanes<L> product = a[k] * wt[k];
-        if constexpr (L == 16) asm("" : "+v"(product));
-        partial += product;
-      }
-      acc = k0 == 0 ? partial : acc + partial;
-    }
-    out[m] = acc;
-  }
+  size_t m = 0;
+  for (; m + R <= M; m += R)
+    LaneProductsRows<L, R>(x + m * x_stride, x_stride, K, block, wt, out + m);
+  for (; m < M; ++m) LaneProductsRows<L, 1>(x + m * x_stride, x_stride, K, block, wt, out + m);
 }
 
 void LaneProducts8(const float* x, size_t M, size_t x_stride, size_t K, size_t block,
                    const Lanes<8>* wt, Lanes<8>* out) {
-  LaneProductsBody<8>(x, M, x_stride, K, block, wt, out);
+  LaneProductsBody<8, 2>(x, M, x_stride, K, block, wt, out);
 }
 
 __attribute__((target("avx2"))) void LaneProducts8Avx2(const float* x, size_t M, size_t x_stride,
                                                        size_t K, size_t block, const Lanes<8>* wt,
                                                        Lanes<8>* out) {
-  LaneProductsBody<8>(x, M, x_stride, K, block, wt, out);
+  LaneProductsBody<8, 4>(x, M, x_stride, K, block, wt, out);
 }
 
 __attribute__((target("avx512f"))) void LaneProducts16Avx512(const float* x, size_t M,
                                                              size_t x_stride, size_t K,
                                                              size_t block, const Lanes<16>* wt,
                                                              Lanes<16>* out) {
-  LaneProductsBody<16>(x, M, x_stride, K, block, wt, out);
+  LaneProductsBody<16, 4>(x, M, x_stride, K, block, wt, out);
 }
 
 enum class Simd { kBaseline, kAvx2, kAvx512 };

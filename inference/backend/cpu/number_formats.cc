@@ -54,11 +54,6 @@ float E2m1ToFloat(uint8_t code) {
   return (code & 8) ? -v : v;
 }
 
-float E8m0ToFloat(uint8_t byte) {
-  if (byte == 0xff) return NAN;
-  return std::ldexp(1.0f, static_cast<int>(byte) - 127);
-}
-
 // e4m3fn: 3 mantissa bits, smallest normal exponent -6, so the subnormal step is 2^-9.
 float RoundToE4m3(float x) { return RoundToGrid(x, 3, -9); }
 

@@ -56,8 +56,16 @@ const float* E4m3Table();
 // e2m1 code (low 4 bits) -> float: 0, 0.5, 1, 1.5, 2, 3, 4, 6 and their negatives (bit 3).
 float E2m1ToFloat(uint8_t code);
 
-// e8m0 scale byte -> 2^(byte - 127).
-float E8m0ToFloat(uint8_t byte);
+// e8m0 scale byte -> 2^(byte - 127), built from the IEEE bits (inline: the kernels call it per
+// row block): 0 is the subnormal 2^-127, 255 is NaN.
+inline float E8m0ToFloat(uint8_t byte) {
+  const uint32_t bits = byte == 0xff ? 0x7fc00000u
+                        : byte == 0  ? 0x00400000u
+                                     : static_cast<uint32_t>(byte) << 23;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
 
 // Rounds x (already within [-448, 448]) to the nearest e4m3fn value, ties to even.
 float RoundToE4m3(float x);

@@ -66,3 +66,15 @@ TEST_CASE("Hadamard rotation is orthonormal") {
 }
 
 }  // namespace inference
+
+namespace inference {
+
+TEST_CASE("every e8m0 byte decodes to 2^(byte - 127), 255 to NaN") {
+  for (int b = 0; b < 255; ++b) {
+    CAPTURE(b);
+    CHECK(E8m0ToFloat(static_cast<uint8_t>(b)) == std::ldexp(1.0f, b - 127));
+  }
+  CHECK(std::isnan(E8m0ToFloat(0xff)));
+}
+
+}  // namespace inference
