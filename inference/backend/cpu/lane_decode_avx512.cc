@@ -20,8 +20,8 @@ constexpr size_t kFp4Group = 32;
 
 #define FC_AVX512 __attribute__((target("avx512f")))
 
-// r[j] holds columns k..k+15 of row j; stores column k + c (16 rows) at out[c * 16].
-FC_AVX512 inline void TransposeStore16(__m512 r[16], float* out) {
+// r[j] holds columns k..k+15 of row j; leaves column k + c (16 rows) in o[c].
+FC_AVX512 inline void Transpose16(const __m512 r[16], __m512 o[16]) {
   __m512 t[16], u[16];
   for (int i = 0; i < 8; ++i) {
     t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
@@ -39,11 +39,17 @@ FC_AVX512 inline void TransposeStore16(__m512 r[16], float* out) {
     const __m512 x1 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD);
     const __m512 y0 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88);
     const __m512 y1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
-    _mm512_store_ps(out + (0 + c) * 16, _mm512_shuffle_f32x4(x0, y0, 0x88));
-    _mm512_store_ps(out + (4 + c) * 16, _mm512_shuffle_f32x4(x1, y1, 0x88));
-    _mm512_store_ps(out + (8 + c) * 16, _mm512_shuffle_f32x4(x0, y0, 0xDD));
-    _mm512_store_ps(out + (12 + c) * 16, _mm512_shuffle_f32x4(x1, y1, 0xDD));
+    o[0 + c] = _mm512_shuffle_f32x4(x0, y0, 0x88);
+    o[4 + c] = _mm512_shuffle_f32x4(x1, y1, 0x88);
+    o[8 + c] = _mm512_shuffle_f32x4(x0, y0, 0xDD);
+    o[12 + c] = _mm512_shuffle_f32x4(x1, y1, 0xDD);
   }
+}
+
+FC_AVX512 inline void TransposeStore16(const __m512 r[16], float* out) {
+  __m512 o[16];
+  Transpose16(r, o);
+  for (int c = 0; c < 16; ++c) _mm512_store_ps(out + c * 16, o[c]);
 }
 
 // 16 e4m3fn bytes -> floats equal to E4m3Table(): normals by moving the exponent and mantissa
@@ -65,57 +71,121 @@ FC_AVX512 inline __m512 DecodeE4m3x16(const uint8_t* src) {
   return _mm512_castsi512_ps(_mm512_or_si512(bits, sign));
 }
 
+// Tile decoders: r[j] = columns k..k+15 of row n0 + j, decoded and scaled.
+FC_AVX512 inline void DecodeTile(const Fp8Weight& w, size_t n0, size_t k, __m512 r[16]) {
+  const size_t K = w.in, scale_cols = (K + kFp8Block - 1) / kFp8Block, kb = k / kFp8Block;
+  for (size_t j = 0; j < 16; ++j) {
+    const size_t row = n0 + j;
+    const float s = E8m0ToFloat(w.scale[(row / kFp8Block) * scale_cols + kb]);
+    r[j] = _mm512_mul_ps(DecodeE4m3x16(w.data + row * K + k), _mm512_set1_ps(s));
+  }
+}
+
+FC_AVX512 inline void DecodeTile(const Fp4Weight& w, size_t n0, size_t k, __m512 r[16]) {
+  const size_t K = w.in;
+  const __m512 codes = _mm512_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f, -0.0f, -0.5f,
+                                      -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f);
+  for (size_t j = 0; j < 16; ++j) {
+    const size_t row = n0 + j;
+    const float s = E8m0ToFloat(w.scale[row * (K / kFp4Group) + k / kFp4Group]);
+    uint64_t packed;
+    std::memcpy(&packed, w.data + row * (K / 2) + k / 2, sizeof packed);
+    // Byte i holds column k + 2i in its low nibble and k + 2i + 1 in its high nibble.
+    const __m128i bytes = _mm_cvtsi64_si128(static_cast<long long>(packed));
+    const __m128i lo = _mm_and_si128(bytes, _mm_set1_epi8(0x0f));
+    const __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), _mm_set1_epi8(0x0f));
+    const __m512i idx = _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(lo, hi));
+    r[j] = _mm512_mul_ps(_mm512_permutexvar_ps(idx, codes), _mm512_set1_ps(s));
+  }
+}
+
+FC_AVX512 inline void DecodeTile(const Bf16Weight& w, size_t n0, size_t k, __m512 r[16]) {
+  const size_t K = w.in;
+  for (size_t j = 0; j < 16; ++j) {
+    const __m256i h =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.data + ((n0 + j) * K + k) * 2));
+    r[j] = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+  }
+}
+
+template <typename Weight>
+FC_AVX512 inline void DecodeLanes(const Weight& w, size_t n0, float* wt) {
+  __m512 r[16];
+  for (size_t k = 0; k < w.in; k += 16) {
+    DecodeTile(w, n0, k, r);
+    TransposeStore16(r, wt + k * 16);
+  }
+}
+
+// R activation rows against one decoded 16-row block, tile by tile from registers. Per output:
+// products added one by one in K order into a block partial, partials added in order, as in
+// the matmul kernels (the empty asm keeps multiply and add separate roundings).
+template <size_t R, typename Weight>
+FC_AVX512 inline void FusedRows(const Weight& w, size_t n0, const float* x, size_t x_stride,
+                                size_t block, float* out) {
+  __m512 acc[R], partial[R], r[16], o[16];
+  for (size_t i = 0; i < R; ++i) acc[i] = partial[i] = _mm512_setzero_ps();
+  for (size_t k = 0; k < w.in; k += 16) {
+    if (k % block == 0 && k > 0) {
+      for (size_t i = 0; i < R; ++i) {
+        acc[i] = k == block ? partial[i] : _mm512_add_ps(acc[i], partial[i]);
+        partial[i] = _mm512_setzero_ps();
+      }
+    }
+    DecodeTile(w, n0, k, r);
+    Transpose16(r, o);
+    for (size_t c = 0; c < 16; ++c) {
+      for (size_t i = 0; i < R; ++i) {
+        __m512 product = _mm512_mul_ps(_mm512_set1_ps(x[i * x_stride + k + c]), o[c]);
+        asm("" : "+v"(product));
+        partial[i] = _mm512_add_ps(partial[i], product);
+      }
+    }
+  }
+  for (size_t i = 0; i < R; ++i) {
+    acc[i] = w.in <= block ? partial[i] : _mm512_add_ps(acc[i], partial[i]);
+    _mm512_store_ps(out + i * 16, acc[i]);
+  }
+}
+
+template <typename Weight>
+FC_AVX512 inline void Fused(const Weight& w, size_t n0, const float* x, size_t M, size_t x_stride,
+                            size_t block, float* out) {
+  switch (M) {
+    case 1:
+      return FusedRows<1>(w, n0, x, x_stride, block, out);
+    case 2:
+      return FusedRows<2>(w, n0, x, x_stride, block, out);
+    case 3:
+      return FusedRows<3>(w, n0, x, x_stride, block, out);
+    default:
+      return FusedRows<4>(w, n0, x, x_stride, block, out);
+  }
+}
+
 }  // namespace
 
 FC_AVX512 void DecodeLanes16Avx512(const Fp8Weight& w, size_t n0, float* wt) {
-  const size_t K = w.in;
-  const size_t scale_cols = (K + kFp8Block - 1) / kFp8Block;
-  __m512 r[16];
-  for (size_t k = 0; k < K; k += 16) {
-    const size_t kb = k / kFp8Block;
-    for (size_t j = 0; j < 16; ++j) {
-      const size_t row = n0 + j;
-      const float s = E8m0ToFloat(w.scale[(row / kFp8Block) * scale_cols + kb]);
-      r[j] = _mm512_mul_ps(DecodeE4m3x16(w.data + row * K + k), _mm512_set1_ps(s));
-    }
-    TransposeStore16(r, wt + k * 16);
-  }
+  DecodeLanes(w, n0, wt);
 }
-
 FC_AVX512 void DecodeLanes16Avx512(const Fp4Weight& w, size_t n0, float* wt) {
-  const size_t K = w.in;
-  float code_values[16];
-  for (uint8_t c = 0; c < 16; ++c) code_values[c] = E2m1ToFloat(c);
-  const __m512 codes = _mm512_loadu_ps(code_values);
-  __m512 r[16];
-  for (size_t k = 0; k < K; k += 16) {
-    for (size_t j = 0; j < 16; ++j) {
-      const size_t row = n0 + j;
-      const float s = E8m0ToFloat(w.scale[row * (K / kFp4Group) + k / kFp4Group]);
-      uint64_t packed;
-      std::memcpy(&packed, w.data + row * (K / 2) + k / 2, sizeof packed);
-      // Byte i holds column k + 2i in its low nibble and k + 2i + 1 in its high nibble.
-      const __m128i bytes = _mm_cvtsi64_si128(static_cast<long long>(packed));
-      const __m128i lo = _mm_and_si128(bytes, _mm_set1_epi8(0x0f));
-      const __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), _mm_set1_epi8(0x0f));
-      const __m512i idx = _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(lo, hi));
-      r[j] = _mm512_mul_ps(_mm512_permutexvar_ps(idx, codes), _mm512_set1_ps(s));
-    }
-    TransposeStore16(r, wt + k * 16);
-  }
+  DecodeLanes(w, n0, wt);
+}
+FC_AVX512 void DecodeLanes16Avx512(const Bf16Weight& w, size_t n0, float* wt) {
+  DecodeLanes(w, n0, wt);
 }
 
-FC_AVX512 void DecodeLanes16Avx512(const Bf16Weight& w, size_t n0, float* wt) {
-  const size_t K = w.in;
-  __m512 r[16];
-  for (size_t k = 0; k < K; k += 16) {
-    for (size_t j = 0; j < 16; ++j) {
-      const __m256i h =
-          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.data + ((n0 + j) * K + k) * 2));
-      r[j] = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-    }
-    TransposeStore16(r, wt + k * 16);
-  }
+FC_AVX512 void FusedLaneProducts16Avx512(const Fp8Weight& w, size_t n0, const float* x, size_t M,
+                                         size_t x_stride, size_t block, float* out) {
+  Fused(w, n0, x, M, x_stride, block, out);
+}
+FC_AVX512 void FusedLaneProducts16Avx512(const Fp4Weight& w, size_t n0, const float* x, size_t M,
+                                         size_t x_stride, size_t block, float* out) {
+  Fused(w, n0, x, M, x_stride, block, out);
+}
+FC_AVX512 void FusedLaneProducts16Avx512(const Bf16Weight& w, size_t n0, const float* x, size_t M,
+                                         size_t x_stride, size_t block, float* out) {
+  Fused(w, n0, x, M, x_stride, block, out);
 }
 
 #undef FC_AVX512

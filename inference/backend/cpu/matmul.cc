@@ -233,8 +233,20 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
   ForEachLaneBlock<L>(row_begin, row_end, M * K * L, pool, [&](size_t n_first, size_t n_last) {
     LaneBuffer<L> wt(K), out(M);
     for (size_t n0 = n_first; n0 < std::min(n_last, row_end); n0 += L) {
-      DecodeLaneBlock<L>(w, n0, row_end, decode_row, wt.data());
-      lane_products(x, M, x_stride, K, block, wt.data(), out.data());
+      bool fused = false;
+      if constexpr (L == 16) {
+        // AVX-512 path, few activation rows (decode): multiply straight from the registers
+        // the block is decoded into.
+        fused = M <= 4 && n0 + L <= row_end && K % 16 == 0 && block % 16 == 0;
+        if (fused) {
+          FusedLaneProducts16Avx512(w, n0, x, M, x_stride, block,
+                                    reinterpret_cast<float*>(out.data()));
+        }
+      }
+      if (!fused) {
+        DecodeLaneBlock<L>(w, n0, row_end, decode_row, wt.data());
+        lane_products(x, M, x_stride, K, block, wt.data(), out.data());
+      }
       for (size_t m = 0; m < M; ++m) {
         for (size_t j = 0; j < L && n0 + j < row_end; ++j)
           y[m * y_stride + (n0 - row_begin) + j] = finish(out[m][j]);
