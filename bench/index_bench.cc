@@ -272,6 +272,12 @@ int main(int argc, char** argv) {
           ? Run("mkdir -p " + Quote(tree.string()) + " && tar -xJf " + Quote(args.tarball) +
                 " -C " + Quote(tree.string()) + " --strip-components=1")
           : Run("cp -r " + Quote(args.dir + "/.") + " " + Quote(tree.string()));
+  if (ready && args.tarball == kLinuxTarball) {
+    // Debian's linux-source appends "ignore everything at the top level" (/* !/debian/) to the
+    // kernel's .gitignore for its packaging repository; upstream has no such rule, and with it
+    // git itself would index nothing. Drop that block so the tree is the kernel as upstream.
+    ready = Run("sed -i '/^# Debian packaging/,$d' " + Quote((tree / ".gitignore").string()));
+  }
   int rc = ready ? Bench(args, work, tree) : 1;
   if (!ready) std::fprintf(stderr, "could not prepare the scratch copy\n");
   std::error_code ec;
