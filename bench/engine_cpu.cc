@@ -1,6 +1,6 @@
 // engine_cpu: how fast the DeepSeek-V4 CPU engine runs, single-threaded against all threads.
 //
-//   engine_cpu [--threads N] [--runs R] [--prompt P] [--decode D] [--ttft-tokens N]
+//   engine_cpu [--threads N] [--runs R] [--prompt P] [--decode D] [--ttft-tokens N] [--ttft-runs R]
 //              [--presets tiny,1b] [--ttft-presets tiny] [--dir DIR] [--bandwidth-mib M]
 //              [--json FILE]
 //
@@ -14,6 +14,7 @@
 //   prefill  one Forward of P tokens from position 0: tokens/s (wall and CPU time)
 //   decode   D single-token Forwards after the prefill: tokens/s from the median step
 //   ttft     one Forward of N tokens (last logits only), N threads, --ttft-presets only
+//            (median of --ttft-runs runs, default --runs)
 //   peak     the process's peak resident memory during the preset (VmHWM, reset per preset)
 //   bw       bytes of weights a decode step reads (every main-model tensor, routed experts
 //            scaled by active/total, one embedding row) / median step time, as a fraction of
@@ -53,6 +54,7 @@ struct Args {
   size_t prompt = 64;
   size_t decode = 8;
   size_t ttft_tokens = 2048;
+  int ttft_runs = 0;  // 0: --runs
   std::vector<std::string> presets = {"tiny", "1b"};
   std::vector<std::string> ttft_presets = {"tiny"};
   std::string dir;
@@ -84,6 +86,8 @@ bool ParseArgs(int argc, char** argv, Args& a) {
       a.decode = std::max(1, std::atoi(v.c_str()));
     } else if (arg == "--ttft-tokens") {
       a.ttft_tokens = std::max(1, std::atoi(v.c_str()));
+    } else if (arg == "--ttft-runs") {
+      a.ttft_runs = std::max(1, std::atoi(v.c_str()));
     } else if (arg == "--presets") {
       a.presets = SplitCommas(v);
     } else if (arg == "--ttft-presets") {
@@ -225,10 +229,10 @@ base::StatusOr<PhaseResult> RunPhases(const inference::DeepSeekV4Model& model, c
     for (size_t i = 0; i < a.decode; ++i) {
       const size_t pos = a.prompt + i;
       const Stopwatch step;
-      FC_RETURN_IF_ERROR(model
-                             .Forward(std::span<const int32_t>(&tokens[pos], 1),
-                                      static_cast<int64_t>(pos), *cache)
-                             .status());
+      FC_RETURN_IF_ERROR(
+          model
+              .Forward(std::span<const int32_t>(&tokens[pos], 1), static_cast<int64_t>(pos), *cache)
+              .status());
       step_wall.push_back(step.Wall());
       step_cpu.push_back(step.Cpu());
     }
@@ -244,8 +248,8 @@ base::StatusOr<PhaseResult> RunPhases(const inference::DeepSeekV4Model& model, c
 }
 
 Json PhaseJson(const PhaseResult& p) {
-  return Json{{"prefill_tok_s", p.prefill_tok_s},   {"prefill_wall_s", p.prefill_wall_s},
-              {"prefill_cpu_s", p.prefill_cpu_s},   {"decode_tok_s", p.decode_tok_s},
+  return Json{{"prefill_tok_s", p.prefill_tok_s},      {"prefill_wall_s", p.prefill_wall_s},
+              {"prefill_cpu_s", p.prefill_cpu_s},      {"decode_tok_s", p.decode_tok_s},
               {"decode_step_wall_s", p.decode_step_s}, {"decode_step_cpu_s", p.decode_cpu_s}};
 }
 
@@ -256,7 +260,8 @@ int main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, a)) {
     std::fprintf(stderr,
                  "usage: engine_cpu [--threads N] [--runs R] [--prompt P] [--decode D]\n"
-                 "  [--ttft-tokens N] [--presets tiny,1b] [--ttft-presets tiny] [--dir DIR]\n"
+                 "  [--ttft-tokens N] [--ttft-runs R] [--presets tiny,1b] [--ttft-presets tiny] "
+                 "[--dir DIR]\n"
                  "  [--bandwidth-mib M] [--json FILE]\n");
     return 2;
   }
@@ -267,8 +272,8 @@ int main(int argc, char** argv) {
               a.threads, ThreadPool::DefaultSize(), inference::MatmulSimdPath(), seed, a.runs);
   const double bw_1 = MeasureBandwidth(single, a.bandwidth_mib, a.runs);
   const double bw_n = MeasureBandwidth(all, a.bandwidth_mib, a.runs);
-  std::printf("memory read bandwidth: %.2f GB/s (1 thread), %.2f GB/s (%zu threads)\n", bw_1,
-              bw_n, a.threads);
+  std::printf("memory read bandwidth: %.2f GB/s (1 thread), %.2f GB/s (%zu threads)\n", bw_1, bw_n,
+              a.threads);
   Json report{{"threads", a.threads},
               {"simd", inference::MatmulSimdPath()},
               {"seed", seed},
@@ -279,9 +284,9 @@ int main(int argc, char** argv) {
               {"presets", Json::array()}};
 
   const bool temp = a.dir.empty();
-  const fs::path root = temp ? fs::temp_directory_path() /
-                                   ("engine_cpu." + std::to_string(::getpid()))
-                             : fs::path(a.dir);
+  const fs::path root =
+      temp ? fs::temp_directory_path() / ("engine_cpu." + std::to_string(::getpid()))
+           : fs::path(a.dir);
   std::printf("\n%-5s %7s %9s | %9s %9s %7s | %9s %9s %7s | %8s %9s %7s\n", "model", "params",
               "MB/token", "pf 1t", "pf Nt", "x", "dec 1t", "dec Nt", "x", "dec cpu", "peak MiB",
               "bw %");
@@ -332,16 +337,16 @@ int main(int argc, char** argv) {
     entry["prefill_speedup"] = pn->prefill_tok_s / p1->prefill_tok_s;
     entry["decode_speedup"] = pn->decode_tok_s / p1->decode_tok_s;
     entry["decode_bandwidth_fraction"] = bw_fraction;
-    std::printf("%-5s %6.2fB %9.1f | %9.1f %9.1f %6.2fx | %9.2f %9.2f %6.2fx | %7.2fs %9.0f %6.1f%%\n",
-                name.c_str(), params.total / 1e9, bytes / 1e6, p1->prefill_tok_s,
-                pn->prefill_tok_s, pn->prefill_tok_s / p1->prefill_tok_s, p1->decode_tok_s,
-                pn->decode_tok_s, pn->decode_tok_s / p1->decode_tok_s, pn->decode_cpu_s,
-                PeakMemoryMiB(), 100 * bw_fraction);
+    std::printf(
+        "%-5s %6.2fB %9.1f | %9.1f %9.1f %6.2fx | %9.2f %9.2f %6.2fx | %7.2fs %9.0f %6.1f%%\n",
+        name.c_str(), params.total / 1e9, bytes / 1e6, p1->prefill_tok_s, pn->prefill_tok_s,
+        pn->prefill_tok_s / p1->prefill_tok_s, p1->decode_tok_s, pn->decode_tok_s,
+        pn->decode_tok_s / p1->decode_tok_s, pn->decode_cpu_s, PeakMemoryMiB(), 100 * bw_fraction);
     std::fflush(stdout);
     if (std::find(a.ttft_presets.begin(), a.ttft_presets.end(), name) != a.ttft_presets.end()) {
       std::vector<double> wall, cpu;
       const int32_t V = static_cast<int32_t>(c.vocab_size);
-      for (int r = 0; r < a.runs; ++r) {
+      for (int r = 0; r < (a.ttft_runs > 0 ? a.ttft_runs : a.runs); ++r) {
         std::vector<int32_t> tokens(a.ttft_tokens);
         for (auto& t : tokens) t = static_cast<int32_t>(2 + rng() % (V - 2));
         auto cache = (*threaded)->NewCache();
@@ -353,8 +358,9 @@ int main(int argc, char** argv) {
       entry["ttft_tokens"] = a.ttft_tokens;
       entry["ttft_wall_s"] = Median(wall);
       entry["ttft_cpu_s"] = Median(cpu);
-      std::printf("      time to first token, %zu-token prompt, %zu threads: %.2f s wall, %.2f s CPU\n",
-                  a.ttft_tokens, a.threads, Median(wall), Median(cpu));
+      std::printf(
+          "      time to first token, %zu-token prompt, %zu threads: %.2f s wall, %.2f s CPU\n",
+          a.ttft_tokens, a.threads, Median(wall), Median(cpu));
     }
     entry["peak_memory_mib"] = PeakMemoryMiB();
     report["presets"].push_back(entry);
