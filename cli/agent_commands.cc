@@ -102,6 +102,8 @@ int Fail(const DaemonConnection& conn, const grpc::Status& status, std::ostream&
 void PrintPlain(const v1::TurnEvent& e, std::ostream& out, std::ostream& err) {
   if (e.has_text()) {
     out << e.text().text() << std::flush;
+  } else if (e.has_reasoning()) {
+    err << e.reasoning().text() << std::flush;  // thinking is not the answer: keep it apart
   } else if (e.has_tool_started()) {
     err << "\n[tool " << e.tool_started().call().name() << " "
         << e.tool_started().call().arguments_json() << "]\n";
@@ -116,7 +118,7 @@ void PrintPlain(const v1::TurnEvent& e, std::ostream& out, std::ostream& err) {
   } else if (e.has_done()) {
     const auto& d = e.done();
     out << "\n";
-    err << "(" << FinishName(d.finish_reason()) << "; " << d.usage().completion_tokens()
+    err << "\n(" << FinishName(d.finish_reason()) << "; " << d.usage().completion_tokens()
         << " tokens, " << d.model_calls() << " model calls, " << d.timings().total_ms()
         << " ms; session " << e.session_id() << ")\n";
   }

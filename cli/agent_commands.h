@@ -1,13 +1,14 @@
 // `flashcode exec` and `flashcode sessions list|show|delete`: the headless agent over the
 // daemon's Agent service.
 //
-// exec creates a session in the workspace, runs one turn with the task, and streams it: the
-// answer's text to stdout (plain mode; tool calls and the summary go to stderr), or with --json
-// one TurnEvent per line in the proto3 JSON mapping (field names as in agent.proto, so 64-bit
-// integers are strings; the oneof member present names the event: "text", "tool_started",
-// "done", "error", ...). There is no terminal to ask, so approvals under the "ask" policies are
-// answered by --approve (all: approve, none: deny; default none). SIGINT sends CancelTurn and
-// the command exits with kExitCancelled once the daemon confirms.
+// exec creates a session in the workspace, runs one turn with the task, and streams it. Plain
+// mode: the answer's text to stdout; the model's thinking, tool calls and the summary line to
+// stderr. --json: one TurnEvent per line on stdout in the proto3 JSON mapping (field names as
+// in agent.proto, so 64-bit integers are strings; the oneof member present names the event:
+// "started", "text", "reasoning", "tool_started", "done", "error", ...). There is no terminal
+// to ask, so approvals under "ask" and "auto-edit" are answered by --approve (all: approve;
+// none, the default: deny). SIGINT sends CancelTurn and the command exits with kExitCancelled
+// once the daemon confirms; a second SIGINT kills it.
 // Exit codes: 0 final answer; kExitLimit (8) a limit ended the turn (output tokens, model
 // calls, wall time); kExitCancelled (9) the turn was cancelled; 1 the turn failed (an error
 // event) or an RPC failed; the connection codes of cli/exit_codes.h otherwise.

@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
   complete->add_option("-C,--workspace", workspace, "workspace directory (default: current)");
 
   cli::ExecOptions exec_options;
-  auto* exec = app.add_subcommand("exec", "run one agent turn headless (exit 0 answer, 8 limit, 9 cancelled)");
+  auto* exec = app.add_subcommand(
+      "exec", "run one agent turn headless (exit 0 answer, 8 limit, 9 cancelled)");
   exec->add_option("task", exec_options.task, "what the agent should do")->required();
   exec->add_option("-C,--workspace", workspace, "workspace directory (default: current)");
   exec->add_option("--policy", exec_options.policy, "read-only, ask, auto-edit or full-auto")

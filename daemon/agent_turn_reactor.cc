@@ -172,6 +172,7 @@ void ResumeReactor::Start(const std::string& session_id, uint64_t after_seq) {
     FinishAfterQueue(kShuttingDown);
     return;
   }
+  replay_thread_ = std::this_thread::get_id();
   if (agent_ == nullptr) {  // no model: nothing can run, the stored events are all there is
     auto events = store_->Get(session_id).ok() ? store_->EventsAfter(session_id, after_seq)
                                                : store_->Get(session_id).status();
@@ -183,7 +184,6 @@ void ResumeReactor::Start(const std::string& session_id, uint64_t after_seq) {
     FinishAfterQueue(grpc::Status::OK);
     return;
   }
-  replay_thread_ = std::this_thread::get_id();
   auto follows = agent_->Attach(session_id, after_seq, EventRelay::SinkFor(relay_));
   if (!follows.ok()) {
     FinishAfterQueue(ToGrpc(follows.status()));
