@@ -15,7 +15,8 @@
 //   decode   D single-token Forwards after the prefill: tokens/s from the median step
 //   ttft     one Forward of N tokens (last logits only), N threads, --ttft-presets only
 //            (median of --ttft-runs runs, default --runs)
-//   peak     the process's peak resident memory during the preset (VmHWM, reset per preset)
+//   peak     peak resident memory of the process (VmHWM) from loading the N-thread model
+//            through its runs (the mapped checkpoint pages it touched count)
 //   bw       bytes of weights a decode step reads (every main-model tensor, routed experts
 //            scaled by active/total, one embedding row) / median step time, as a fraction of
 //            the memory bandwidth measured here (N threads summing a large buffer).
@@ -309,20 +310,27 @@ int main(int argc, char** argv) {
       entry["checkpoint_write_s"] = sw.Wall();
       entry["checkpoint_bytes"] = written->weight_bytes;
     }
-    ResetPeakMemory();
+    // One model at a time (both map the same files), so the peak is one model's: the one on
+    // N threads, measured from its load through the time-to-first-token runs.
     inference::ModelOptions serial_options, threaded_options;
     serial_options.pool = &single;
     threaded_options.pool = &all;
     auto serial = inference::DeepSeekV4Model::Load(dir.string(), serial_options);
-    auto threaded = inference::DeepSeekV4Model::Load(dir.string(), threaded_options);
-    if (!serial.ok() || !threaded.ok()) {
-      std::fprintf(stderr, "loading %s failed\n", name.c_str());
+    if (!serial.ok()) {
+      std::fprintf(stderr, "loading %s: %s\n", name.c_str(), serial.status().ToString().c_str());
       return 1;
     }
-    const inference::ModelConfig& c = (*serial)->config();
+    const inference::ModelConfig c = (*serial)->config();
     const inference::ParameterCount params = inference::CountParameters(c);
     const double bytes = DecodeBytesPerToken(c);
     auto p1 = RunPhases(**serial, a, rng);
+    serial->reset();
+    ResetPeakMemory();
+    auto threaded = inference::DeepSeekV4Model::Load(dir.string(), threaded_options);
+    if (!threaded.ok()) {
+      std::fprintf(stderr, "loading %s failed\n", name.c_str());
+      return 1;
+    }
     auto pn = RunPhases(**threaded, a, rng);
     if (!p1.ok() || !pn.ok()) {
       std::fprintf(stderr, "forward failed on %s\n", name.c_str());
