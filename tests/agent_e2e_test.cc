@@ -273,6 +273,35 @@ TEST_CASE("the Agent service: sessions, turns, cancel, resume, SIGKILL durabilit
   }
   CHECK(f.Get("no-such-session").error_code() == grpc::StatusCode::NOT_FOUND);
   v1::Session idle = f.Create(/*max_output_tokens=*/4);  // never runs a turn
+  {  // UpdateSession changes what it is given and keeps the rest.
+    v1::UpdateSessionRequest req;
+    req.set_session_id(idle.id());
+    req.set_title("renamed");
+    req.set_policy(v1::APPROVAL_POLICY_AUTO_EDIT);
+    v1::UpdateSessionResponse resp;
+    grpc::ClientContext ctx;
+    REQUIRE(f.agent->UpdateSession(&ctx, req, &resp).ok());
+    CHECK(resp.session().title() == "renamed");
+    CHECK(resp.session().policy() == v1::APPROVAL_POLICY_AUTO_EDIT);
+    CHECK(resp.session().limits().max_output_tokens() == 4);
+    req.set_policy(static_cast<v1::ApprovalPolicy>(42));
+    grpc::ClientContext bad_ctx;
+    CHECK(f.agent->UpdateSession(&bad_ctx, req, &resp).error_code() ==
+          grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  {  // An unknown approval is NOT_FOUND; a session that never changed anything has no undo.
+    v1::ApproveRequest approve;
+    approve.mutable_decision()->set_approval_id("no-such-approval");
+    approve.mutable_decision()->set_decision(v1::ApprovalDecision::DECISION_APPROVE);
+    v1::ApproveResponse approved;
+    grpc::ClientContext c1;
+    CHECK(f.agent->Approve(&c1, approve, &approved).error_code() == grpc::StatusCode::NOT_FOUND);
+    v1::UndoRequest undo;
+    undo.set_session_id(idle.id());
+    v1::UndoResponse undone;
+    grpc::ClientContext c2;
+    CHECK(f.agent->Undo(&c2, undo, &undone).error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  }
 
   // Each turn prefills the whole prompt (system prompt and twelve tool declarations, about
   // 1600 tokens), seconds on a CPU, so this test runs three turns and asks much of each.
