@@ -56,7 +56,7 @@ Agent::~Agent() {
   }
   for (auto& turn : running) turn->cancel->Cancel();
   std::unique_lock<std::mutex> lock(mu_);
-  turn_ended_.wait(lock, [&] { return running_.empty(); });
+  turn_ended_.wait(lock, [&] { return running_.empty() && live_workers_ == 0; });
   for (std::thread& t : finished_) t.join();
 }
 
@@ -152,7 +152,10 @@ base::StatusOr<std::string> Agent::StartTurn(const std::string& session_id,
   }
   input.user_message = user_message;
   input.cancel = running->cancel;
-  input.sink = [running](const Event& event) {
+  input.sink = [this, running, session_id](const Event& event) {
+    // Free the session before anyone hears the turn ended, so a client that reacts to the
+    // terminal event (GetSession, the next StartTurn) already finds it idle.
+    if (event.IsTerminal()) ReleaseSession(session_id, running);
     std::lock_guard<std::mutex> lock(running->fanout_mu);
     for (auto& f : running->followers) {
       if (event.seq != 0 && event.seq <= f.delivered_seq) continue;
@@ -162,16 +165,25 @@ base::StatusOr<std::string> Agent::StartTurn(const std::string& session_id,
   };
   const std::string turn_id = input.turn_id;
   std::lock_guard<std::mutex> lock(mu_);
+  ++live_workers_;
   running->thread = std::thread(&Agent::Worker, this, running, std::move(input));
   return turn_id;
 }
 
+void Agent::ReleaseSession(const std::string& session_id,
+                           const std::shared_ptr<RunningTurn>& running) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = running_.find(session_id);
+  if (it != running_.end() && it->second == running) running_.erase(it);
+  turn_ended_.notify_all();
+}
+
 void Agent::Worker(std::shared_ptr<RunningTurn> running, TurnInput input) {
   loop_.RunTurn(input);
+  ReleaseSession(input.session.id, running);  // in case the turn ended without a terminal event
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = running_.find(input.session.id);
-  if (it != running_.end() && it->second == running) running_.erase(it);
   finished_.push_back(std::move(running->thread));
+  --live_workers_;
   turn_ended_.notify_all();
 }
 

@@ -118,6 +118,8 @@ class Agent {
  private:
   struct RunningTurn;
   void Worker(std::shared_ptr<RunningTurn> running, TurnInput input);
+  // Marks `session_id` idle if `running` is still its turn.
+  void ReleaseSession(const std::string& session_id, const std::shared_ptr<RunningTurn>& running);
   bool IsRunning(const std::string& session_id) const;
 
   const base::Clock& clock_;
@@ -130,6 +132,7 @@ class Agent {
   std::condition_variable turn_ended_;
   std::map<std::string, std::shared_ptr<RunningTurn>> running_ GUARDED_BY(mu_);
   std::vector<std::thread> finished_ GUARDED_BY(mu_);  // workers that ended, to join
+  int live_workers_ GUARDED_BY(mu_) = 0;  // worker threads not yet in finished_
 };
 
 }  // namespace agent
