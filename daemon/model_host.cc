@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "inference/backend/cpu/thread_pool.h"
 #include "inference/deepseek_v4_runner.h"
 #include "inference/local_engine.h"
 #include "inference/model/checkpoint_layout.h"
@@ -28,8 +29,12 @@ base::StatusOr<std::unique_ptr<ModelHost>> ModelHost::Load(const std::string& di
         dir + "/tokenizer.json has " + std::to_string(tokenizer->vocab_size()) +
         " tokens but config.json's vocab_size is " + std::to_string(config.vocab_size));
   }
-  FC_ASSIGN_OR_RETURN(auto runner, inference::DeepSeekV4Runner::Load(dir, context_limit));
   std::unique_ptr<ModelHost> host(new ModelHost);
+  host->pool_ = std::make_unique<inference::ThreadPool>(inference::ThreadPool::DefaultSize());
+  inference::ModelOptions options;
+  options.pool = host->pool_.get();
+  FC_ASSIGN_OR_RETURN(auto model, inference::DeepSeekV4Model::Load(dir, options));
+  auto runner = std::make_unique<inference::DeepSeekV4Runner>(std::move(model), context_limit);
   host->info_.path = dir;
   host->info_.name = std::filesystem::path(dir).lexically_normal().filename().string();
   if (host->info_.name.empty())

@@ -13,6 +13,7 @@
 #include "inference/tokenizer/tokenizer.h"
 
 namespace inference {
+class ThreadPool;
 class TokenizerTextCodec;
 }
 
@@ -47,6 +48,7 @@ class ModelHost {
  private:
   ModelHost() = default;
   LoadedModelInfo info_;
+  std::unique_ptr<inference::ThreadPool> pool_;  // the forward pass's threads; outlives the model
   std::unique_ptr<inference::Tokenizer> tokenizer_;
   std::unique_ptr<inference::TokenizerTextCodec> codec_;  // borrowed by the engine
   std::unique_ptr<inference::Engine> engine_;             // destroyed first (declared last)
