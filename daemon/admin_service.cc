@@ -68,13 +68,15 @@ void FillModel(const LoadedModelInfo& m, flashcode::v1::ModelInfo* out) {
 
 AdminService::AdminService(DaemonInfo info, const base::Clock& clock, CallGate& gate,
                            Metrics& metrics, LogBroadcaster& logs,
-                           std::function<void(uint32_t)> request_shutdown)
+                           std::function<void(uint32_t)> request_shutdown,
+                           std::function<SessionCounts()> count_sessions)
     : info_(std::move(info)),
       clock_(clock),
       gate_(gate),
       metrics_(metrics),
       logs_(logs),
-      request_shutdown_(std::move(request_shutdown)) {}
+      request_shutdown_(std::move(request_shutdown)),
+      count_sessions_(std::move(count_sessions)) {}
 
 grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
                                                const flashcode::v1::StatusRequest*,
@@ -93,9 +95,9 @@ grpc::ServerUnaryReactor* AdminService::Status(grpc::CallbackServerContext* ctx,
   build->set_cuda_detail(info_.cuda_detail);
   build->set_build_type(info_.build_type);
   if (info_.model) FillModel(*info_.model, response->mutable_loaded_model());
-  // No session store exists yet: the session counts are the real (zero) ones.
-  response->set_sessions(0);
-  response->set_active_sessions(0);
+  SessionCounts sessions = count_sessions_();
+  response->set_sessions(sessions.stored);
+  response->set_active_sessions(sessions.active);
   response->set_open_streams(gate_.OpenStreams());
   response->set_socket_path(info_.socket_path);
   response->set_tcp_address(info_.tcp_address);

@@ -33,12 +33,20 @@ struct DaemonInfo {
   std::optional<LoadedModelInfo> model;  // the model served, if any
 };
 
+// Stored agent sessions, and how many of them are running a turn right now.
+struct SessionCounts {
+  uint32_t stored = 0;
+  uint32_t active = 0;
+};
+
 class AdminService final : public flashcode::v1::Admin::CallbackService {
  public:
   // Borrows everything; all of it must outlive the gRPC server. `request_shutdown` is called
-  // (from a gRPC thread, must not block) with the grace period when a client asks to shut down.
+  // (from a gRPC thread, must not block) with the grace period when a client asks to shut down;
+  // `count_sessions` (quick, thread-safe) answers Status's session counts.
   AdminService(DaemonInfo info, const base::Clock& clock, CallGate& gate, Metrics& metrics,
-               LogBroadcaster& logs, std::function<void(uint32_t grace_ms)> request_shutdown);
+               LogBroadcaster& logs, std::function<void(uint32_t grace_ms)> request_shutdown,
+               std::function<SessionCounts()> count_sessions);
   AdminService(const AdminService&) = delete;
   AdminService& operator=(const AdminService&) = delete;
 
@@ -64,6 +72,7 @@ class AdminService final : public flashcode::v1::Admin::CallbackService {
   Metrics& metrics_;
   LogBroadcaster& logs_;
   std::function<void(uint32_t)> request_shutdown_;
+  std::function<SessionCounts()> count_sessions_;
 };
 
 }  // namespace flashcoded

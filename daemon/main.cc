@@ -193,8 +193,17 @@ int main(int argc, char** argv) {
   ShutdownLatch latch;
   flashcoded::CallGate gate(config.tcp_token);
   flashcoded::Metrics metrics;
+  auto count_sessions = [&]() {
+    auto all = agent ? agent->ListSessions("", 1u << 20, 0) : store_without_model->List("", 1u << 20, 0);
+    flashcoded::SessionCounts counts;
+    if (!all.ok()) return counts;  // Status must answer; the error shows in the session RPCs
+    counts.stored = static_cast<uint32_t>(all->size());
+    for (const auto& s : *all) counts.active += s.turn_running ? 1 : 0;
+    return counts;
+  };
   flashcoded::AdminService admin(info, clock, gate, metrics, *logs,
-                                 [&latch](uint32_t grace_ms) { latch.Request(grace_ms); });
+                                 [&latch](uint32_t grace_ms) { latch.Request(grace_ms); },
+                                 count_sessions);
   flashcoded::CompletionService completion(model.get(), gate, metrics);
   flashcoded::WorkspaceIndexes indexes(base::CacheDir(), /*threads=*/0);
   flashcoded::ContextService context(indexes, clock, gate, metrics);

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "flashcode/v1/admin.grpc.pb.h"
 #include "flashcode/v1/agent.grpc.pb.h"
 #include "tests/test_daemon.h"
 #include "tests/test_process.h"
@@ -433,6 +434,11 @@ TEST_CASE("the Agent service: sessions, turns, cancel, resume, SIGKILL durabilit
     REQUIRE(page2.sessions_size() == 1);
     CHECK(page2.sessions(0).id() == idle.id());
     CHECK(page2.next_page_token().empty());
+    grpc::ClientContext c3;
+    v1::StatusResponse status;
+    REQUIRE(v1::Admin::NewStub(f.channel)->Status(&c3, {}, &status).ok());
+    CHECK(status.sessions() == 2);
+    CHECK(status.active_sessions() == 0);
   }
   auto [idle_replay_status, idle_replay] = f.Resume(longer.id(), 0);
   CHECK(idle_replay_status.ok());
