@@ -26,6 +26,35 @@ base::Status Read(const std::string& path, const toml::key& key, const toml::nod
                                std::string(key.str()) + "' has the wrong type");
 }
 
+// [[agent.rules]]: an array of tables with tool, pattern and action.
+base::Status ReadAgentRules(const std::string& path, const toml::key& key, const toml::node& node,
+                            std::vector<AgentRuleConfig>& rules) {
+  const toml::array* array = node.as_array();
+  std::string where = path + ":" + std::to_string(key.source().begin.line);
+  if (array == nullptr) {
+    return base::InvalidArgument(where + ": agent rules must be [[agent.rules]] tables");
+  }
+  for (const toml::node& item : *array) {
+    const toml::table* rule = item.as_table();
+    if (rule == nullptr) return base::InvalidArgument(where + ": each agent rule must be a table");
+    AgentRuleConfig r;
+    for (auto&& [rk, rv] : *rule) {
+      std::string name(rk.str());
+      std::string* field = name == "tool"      ? &r.tool
+                           : name == "pattern" ? &r.pattern
+                           : name == "action"  ? &r.action
+                                               : nullptr;
+      if (field == nullptr) return UnknownKey(path, rk, "agent.rules");
+      FC_RETURN_IF_ERROR(Read(path, rk, rv, *field));
+    }
+    if (r.tool.empty() || r.action.empty()) {
+      return base::InvalidArgument(where + ": an agent rule needs a tool and an action");
+    }
+    rules.push_back(std::move(r));
+  }
+  return base::Status::Ok();
+}
+
 }  // namespace
 
 DaemonConfig DefaultConfig() {
@@ -93,9 +122,16 @@ base::Status LoadConfigFile(const std::string& path, bool must_exist, DaemonConf
         } else {
           return UnknownKey(path, key, table_name);
         }
+      } else if (table_name == "agent") {
+        if (k == "policy") {
+          FC_RETURN_IF_ERROR(Read(path, key, node, config.agent_policy));
+        } else if (k == "rules") {
+          FC_RETURN_IF_ERROR(ReadAgentRules(path, key, node, config.agent_rules));
+        } else {
+          return UnknownKey(path, key, table_name);
+        }
       } else {
-        // Sections owned by other modules (agent, tools, ...) are read by them.
-        break;
+        return base::InvalidArgument(path + ": unknown table [" + table_name + "]");
       }
     }
   }

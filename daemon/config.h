@@ -6,10 +6,18 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 
 namespace flashcoded {
+
+// One [[agent.rules]] entry: what the agent may do with `tool` when the call matches `pattern`.
+struct AgentRuleConfig {
+  std::string tool;     // a tool name, or "*"
+  std::string pattern;  // glob over the call's subject (the shell command, the file path)
+  std::string action;   // "allow", "ask" or "deny" (checked by main.cc's agent::ParseAction)
+};
 
 struct DaemonConfig {
   // Unix socket path. Default: <RuntimeDir>/flashcoded.sock, its directory created 0700.
@@ -23,6 +31,8 @@ struct DaemonConfig {
   uint32_t max_message_mb = 64;  // larger requests get RESOURCE_EXHAUSTED
   std::string model_path;        // checkpoint directory; empty: no model loaded
   int64_t context_limit = 0;     // tokens; 0: the model's own limit
+  std::string agent_policy;      // [agent] policy: default for new sessions; empty: "ask"
+  std::vector<AgentRuleConfig> agent_rules;  // [[agent.rules]], in order
 };
 
 // The defaults, with paths resolved from the XDG environment.

@@ -33,7 +33,15 @@ max_message_mb = 8
 [model]
 path = "/models/tiny"
 [agent]
-policy = "ask"
+policy = "auto-edit"
+[[agent.rules]]
+tool = "shell"
+pattern = "git status*"
+action = "allow"
+[[agent.rules]]
+tool = "shell"
+pattern = "rm *"
+action = "deny"
 )");
   DaemonConfig c = DefaultConfig();
   REQUIRE(LoadConfigFile(file, true, c).ok());
@@ -46,6 +54,12 @@ policy = "ask"
   CHECK(c.log_level == want.log_level);
   CHECK(c.max_message_mb == want.max_message_mb);
   CHECK(c.model_path == want.model_path);
+  CHECK(c.agent_policy == "auto-edit");
+  REQUIRE(c.agent_rules.size() == 2);
+  CHECK(c.agent_rules[0].tool == "shell");
+  CHECK(c.agent_rules[0].pattern == "git status*");
+  CHECK(c.agent_rules[0].action == "allow");
+  CHECK(c.agent_rules[1].action == "deny");
   CHECK(FinalizeConfig(c).ok());
 }
 
@@ -60,6 +74,11 @@ TEST_CASE("config errors name the file, line and key") {
   CHECK(s.message().find("b.toml:1") != std::string::npos);
   s = LoadConfigFile(dir.Write("t.toml", "[daemon]\nmax_message_mb = \"big\"\n"), true, c);
   CHECK(s.message().find("wrong type") != std::string::npos);
+  s = LoadConfigFile(
+      dir.Write("r.toml", "[[agent.rules]]\ntool = \"shell\"\nverdict = \"allow\"\n"), true, c);
+  CHECK(s.message().find("unknown key 'verdict' in [agent.rules]") != std::string::npos);
+  s = LoadConfigFile(dir.Write("u.toml", "[deamon]\nsocket = \"x\"\n"), true, c);
+  CHECK(s.message().find("unknown table [deamon]") != std::string::npos);
   CHECK(LoadConfigFile(dir.path + "/missing.toml", true, c).code() == base::StatusCode::kNotFound);
   CHECK(LoadConfigFile(dir.path + "/missing.toml", false, c).ok());
 }

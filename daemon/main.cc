@@ -12,11 +12,13 @@
 #include <thread>
 
 #include "agent/agent.h"
+#include "agent/tokenizer_token_counter.h"
 #include "base/build_info.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xdg_paths.h"
 #include "daemon/admin_service.h"
+#include "daemon/agent_options.h"
 #include "daemon/agent_service.h"
 #include "daemon/call_gate.h"
 #include "daemon/completion_service.h"
@@ -170,12 +172,15 @@ int main(int argc, char** argv) {
     info.model = m;
   }
 
+  flashcoded::WorkspaceIndexes indexes(base::CacheDir(), /*threads=*/0);
+
   // Agent sessions: with a model, the Agent owns the store; without one, the store alone
   // serves listing, showing and deleting stored sessions.
   auto session_store = agent::SessionStore::Open(base::StateDir() + "/agent", clock);
   if (!session_store.ok()) return Fail(kExitRuntime, session_store.status());
   tools::ToolRegistry tool_registry;
   std::unique_ptr<agent::SessionStore> store_without_model;
+  std::unique_ptr<agent::TokenizerTokenCounter> token_counter;  // the repo map's budget
   std::unique_ptr<agent::Agent> agent;  // declared after `model`: destroyed before the engine
   if (model) {
     auto shell = tools::Shell::Create(tools::ShellPolicy{});
@@ -183,9 +188,12 @@ int main(int argc, char** argv) {
     if (auto s = tools::RegisterBuiltinTools(tool_registry, std::move(shell)); !s.ok()) {
       return Fail(kExitRuntime, s);
     }
+    token_counter = std::make_unique<agent::TokenizerTokenCounter>(model->tokenizer());
+    auto agent_options = flashcoded::AgentOptionsFromConfig(config, indexes, *token_counter);
+    if (!agent_options.ok()) return Fail(kExitConfig, agent_options.status());
     agent = std::make_unique<agent::Agent>(model->engine(), model->tokenizer(), tool_registry,
                                            clock, std::move(session_store).value(),
-                                           agent::AgentOptions{});
+                                           std::move(agent_options).value());
   } else {
     store_without_model = std::move(session_store).value();
   }
@@ -205,7 +213,6 @@ int main(int argc, char** argv) {
                                  [&latch](uint32_t grace_ms) { latch.Request(grace_ms); },
                                  count_sessions);
   flashcoded::CompletionService completion(model.get(), gate, metrics);
-  flashcoded::WorkspaceIndexes indexes(base::CacheDir(), /*threads=*/0);
   flashcoded::ContextService context(indexes, clock, gate, metrics);
   flashcoded::AgentService agent_service(agent.get(), store_without_model.get(), gate, metrics);
   flashcoded::ServerOptions server_options;

@@ -1,0 +1,64 @@
+#include "daemon/agent_options.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "daemon/workspace_indexes.h"
+#include "tools/code/token_counter.h"
+
+namespace flashcoded {
+namespace {
+
+struct TempTree {
+  TempTree() {
+    char tmpl[] = "/tmp/fc_agentopt_XXXXXX";
+    root = mkdtemp(tmpl);
+  }
+  ~TempTree() { std::filesystem::remove_all(root); }
+  std::string root;
+};
+
+TEST_CASE("agent options carry the configured policy and rules, and refuse unknown words") {
+  TempTree cache;
+  WorkspaceIndexes indexes(cache.root, 1);
+  tools::CharEstimateTokenCounter counter;
+  DaemonConfig config = DefaultConfig();
+  config.agent_policy = "auto-edit";
+  config.agent_rules = {{"shell", "git status*", "allow"}, {"shell", "rm *", "deny"}};
+  auto options = AgentOptionsFromConfig(config, indexes, counter);
+  REQUIRE(options.ok());
+  CHECK(options->default_policy == agent::ApprovalMode::kAutoEdit);
+  CHECK(options->loop.rules ==
+        std::vector<agent::PolicyRule>{{"shell", "git status*", agent::Action::kAllow},
+                                       {"shell", "rm *", agent::Action::kDeny}});
+  config.agent_rules[1].action = "maybe";
+  CHECK(AgentOptionsFromConfig(config, indexes, counter).status().code() ==
+        base::StatusCode::kInvalidArgument);
+  config.agent_rules.clear();
+  config.agent_policy = "yolo";
+  CHECK(AgentOptionsFromConfig(config, indexes, counter).status().code() ==
+        base::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("the repo map comes from the daemon's index of the workspace, once indexed") {
+  TempTree cache, repo;
+  std::ofstream(repo.root + "/ledger.py") << "def settle_invoice(amount):\n    return amount\n";
+  WorkspaceIndexes indexes(cache.root, 1);
+  tools::CharEstimateTokenCounter counter;
+  auto options = AgentOptionsFromConfig(DefaultConfig(), indexes, counter);
+  REQUIRE(options.ok());
+  // Never indexed: no map (NotFound), and no index is created behind the user's back.
+  CHECK(options->loop.repo_map(repo.root, 512).status().code() == base::StatusCode::kNotFound);
+  auto index = indexes.Get(repo.root, /*create=*/true);
+  REQUIRE(index.ok());
+  REQUIRE((*index)->Refresh().ok());
+  auto map = options->loop.repo_map(repo.root, 512);
+  REQUIRE(map.ok());
+  CHECK(map->find("ledger.py:") != std::string::npos);
+  CHECK(map->find("def settle_invoice(amount)") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace flashcoded
