@@ -1,15 +1,13 @@
 #include "cli/agent_commands.h"
 
 #include <google/protobuf/util/json_util.h>
-#include <signal.h>
 
-#include <atomic>
 #include <ctime>
 #include <filesystem>
 #include <optional>
-#include <thread>
 
 #include "cli/exit_codes.h"
+#include "cli/turn_stream.h"
 #include "flashcode/v1/agent.grpc.pb.h"
 
 namespace cli {
@@ -17,31 +15,12 @@ namespace {
 
 namespace v1 = flashcode::v1;
 
-// Set by the SIGINT handler. A signal handler can only reach process-wide state, so this is
-// the one static of the command; the watcher thread in RunExec turns it into a CancelTurn.
-std::atomic<bool> interrupted{false};
-void OnInterrupt(int) { interrupted.store(true); }
-
 std::string ToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   std::string json;
   if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) return "{}";
   return json;
-}
-
-bool ParsePolicy(const std::string& name, v1::ApprovalPolicy& policy) {
-  if (name == "read-only")
-    policy = v1::APPROVAL_POLICY_READ_ONLY;
-  else if (name == "ask")
-    policy = v1::APPROVAL_POLICY_ASK;
-  else if (name == "auto-edit")
-    policy = v1::APPROVAL_POLICY_AUTO_EDIT;
-  else if (name == "full-auto")
-    policy = v1::APPROVAL_POLICY_FULL_AUTO;
-  else
-    return false;
-  return true;
 }
 
 const char* PolicyName(v1::ApprovalPolicy policy) {
@@ -56,21 +35,6 @@ const char* PolicyName(v1::ApprovalPolicy policy) {
       return "full-auto";
     default:
       return "default";
-  }
-}
-
-const char* FinishName(v1::FinishReason reason) {
-  switch (reason) {
-    case v1::FINISH_REASON_STOP:
-      return "stop";
-    case v1::FINISH_REASON_LENGTH:
-      return "length";
-    case v1::FINISH_REASON_CANCELLED:
-      return "cancelled";
-    case v1::FINISH_REASON_LIMIT:
-      return "limit";
-    default:
-      return "unknown";
   }
 }
 
@@ -96,32 +60,6 @@ int Fail(const DaemonConnection& conn, const grpc::Status& status, std::ostream&
   ConnectError fail = conn.Explain(status);
   err << "flashcode: " << fail.message << "\n";
   return fail.exit_code;
-}
-
-// What plain mode prints for one event: the answer's text on `out`, the rest on `err`.
-void PrintPlain(const v1::TurnEvent& e, std::ostream& out, std::ostream& err) {
-  if (e.has_text()) {
-    out << e.text().text() << std::flush;
-  } else if (e.has_reasoning()) {
-    err << e.reasoning().text() << std::flush;  // thinking is not the answer: keep it apart
-  } else if (e.has_tool_started()) {
-    err << "\n[tool " << e.tool_started().call().name() << " "
-        << e.tool_started().call().arguments_json() << "]\n";
-  } else if (e.has_tool_finished()) {
-    err << "[tool " << (e.tool_finished().is_error() ? "failed" : "done") << " in "
-        << e.tool_finished().duration_ms() << " ms]\n";
-  } else if (e.has_compacted()) {
-    err << "[context compacted: " << e.compacted().tokens_before() << " -> "
-        << e.compacted().tokens_after() << " tokens]\n";
-  } else if (e.has_error()) {
-    err << "\nflashcode: the turn failed: " << e.error().message() << "\n";
-  } else if (e.has_done()) {
-    const auto& d = e.done();
-    out << "\n";
-    err << "\n(" << FinishName(d.finish_reason()) << "; " << d.usage().completion_tokens()
-        << " tokens, " << d.model_calls() << " model calls, " << d.timings().total_ms()
-        << " ms; session " << e.session_id() << ")\n";
-  }
 }
 
 int ExitCodeFor(const v1::TurnEvent& terminal) {
@@ -175,75 +113,32 @@ int RunExec(const ConnectionOptions& connection, const ExecOptions& options, std
   }
   const std::string session_id = created.session().id();
 
-  grpc::ClientContext ctx;
-  conn.Prepare(ctx, std::chrono::hours(24));
-  auto stream = stub->Turn(&ctx);
-  v1::TurnRequest start;
-  start.mutable_start()->set_session_id(session_id);
-  start.mutable_start()->set_user_message(options.task);
-  stream->Write(start);
-
-  // Ctrl-C: ask the daemon to cancel (once; SA_RESETHAND makes a second Ctrl-C kill us), then
-  // keep reading until the turn's terminal event confirms it.
-  interrupted.store(false);
-  struct sigaction action {};
-  action.sa_handler = OnInterrupt;
-  action.sa_flags = SA_RESETHAND;
-  sigaction(SIGINT, &action, nullptr);
-  std::atomic<bool> finished{false};
-  std::thread watcher([&] {
-    while (!finished.load()) {
-      if (interrupted.load()) {
-        grpc::ClientContext cancel_ctx;
-        conn.Prepare(cancel_ctx, std::chrono::seconds(10));
-        v1::CancelTurnRequest request;
-        request.set_session_id(session_id);
-        v1::CancelTurnResponse response;
-        grpc::Status s = stub->CancelTurn(&cancel_ctx, request, &response);
-        if (!s.ok()) ctx.TryCancel();  // the daemon cannot confirm; stop waiting for it
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto approve = [&](const v1::ApprovalRequested& asked) {
+    v1::ApprovalDecision decision;
+    decision.set_approval_id(asked.approval_id());
+    if (options.approve == "all") {
+      decision.set_decision(v1::ApprovalDecision::DECISION_APPROVE);
+    } else {
+      decision.set_decision(v1::ApprovalDecision::DECISION_DENY);
+      decision.set_reason("denied: flashcode exec runs without a terminal (--approve none)");
     }
-  });
-
-  std::optional<v1::TurnEvent> terminal;
-  v1::TurnEvent event;
-  while (stream->Read(&event)) {
+    if (!options.json) {
+      err << "[approval for " << asked.call().name() << ": "
+          << (options.approve == "all" ? "approved" : "denied") << " by --approve]\n";
+    }
+    return decision;
+  };
+  auto print = [&](const v1::TurnEvent& event) {
     if (options.json) {
       out << ToJson(event) << "\n" << std::flush;
     } else {
-      PrintPlain(event, out, err);
+      PrintTurnEvent(event, out, err);
     }
-    if (event.has_approval_requested()) {
-      const auto& asked = event.approval_requested();
-      v1::TurnRequest answer;
-      auto* decision = answer.mutable_approval();
-      decision->set_approval_id(asked.approval_id());
-      if (options.approve == "all") {
-        decision->set_decision(v1::ApprovalDecision::DECISION_APPROVE);
-      } else {
-        decision->set_decision(v1::ApprovalDecision::DECISION_DENY);
-        decision->set_reason("denied: flashcode exec runs without a terminal (--approve none)");
-      }
-      if (!options.json) {
-        err << "[approval for " << asked.call().name() << ": "
-            << (options.approve == "all" ? "approved" : "denied") << " by --approve]\n";
-      }
-      stream->Write(answer);
-    }
-    if (event.has_done() || event.has_error()) {
-      terminal = event;
-      break;
-    }
-  }
-  stream->WritesDone();
-  grpc::Status status = stream->Finish();
-  finished.store(true);
-  watcher.join();
-  signal(SIGINT, SIG_DFL);
-  if (terminal) return ExitCodeFor(*terminal);
-  if (interrupted.load()) return kExitCancelled;
+  };
+  TurnOutcome outcome = StreamTurn(conn, *stub, session_id, options.task, print, approve);
+  if (outcome.terminal) return ExitCodeFor(*outcome.terminal);
+  if (outcome.interrupted) return kExitCancelled;
+  grpc::Status status = outcome.status;
   if (status.ok())
     status = grpc::Status(grpc::StatusCode::INTERNAL, "the turn ended without a result");
   return Fail(conn, status, err);

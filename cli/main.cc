@@ -5,6 +5,7 @@
 
 #include "base/build_info.h"
 #include "cli/agent_commands.h"
+#include "cli/chat_command.h"
 #include "cli/complete_command.h"
 #include "cli/context_commands.h"
 #include "cli/daemon_commands.h"
@@ -96,6 +97,13 @@ int main(int argc, char** argv) {
   exec->add_option("--max-seconds", exec_options.max_seconds, "per turn (0: default)")
       ->check(CLI::Range(0u, 86400u));
   std::string session_id;
+  cli::ChatOptions chat_options;
+  auto* chat = app.add_subcommand("chat", "talk with the agent in this terminal (/exit to leave)");
+  chat->add_option("-C,--workspace", workspace, "workspace directory (default: current)");
+  chat->add_option("--resume", chat_options.resume_id, "continue a stored session");
+  chat->add_option("--policy", chat_options.policy, "read-only, ask, auto-edit or full-auto");
+  chat->add_option("--max-output-tokens", chat_options.max_output_tokens, "per turn (0: default)");
+
   auto* sessions = app.add_subcommand("sessions", "list, show or delete agent sessions");
   sessions->require_subcommand(1);
   sessions->fallthrough();
@@ -140,6 +148,10 @@ int main(int argc, char** argv) {
   if (*exec) {
     exec_options.workspace = workspace;
     return cli::RunExec(conn, exec_options, std::cout, std::cerr);
+  }
+  if (*chat) {
+    chat_options.workspace = workspace;
+    return cli::RunChat(conn, chat_options, std::cin, std::cout, std::cerr);
   }
   if (*complete) {
     complete_options.workspace = workspace;

@@ -260,6 +260,39 @@ TEST_CASE("flashcode exec streams a turn as JSON lines and sessions list, show, 
   CHECK(f.daemon->Wait(20s) == 0);
 }
 
+TEST_CASE("flashcode chat: a turn, slash commands, an unknown command, resume") {
+  AgentFixture f;
+  f.StartDaemon(/*with_model=*/true);
+  std::string script = f.dir.path() + "/chat-input.txt";
+  std::ofstream(script) << "hello there\n/model\n/sessions\n/undo\n/bogus\n/exit\nnever sent\n";
+  std::vector<std::string> args = {testing_support::BuiltBinary("cli/flashcode"), "--socket",
+                                   f.socket, "chat", "-C", f.workspace, "--policy", "read-only",
+                                   "--max-output-tokens", "4"};
+  TestProcess::Options options{f.env, {}};
+  options.stdin_file = script;
+  auto r = Run(args, options, 180s);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.err.find("session ") != std::string::npos);
+  CHECK(r.err.find("tokens") != std::string::npos);  // the turn's summary line
+  CHECK(r.err.find("model: tiny") != std::string::npos);
+  CHECK(r.err.find("hello there") != std::string::npos);  // /sessions lists it by its title
+  CHECK(r.err.find("undo: ") != std::string::npos);  // nothing to undo: said, not fatal
+  CHECK(r.err.find("unknown command /bogus") != std::string::npos);
+  auto resume_at = r.err.find("flashcode chat --resume ");
+  REQUIRE(resume_at != std::string::npos);
+  std::string id = r.err.substr(resume_at + 24);
+  id = id.substr(0, id.find_first_of(")\n"));
+
+  std::ofstream(script) << "/exit\n";
+  args = {testing_support::BuiltBinary("cli/flashcode"), "--socket", f.socket, "chat",
+          "--resume", id};
+  auto resumed = Run(args, options, 60s);
+  CHECK_MESSAGE(resumed.exit_code == 0, resumed.err);
+  CHECK(resumed.err.find("resumed session " + id) != std::string::npos);
+  args.back() = "no-such-session";
+  CHECK(Run(args, options, 60s).exit_code != 0);
+}
+
 TEST_CASE("the Agent service: sessions, turns, cancel, resume, SIGKILL durability, shutdown") {
   AgentFixture f;
   f.StartDaemon(/*with_model=*/true);

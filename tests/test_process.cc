@@ -32,7 +32,7 @@ TestProcess::TestProcess(std::vector<std::string> argv, Options options) {
   pid_ = fork();
   if (pid_ == 0) {
     setpgid(0, 0);  // its own group, so a timeout kill reaches its children too
-    int in = open("/dev/null", O_RDONLY);
+    int in = open(options.stdin_file.empty() ? "/dev/null" : options.stdin_file.c_str(), O_RDONLY);
     int out = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(in, 0);
