@@ -1,44 +1,42 @@
 #include "tools/search/ignore_rules.h"
 
+#include "tools/code/gitignore.h"
 #include "tools/git/repository.h"
 
 namespace tools {
 namespace {
 
-class NothingIgnored final : public IgnoreRules {
- public:
-  bool IsIgnored(std::string_view, bool) const override { return false; }
-};
-
 class GitIgnoreRules final : public IgnoreRules {
  public:
-  GitIgnoreRules(std::unique_ptr<Repository> repo, std::string prefix)
-      : repo_(std::move(repo)), prefix_(std::move(prefix)) {}
+  GitIgnoreRules(const std::string& root, std::string prefix)
+      : matcher_(root), prefix_(std::move(prefix)) {}
 
+  // The searcher walks down from the workspace root and never descends into an ignored
+  // directory, but the workspace itself may sit below the matcher's root, so the ancestors
+  // between them are checked too (IsIgnored, not MatchesRules).
   bool IsIgnored(std::string_view path, bool is_dir) const override {
-    // libgit2 treats a trailing slash as "this is a directory" for dir-only patterns ("build/").
-    std::string full = prefix_ + std::string(path) + (is_dir ? "/" : "");
-    int ignored = 0;
-    return git_ignore_path_is_ignored(&ignored, repo_->raw(), full.c_str()) == 0 && ignored == 1;
+    return matcher_.IsIgnored(prefix_ + std::string(path), is_dir);
   }
 
  private:
-  std::unique_ptr<Repository> repo_;
-  std::string prefix_;  // the workspace root relative to the work tree, with a trailing '/'
+  mutable Gitignore matcher_;
+  std::string prefix_;  // the workspace root relative to the matcher's root, '/'-terminated
 };
 
 }  // namespace
 
 std::unique_ptr<IgnoreRules> GitIgnoreRulesFor(const std::string& workspace_root) {
   auto repo = Repository::Open(workspace_root);
-  if (!repo.ok()) return std::make_unique<NothingIgnored>();
+  if (!repo.ok()) return std::make_unique<GitIgnoreRules>(workspace_root, "");
   std::string workdir = (*repo)->workdir();
+  while (workdir.size() > 1 && workdir.back() == '/') workdir.pop_back();
   std::string prefix;
   if (workspace_root.size() > workdir.size() &&
-      workspace_root.compare(0, workdir.size(), workdir) == 0) {
+      workspace_root.compare(0, workdir.size(), workdir) == 0 &&
+      workspace_root[workdir.size()] == '/') {
     prefix = workspace_root.substr(workdir.size() + 1) + "/";
   }
-  return std::make_unique<GitIgnoreRules>(std::move(repo).value(), std::move(prefix));
+  return std::make_unique<GitIgnoreRules>(workdir, std::move(prefix));
 }
 
 }  // namespace tools

@@ -55,6 +55,21 @@ TEST_CASE("literal search respects .gitignore at every level, skips binaries and
   CHECK(no_ignore.matches.size() == 5);  // build/, run.log, generated.cc too; never bin or link
 }
 
+TEST_CASE("search and the code index agree on ignores: deep negation, node_modules, a subfolder workspace") {
+  TempRepo repo;
+  repo.Write(".gitignore", "*.gen\n");
+  repo.Write("lib/.gitignore", "!keep.gen\n");  // re-includes one file below lib/
+  repo.Write("lib/keep.gen", "needle kept\n");
+  repo.Write("lib/drop.gen", "needle dropped\n");
+  repo.Write("lib/node_modules/pkg/index.js", "needle in a dependency\n");
+  repo.Write("lib/src/a.cc", "needle in source\n");
+  auto ws = std::move(Workspace::Open(repo.path() + "/lib").value());
+  std::unique_ptr<IgnoreRules> ignore = GitIgnoreRulesFor(ws->root());
+  SearchResult r = Search(*ws, ignore.get(), {.pattern = "needle"}, nullptr).value();
+  // The root's *.gen applies to the lib/ workspace; lib/.gitignore's negation wins for keep.gen.
+  CHECK(Locations(r) == std::vector<std::string>{"keep.gen:1", "src/a.cc:1"});
+}
+
 TEST_CASE("regex search with context lines, and a path limit") {
   Fixture f;
   SearchResult r = f.Run({.pattern = "^\\s+return \\d+;$", .regex = true, .context_lines = 1});
