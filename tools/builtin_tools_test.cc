@@ -131,6 +131,22 @@ TEST_CASE("git tools read the workspace repository") {
   CHECK(f.Ok("git_blame", R"({"path":"../x"})").is_error);
 }
 
+TEST_CASE("git_status in a workspace below the repository root shows workspace paths only") {
+  Fixture f;
+  f.repo.Write("app/main.cc", "int main() {}\n");
+  f.repo.Write("docs/guide.md", "guide\n");
+  f.repo.CommitFiles({"app/main.cc", "docs/guide.md"}, "init");
+  f.repo.Write("app/main.cc", "int main() { return 1; }\n");
+  f.repo.Write("app/new.cc", "\n");
+  f.repo.Write("docs/guide.md", "changed\n");
+  f.context.workspace_root = f.repo.path() + "/app";
+  std::string status = f.Ok("git_status", "{}").output;
+  CHECK(status.find(" M main.cc\n") != std::string::npos);
+  CHECK(status.find("?? new.cc\n") != std::string::npos);
+  CHECK(status.find("guide.md") == std::string::npos);
+  CHECK(status.find("(1 more changed paths outside the workspace)") != std::string::npos);
+}
+
 TEST_CASE("shell: exit codes and timeouts go to the model, no sandbox and cancel end the turn") {
   Fixture f;
   const Tool* shell = f.registry.Find("shell");

@@ -92,9 +92,29 @@ class GitStatusTool final : public BasicTool {
     FC_ASSIGN_OR_RETURN(OpenedRepo opened, OpenRepo(workspace));
     FC_ASSIGN_OR_RETURN(std::string branch, CurrentBranch(*opened.repo));
     FC_ASSIGN_OR_RETURN(std::vector<StatusEntry> entries, GetStatus(*opened.repo));
+    // A workspace inside a bigger repository sees its own changes, with workspace-relative
+    // paths like every other tool; changes elsewhere in the repository are only counted.
+    size_t outside = 0;
+    if (!opened.prefix.empty()) {
+      std::vector<StatusEntry> inside;
+      for (StatusEntry& e : entries) {
+        if (e.path.rfind(opened.prefix, 0) != 0) {
+          ++outside;
+          continue;
+        }
+        e.path.erase(0, opened.prefix.size());
+        if (e.old_path.rfind(opened.prefix, 0) == 0) e.old_path.erase(0, opened.prefix.size());
+        inside.push_back(std::move(e));
+      }
+      entries = std::move(inside);
+    }
     std::string out = "## " + (branch.empty() ? std::string("HEAD (detached)") : branch) + "\n";
     std::string body = FormatStatus(entries);
-    return ToolResult::Ok(out + (body.empty() ? "clean\n" : body));
+    out += body.empty() ? "clean\n" : body;
+    if (outside > 0) {
+      out += "(" + std::to_string(outside) + " more changed paths outside the workspace)\n";
+    }
+    return ToolResult::Ok(out);
   }
 };
 
