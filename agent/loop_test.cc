@@ -197,6 +197,47 @@ TEST_CASE("loop: cancelling in the middle of a shell command kills it and ends t
   CHECK((*messages)[3].content == "cancelled by the user");
 }
 
+TEST_CASE("loop: a shell command's output streams live between its start and finish events") {
+  AgentHarness h(Script{
+      {Calls("", {Invoke("shell", {{"command", "echo one; sleep 0.5; echo two; echo three"}})})},
+      {"done"}});
+  SessionInfo session = h.NewSession(ApprovalMode::kFullAuto);
+  EventLog log;
+  REQUIRE(h.agent().StartTurn(session.id, "run it", log.Sink()).ok());
+  ToolCallOutput first = log.WaitFor<ToolCallOutput>();
+  CHECK(first.text == "one\n");
+  CHECK(log.All<ToolCallFinished>().empty());  // it came while the command still ran
+  Event end = log.WaitForTerminal();
+  h.agent().WaitForTurn(session.id);
+  CHECK(std::get<TurnDone>(end.payload).finish == TurnFinish::kStop);
+
+  // Order: started, the output batches, finished; the result still carries all of it.
+  std::vector<std::string> kinds;
+  std::string streamed;
+  std::string call_id;
+  for (const Event& e : log.events()) {
+    if (auto* s = std::get_if<ToolCallStarted>(&e.payload)) {
+      kinds.push_back("started");
+      call_id = s->call.id;
+    } else if (auto* o = std::get_if<ToolCallOutput>(&e.payload)) {
+      if (kinds.back() != "output") kinds.push_back("output");
+      CHECK(o->call_id == call_id);
+      streamed += o->text;
+    } else if (auto* f = std::get_if<ToolCallFinished>(&e.payload)) {
+      kinds.push_back("finished");
+      CHECK(f->call_id == call_id);
+      CHECK(f->output.find("stdout:\none\ntwo\nthree\n") != std::string::npos);
+    }
+  }
+  CHECK(kinds == std::vector<std::string>{"started", "output", "finished"});
+  CHECK(streamed == "one\ntwo\nthree\n");
+  CHECK(log.All<ToolCallOutput>().size() >= 2);
+  // Stored like every event: a client that reconnects replays the live output too.
+  std::vector<Event> replay;
+  REQUIRE(h.agent().Attach(session.id, 0, [&](const Event& e) { replay.push_back(e); }).ok());
+  CHECK(replay == log.events());
+}
+
 TEST_CASE("loop: cancelling while an approval is pending wakes the turn") {
   AgentHarness h(
       Script{{Calls("", {Invoke("write_file", {{"path", "b.txt"}, {"content", "x"}})})}});

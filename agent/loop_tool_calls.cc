@@ -108,10 +108,17 @@ base::StatusOr<Loop::CallOutcome> Loop::RunCall(Turn& turn, const ToolCall& call
     }
   }
   FC_RETURN_IF_ERROR(Emit(turn, ToolCallStarted{call, mutating}));
-  tools::ToolContext context{turn.input.session.workspace_root, turn.input.cancel,
-                             options_.tool_limits};
+  tools::ToolContext context{
+      turn.input.session.workspace_root, turn.input.cancel, options_.tool_limits, {}};
+  // Live output is stored and streamed while the tool runs (between its Started and Finished
+  // events); a store failure here ends the turn once the tool returns.
+  base::Status streamed = base::Status::Ok();
+  context.on_output = [&](std::string_view text) {
+    if (streamed.ok()) streamed = Emit(turn, ToolCallOutput{call.id, std::string(text)});
+  };
   const auto start = deps_.clock.Now();
   base::StatusOr<tools::ToolResult> run = tool->Run(call.arguments_json, context);
+  if (run.ok() && !streamed.ok()) run = streamed;
   const int64_t ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(deps_.clock.Now() - start).count();
   if (run.ok() && turn.input.cancel && turn.input.cancel->IsCancelled()) {

@@ -55,6 +55,8 @@ void PrintTurnEvent(const v1::TurnEvent& e, std::ostream& out, std::ostream& err
   } else if (e.has_tool_started()) {
     err << "\n[tool " << e.tool_started().call().name() << " "
         << e.tool_started().call().arguments_json() << "]\n";
+  } else if (e.has_tool_output()) {
+    err << e.tool_output().text() << std::flush;
   } else if (e.has_tool_finished()) {
     err << "[tool " << (e.tool_finished().is_error() ? "failed" : "done") << " in "
         << e.tool_finished().duration_ms() << " ms]\n";

@@ -32,7 +32,7 @@ TurnOutcome StreamTurn(DaemonConnection& conn, flashcode::v1::Agent::Stub& stub,
                        const TurnEventHandler& on_event, const ApprovalHandler& approve);
 
 // What plain mode prints for one event: the answer's text on `out`, the rest (thinking, tool
-// calls, the summary line) on `err`.
+// calls and their live output, the summary line) on `err`.
 void PrintTurnEvent(const flashcode::v1::TurnEvent& e, std::ostream& out, std::ostream& err);
 
 // "read-only", "ask", "auto-edit", "full-auto" -> the wire enum; false for anything else.

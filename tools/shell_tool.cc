@@ -29,7 +29,8 @@ class ShellTool final : public BasicTool {
                         args.Int("timeout_ms", context.limits.default_timeout.count()));
     if (timeout_ms <= 0) return base::InvalidArgument("timeout_ms must be positive");
     auto timeout = std::min(std::chrono::milliseconds(timeout_ms), context.limits.max_timeout);
-    auto run = shell_->Run({command, workspace.root(), "", timeout}, context.cancel.get());
+    auto run = shell_->Run({command, workspace.root(), "", timeout, context.on_output},
+                           context.cancel.get());
     if (!run.ok()) {
       // The sandbox being unavailable ends the turn; a bad command is for the model.
       if (run.status().code() == base::StatusCode::kUnavailable) return run.status();

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -31,6 +32,9 @@ struct ToolContext {
   // Fired by the client's Cancel or disconnect; shared with the canceller. May be null.
   std::shared_ptr<base::CancelToken> cancel;
   ToolLimits limits;
+  // Live output of a running command (the shell tool), in order, on the thread running the
+  // tool and before Run returns; the result still carries the (capped) output. May be empty.
+  std::function<void(std::string_view text)> on_output;
 };
 
 struct ToolResult {

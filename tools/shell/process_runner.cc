@@ -13,6 +13,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "tools/files/unique_fd.h"
 #include "tools/shell/capped_output.h"
@@ -135,6 +136,8 @@ base::StatusOr<ProcessResult> RunProcess(const ProcessSpec& spec, base::CancelTo
 
   ProcessResult result;
   CappedOutput out(spec.max_output_bytes), err(spec.max_output_bytes);
+  std::optional<LiveOutput> live;
+  if (spec.on_output) live.emplace(spec.on_output, spec.live_output);
   auto deadline = start + spec.timeout;
   bool exited = false, killed = false;
   std::chrono::steady_clock::time_point linger_until;
@@ -167,6 +170,7 @@ base::StatusOr<ProcessResult> RunProcess(const ProcessSpec& spec, base::CancelTo
     // pidfd on old kernels). After it exits: linger briefly for output still in the pipes.
     auto wake = exited ? linger_until : killed ? now + std::chrono::milliseconds(50) : deadline;
     if (!exited && !pid_fd.valid()) wake = std::min(wake, now + std::chrono::milliseconds(50));
+    if (live) wake = std::min(wake, live->NextFlush());
     int wait_ms =
         wake <= now
             ? 0
@@ -187,12 +191,17 @@ base::StatusOr<ProcessResult> RunProcess(const ProcessSpec& spec, base::CancelTo
       ssize_t r = ::read(fd.get(), buf, sizeof(buf));
       if (r > 0) {
         sink.Append(std::string_view(buf, static_cast<size_t>(r)));
+        if (live) {
+          live->Append(std::string_view(buf, static_cast<size_t>(r)),
+                       std::chrono::steady_clock::now());
+        }
       } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
         fd.Reset();
       }
     };
     drain(out_r, out, out_idx);
     drain(err_r, err, err_idx);
+    if (live) live->Flush(std::chrono::steady_clock::now());
     if (out.total_bytes() + err.total_bytes() > spec.kill_after_output_bytes && !killed) {
       result.output_limit_killed = true;
       kill_group();
@@ -216,6 +225,7 @@ base::StatusOr<ProcessResult> RunProcess(const ProcessSpec& spec, base::CancelTo
   }
   if (!exited) ::waitpid(pid, &wait_status, 0);
   bridge->Disarm();
+  if (live) live->FlushAll();
 
   if (WIFEXITED(wait_status)) {
     result.exit_code = WEXITSTATUS(wait_status);

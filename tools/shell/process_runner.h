@@ -15,6 +15,7 @@
 
 #include "base/cancel_token.h"
 #include "base/status.h"
+#include "tools/shell/live_output.h"
 
 namespace tools {
 
@@ -32,6 +33,10 @@ struct ProcessSpec {
   // A cgroup.procs file the child joins before exec (see PidsCgroup); empty: none. Failing to
   // join is not fatal (RLIMIT_NPROC still applies).
   std::string join_cgroup_procs;
+  // Receives stdout and stderr interleaved in the order they are read, while the process runs,
+  // batched as LiveOutput describes (the result still holds both streams, capped); empty: none.
+  OutputCallback on_output;
+  LiveOutputOptions live_output;
 };
 
 struct ProcessResult {

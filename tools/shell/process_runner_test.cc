@@ -117,5 +117,24 @@ TEST_CASE("secret-looking variables are removed from the environment") {
   CHECK(SanitizedEnvironment(env) == want);
 }
 
+TEST_CASE("live output arrives while the command runs, in order, stdout and stderr together") {
+  ProcessSpec spec = Sh("echo one; sleep 0.4; echo two >&2; sleep 0.4; printf three");
+  std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> batches;
+  spec.on_output = [&](std::string_view t) {
+    batches.emplace_back(std::string(t), std::chrono::steady_clock::now());
+  };
+  const auto start = std::chrono::steady_clock::now();
+  auto r = RunProcess(spec, nullptr).value();
+  const auto end = std::chrono::steady_clock::now();
+  REQUIRE(batches.size() == 3);
+  CHECK(batches[0].first == "one\n");
+  CHECK(batches[1].first == "two\n");
+  CHECK(batches[2].first == "three");
+  CHECK(batches[0].second - start < 350ms);  // not held until the end
+  CHECK(end - batches[1].second > 250ms);
+  CHECK(r.stdout_text == "one\nthree");
+  CHECK(r.stderr_text == "two\n");
+}
+
 }  // namespace
 }  // namespace tools

@@ -90,6 +90,8 @@ base::StatusOr<ProcessResult> Shell::Run(const CommandRequest& request,
   spec.argv = sandbox_->Wrap(wrapped);
   spec.cwd = sandbox_->IsIsolated() ? request.workspace : wrapped.cwd;
   spec.timeout = std::min(request.timeout.value_or(policy_.default_timeout), policy_.max_timeout);
+  spec.on_output = request.on_output;
+  spec.live_output = policy_.live_output;
   // Declared before the run so that it outlives the process it contains.
   std::unique_ptr<PidsCgroup> cgroup;
   if (policy_.max_processes > 0) {

@@ -34,6 +34,7 @@ struct ShellPolicy {
   std::chrono::milliseconds max_timeout{600'000};
   size_t max_output_bytes = 32 * 1024;  // per stream, head and tail kept
   uint64_t kill_after_output_bytes = 64ull * 1024 * 1024;
+  LiveOutputOptions live_output;  // how CommandRequest::on_output is batched and capped
 };
 
 struct CommandRequest {
@@ -41,6 +42,7 @@ struct CommandRequest {
   std::string workspace;  // absolute, canonical
   std::string cwd;        // absolute inside the workspace; empty: the workspace root
   std::optional<std::chrono::milliseconds> timeout;  // capped at policy.max_timeout
+  OutputCallback on_output;  // live output while it runs (see ProcessSpec); empty: none
 };
 
 class Shell {
