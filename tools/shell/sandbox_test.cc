@@ -30,7 +30,7 @@ std::unique_ptr<Shell> SandboxedShell(ShellPolicy policy = {}) {
 
 ProcessResult Run(const Shell& shell, const TempDir& ws, const std::string& command,
                   std::chrono::milliseconds timeout = 10s) {
-  return shell.Run({command, ws.path(), "", timeout}, nullptr).value();
+  return shell.Run({command, ws.path(), "", timeout, {}}, nullptr).value();
 }
 
 TEST_CASE("the sandbox probe reports what works here") {
@@ -40,7 +40,7 @@ TEST_CASE("the sandbox probe reports what works here") {
   broken.bwrap_path = "/nonexistent/bwrap";
   auto refused = Shell::Create(broken);
   CHECK_FALSE(refused->IsAvailable());
-  auto status = refused->Run({"true", "/tmp", "", {}}, nullptr).status();
+  auto status = refused->Run({"true", "/tmp", "", {}, {}}, nullptr).status();
   CHECK(status.code() == base::StatusCode::kUnavailable);
   broken.allow_unsandboxed = true;
   auto unsandboxed = Shell::Create(broken);
@@ -137,7 +137,7 @@ TEST_CASE("cancel kills a sandboxed command") {
   TempDir ws;
   base::CancelToken token;
   token.Cancel();
-  auto r = shell->Run({"sleep 1000", ws.path(), "", 20s}, &token).value();
+  auto r = shell->Run({"sleep 1000", ws.path(), "", 20s, {}}, &token).value();
   CHECK(r.cancelled);
   CHECK(r.elapsed < 5s);
 }
@@ -203,7 +203,7 @@ int SpawnedAsNobody(const TempDir& ws, uint64_t max_processes) {
     auto shell = Shell::Create(policy);
     int started = -1;
     if (shell->IsAvailable()) {
-      auto r = shell->Run({kSpawner, ws.path(), "", 5s}, nullptr);
+      auto r = shell->Run({kSpawner, ws.path(), "", 5s, {}}, nullptr);
       if (r.ok()) started = CountStarted(r->stdout_text);
     }
     (void)!::write(fds[1], &started, sizeof(started));
