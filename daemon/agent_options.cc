@@ -5,6 +5,14 @@
 #include "tools/code/repo_map.h"
 
 namespace flashcoded {
+namespace {
+
+// How long a turn waits for the first index of a never-indexed workspace before it goes on
+// without a repo map (the index keeps building for later turns). A small repository indexes
+// well within this; Linux-sized ones take minutes.
+constexpr std::chrono::milliseconds kFirstIndexBudget{2000};
+
+}  // namespace
 
 base::StatusOr<agent::AgentOptions> AgentOptionsFromConfig(const DaemonConfig& config,
                                                            WorkspaceIndexes& indexes,
@@ -19,7 +27,7 @@ base::StatusOr<agent::AgentOptions> AgentOptionsFromConfig(const DaemonConfig& c
   }
   options.loop.repo_map = [&indexes, &counter](const std::string& root,
                                                size_t budget) -> base::StatusOr<std::string> {
-    FC_ASSIGN_OR_RETURN(tools::RepoIndex * index, indexes.Get(root, /*create=*/false));
+    FC_ASSIGN_OR_RETURN(tools::RepoIndex * index, indexes.GetForPrompt(root, kFirstIndexBudget));
     tools::RepoMapRequest request;
     request.token_budget = budget;
     FC_ASSIGN_OR_RETURN(tools::RepoMap map, tools::BuildRepoMap(*index, request, counter));

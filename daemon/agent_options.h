@@ -1,7 +1,8 @@
 // AgentOptionsFromConfig: the agent's configuration as the daemon sees it — the default
 // approval policy, the [[agent.rules]], and the repo map drawn from the daemon's persistent
-// index of a workspace. A workspace never indexed (`flashcode index`, Context.Reindex) gets no
-// map rather than a slow first turn.
+// index of a workspace. A workspace never indexed is indexed on its first turn, which waits
+// for that at most a couple of seconds and otherwise goes on without a map (logged) while the
+// index builds in the background for later turns (WorkspaceIndexes::GetForPrompt).
 #pragma once
 
 #include "agent/agent.h"

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/clock.h"
 #include "daemon/workspace_indexes.h"
 #include "tools/code/token_counter.h"
 
@@ -22,7 +23,8 @@ struct TempTree {
 
 TEST_CASE("agent options carry the configured policy and rules, and refuse unknown words") {
   TempTree cache;
-  WorkspaceIndexes indexes(cache.root, 1);
+  base::FakeClock clock;
+  WorkspaceIndexes indexes(cache.root, 1, clock);
   tools::CharEstimateTokenCounter counter;
   DaemonConfig config = DefaultConfig();
   config.agent_policy = "auto-edit";
@@ -42,22 +44,32 @@ TEST_CASE("agent options carry the configured policy and rules, and refuse unkno
         base::StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("the repo map comes from the daemon's index of the workspace, once indexed") {
+TEST_CASE("the repo map comes from the daemon's index, built on the first turn if need be") {
   TempTree cache, repo;
   std::ofstream(repo.root + "/ledger.py") << "def settle_invoice(amount):\n    return amount\n";
-  WorkspaceIndexes indexes(cache.root, 1);
+  base::FakeClock clock;
+  WorkspaceIndexes indexes(cache.root, 1, clock);
   tools::CharEstimateTokenCounter counter;
   auto options = AgentOptionsFromConfig(DefaultConfig(), indexes, counter);
   REQUIRE(options.ok());
-  // Never indexed: no map (NotFound), and no index is created behind the user's back.
-  CHECK(options->loop.repo_map(repo.root, 512).status().code() == base::StatusCode::kNotFound);
-  auto index = indexes.Get(repo.root, /*create=*/true);
-  REQUIRE(index.ok());
-  REQUIRE((*index)->Refresh().ok());
+  // Never indexed: a small workspace is indexed within the first turn's budget, and persisted.
   auto map = options->loop.repo_map(repo.root, 512);
-  REQUIRE(map.ok());
+  REQUIRE_MESSAGE(map.ok(), map.status().ToString());
   CHECK(map->find("ledger.py:") != std::string::npos);
   CHECK(map->find("def settle_invoice(amount)") != std::string::npos);
+  CHECK(indexes.LastRefreshed(repo.root) == clock.UnixMillis());
+  CHECK(std::filesystem::directory_iterator(cache.root + "/index") !=
+        std::filesystem::directory_iterator());
+
+  // Indexed before: a restarted daemon uses the persisted index at once.
+  WorkspaceIndexes restarted(cache.root, 1, clock);
+  auto again = AgentOptionsFromConfig(DefaultConfig(), restarted, counter);
+  REQUIRE(again.ok());
+  auto stored = again->loop.repo_map(repo.root, 512);
+  REQUIRE(stored.ok());
+  CHECK(stored->find("settle_invoice") != std::string::npos);
+  CHECK(options->loop.repo_map("relative/path", 512).status().code() ==
+        base::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
     info.model = m;
   }
 
-  flashcoded::WorkspaceIndexes indexes(base::CacheDir(), /*threads=*/0);
+  flashcoded::WorkspaceIndexes indexes(base::CacheDir(), /*threads=*/0, clock);
 
   // Agent sessions: with a model, the Agent owns the store; without one, the store alone
   // serves listing, showing and deleting stored sessions.

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "base/log.h"
 #include "base/xdg_paths.h"
 
 namespace flashcoded {
@@ -48,6 +49,76 @@ base::StatusOr<tools::RepoIndex*> WorkspaceIndexes::Get(const std::string& works
   tools::RepoIndex* raw = index.get();
   indexes_.emplace(root, std::move(index));
   return raw;
+}
+
+WorkspaceIndexes::~WorkspaceIndexes() {
+  shutdown_.Cancel();
+  std::vector<std::thread> builders;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    builders.swap(builders_);
+  }
+  for (std::thread& t : builders) t.join();
+}
+
+base::StatusOr<tools::RepoIndex*> WorkspaceIndexes::GetForPrompt(const std::string& workspace_root,
+                                                                 std::chrono::milliseconds budget) {
+  FC_ASSIGN_OR_RETURN(std::string root, Canonical(workspace_root));
+  std::shared_ptr<FirstBuild> build;
+  bool start = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = first_builds_.find(root); it != first_builds_.end()) {
+      build = it->second;
+    } else if (std::error_code ec;
+               indexes_.count(root) == 0 && !std::filesystem::exists(DbPath(root), ec)) {
+      build = std::make_shared<FirstBuild>();
+      build->started = std::chrono::steady_clock::now();
+      first_builds_.emplace(root, build);
+      start = true;
+    }
+  }
+  if (build == nullptr) return Get(root, /*create=*/false);
+  if (start) {
+    base::StatusOr<tools::RepoIndex*> index = Get(root, /*create=*/true);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!index.ok()) {
+      build->done = true;
+      build->status = index.status();
+      build_done_.notify_all();
+    } else {
+      base::Logger("daemon")->info("workspace {}: never indexed; indexing it now", root);
+      builders_.emplace_back([this, index = *index, root, build] {
+        base::StatusOr<tools::IndexStats> stats = index->Refresh(&shutdown_);
+        std::lock_guard<std::mutex> lock(mu_);
+        build->done = true;
+        build->status = stats.status();
+        if (stats.ok()) {
+          refreshed_[root] = clock_.UnixMillis();
+          base::Logger("daemon")->info("workspace {}: indexed {} files ({} parsed) in {:.1f} s",
+                                       root, stats->files_seen, stats->files_parsed,
+                                       stats->seconds);
+        } else {
+          base::Logger("daemon")->warn("workspace {}: indexing failed: {}", root,
+                                       stats.status().ToString());
+        }
+        build_done_.notify_all();
+      });
+    }
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!build_done_.wait_for(lock, budget, [&] { return build->done; })) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - build->started)
+                        .count();
+    base::Logger("daemon")->info(
+        "workspace {}: still indexing after {} ms; going on without a repo map for now", root, ms);
+    return base::Unavailable("workspace " + root + " is still being indexed for the first time (" +
+                             std::to_string(ms) + " ms so far); its map comes with a later turn");
+  }
+  if (!build->status.ok()) return build->status;
+  lock.unlock();
+  return Get(root, /*create=*/false);
 }
 
 int64_t WorkspaceIndexes::LastRefreshed(const std::string& workspace_root) const {

@@ -1,14 +1,22 @@
 // WorkspaceIndexes: the daemon's open code indexes, one per workspace root, each persisted in
 // the cache directory (<cache>/index/<hash of the root>.sqlite) so a restarted daemon re-parses
 // only what changed. Indexes open lazily, on the first request that names a workspace.
+// The agent's prompt asks through GetForPrompt, which builds a never-built index on a
+// background thread owned here (the destructor cancels and joins it).
 // Thread-safe; the RepoIndex objects it hands out are thread-safe and live as long as this.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "base/cancel_token.h"
+#include "base/clock.h"
 #include "base/status.h"
 #include "base/thread_annotations.h"
 #include "tools/code/repo_index.h"
@@ -18,8 +26,10 @@ namespace flashcoded {
 class WorkspaceIndexes {
  public:
   // `cache_dir` is created on demand. `threads` is the parser thread count (0: all cores).
-  WorkspaceIndexes(std::string cache_dir, int threads)
-      : cache_dir_(std::move(cache_dir)), threads_(threads) {}
+  // `clock` (borrowed; outlives this) stamps refreshes.
+  WorkspaceIndexes(std::string cache_dir, int threads, const base::Clock& clock)
+      : cache_dir_(std::move(cache_dir)), threads_(threads), clock_(clock) {}
+  ~WorkspaceIndexes();
   WorkspaceIndexes(const WorkspaceIndexes&) = delete;
   WorkspaceIndexes& operator=(const WorkspaceIndexes&) = delete;
 
@@ -28,6 +38,14 @@ class WorkspaceIndexes {
   // Errors: InvalidArgument (not absolute, not a directory), NotFound, Internal (SQLite).
   base::StatusOr<tools::RepoIndex*> Get(const std::string& workspace_root, bool create);
 
+  // The index of `workspace_root` for the agent's repo map. A workspace indexed before (by
+  // this daemon or an earlier one) is returned as stored. One never indexed is indexed now, in
+  // the background, and this waits at most `budget` for it: a huge repository must not hold
+  // up a turn for minutes. Unavailable while that first build runs (it goes on, and a later
+  // call gets the index once it is done); the build's error if it failed; else as Get.
+  base::StatusOr<tools::RepoIndex*> GetForPrompt(const std::string& workspace_root,
+                                                 std::chrono::milliseconds budget);
+
   // When the index of `workspace_root` was last refreshed (Unix ms), or 0.
   int64_t LastRefreshed(const std::string& workspace_root) const;
   void MarkRefreshed(const std::string& workspace_root, int64_t unix_ms);
@@ -35,11 +53,22 @@ class WorkspaceIndexes {
  private:
   std::string DbPath(const std::string& canonical_root) const;
 
+  struct FirstBuild {
+    bool done = false;
+    base::Status status;
+    std::chrono::steady_clock::time_point started;
+  };
+
   const std::string cache_dir_;
   const int threads_;
+  const base::Clock& clock_;
+  base::CancelToken shutdown_;  // stops background builds when the daemon goes down
   mutable std::mutex mu_;
+  std::condition_variable build_done_;
   std::map<std::string, std::unique_ptr<tools::RepoIndex>> indexes_ GUARDED_BY(mu_);
   std::map<std::string, int64_t> refreshed_ GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<FirstBuild>> first_builds_ GUARDED_BY(mu_);
+  std::vector<std::thread> builders_ GUARDED_BY(mu_);
 };
 
 }  // namespace flashcoded

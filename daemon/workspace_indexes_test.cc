@@ -1,0 +1,62 @@
+#include "daemon/workspace_indexes.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace flashcoded {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct TempTree {
+  TempTree() {
+    char tmpl[] = "/tmp/fc_wsindex_XXXXXX";
+    root = mkdtemp(tmpl);
+  }
+  ~TempTree() { std::filesystem::remove_all(root); }
+  std::string root;
+};
+
+TEST_CASE("a first index that outlasts its budget goes on in the background") {
+  TempTree cache, repo;
+  // Enough files that one parser thread needs far longer than a zero budget.
+  for (int i = 0; i < 400; ++i) {
+    std::ofstream(repo.root + "/m" + std::to_string(i) + ".py")
+        << "def f" << i << "(x):\n    return x + " << i << "\n";
+  }
+  base::FakeClock clock;
+  WorkspaceIndexes indexes(cache.root, 1, clock);
+  auto first = indexes.GetForPrompt(repo.root, 0ms);
+  CHECK(first.status().code() == base::StatusCode::kUnavailable);
+  CHECK(first.status().ToString().find("still being indexed") != std::string::npos);
+  CHECK(indexes.LastRefreshed(repo.root) == 0);
+  // A later turn waits for the same build (none is started twice) and gets the whole index.
+  auto later = indexes.GetForPrompt(repo.root, 30s);
+  REQUIRE_MESSAGE(later.ok(), later.status().ToString());
+  auto files = (*later)->Files();
+  REQUIRE(files.ok());
+  CHECK(files->size() == 400);
+  CHECK(indexes.LastRefreshed(repo.root) == clock.UnixMillis());
+  auto same = indexes.GetForPrompt(repo.root, 0ms);
+  REQUIRE(same.ok());
+  CHECK(*same == *later);
+}
+
+TEST_CASE("a daemon going down stops a first index that is still running") {
+  TempTree cache, repo;
+  for (int i = 0; i < 400; ++i) {
+    std::ofstream(repo.root + "/m" + std::to_string(i) + ".py") << "def g(): pass\n";
+  }
+  base::FakeClock clock;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    WorkspaceIndexes indexes(cache.root, 1, clock);
+    CHECK_FALSE(indexes.GetForPrompt(repo.root, 0ms).ok());
+  }  // the destructor cancels and joins the builder
+  CHECK(std::chrono::steady_clock::now() - start < 10s);
+}
+
+}  // namespace
+}  // namespace flashcoded
