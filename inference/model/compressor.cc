@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/torch_math.h"
 #include "inference/backend/cpu/quantize.h"
 #include "inference/backend/cpu/rms_norm.h"
 
@@ -19,7 +20,7 @@ float PoolChannel(const float* const* kv, const float* const* score, size_t n) {
   float e[256];
   float sum = 0.0f;
   for (size_t i = 0; i < n; ++i) {
-    e[i] = std::exp(*score[i] - mx);
+    e[i] = TorchExp(*score[i] - mx);
     sum += e[i];
   }
   constexpr size_t kRun = 16;

@@ -1,9 +1,10 @@
 // End-to-end checks against DeepSeek's reference on the golden v4-tiny checkpoint
 // (shared/golden/README.md §3): prefill logits and the MTP logits within rms_rel 0.1 and
 // max|diff| 1.2; every teacher-forced decode step of both cases within max|diff| 1.2 and
-// rms_rel 0.2. Decode measures 0.16-0.18 rms_rel: the remaining differences are single-ulp fp32
-// ones (torch's vectorised exp/sigmoid versus libm) that the model's FP8/FP4 steps amplify;
-// README §3 gives 0.2 as the bound for engines whose rounding points are not all identical.
+// rms_rel kMaxRmsRelDecode. Measured: case 2 prefill bit-exact, its 140 decode steps <= 0.047;
+// case 1 prefill 0.049, MTP 0.060, decode <= 0.131. What remains is not decode-specific: the
+// reference's large-M bf16 einsums (oneDNN) and its SLEEF log1p in the router's softplus round
+// differently from our fp32 sums and libm, and the model's FP8/FP4 steps amplify single ulps.
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -15,7 +16,7 @@ namespace inference {
 namespace {
 
 constexpr double kMaxRmsRel = 0.1;
-constexpr double kMaxRmsRelDecode = 0.3;
+constexpr double kMaxRmsRelDecode = 0.15;
 constexpr double kMaxAbs = 1.2;
 
 std::unique_ptr<DeepSeekV4Model> LoadTiny() {

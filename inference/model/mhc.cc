@@ -6,13 +6,12 @@
 
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/torch_math.h"
 #include "inference/backend/cpu/rms_norm.h"
 #include "inference/backend/cpu/thread_pool.h"
 
 namespace inference {
 namespace {
-
-float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 // mixes[k] = (fn[k] . x) * rsqrt(mean(x^2) + eps) over the flattened streams of one token.
 void Mixes(const HcShape& s, const HcParams& p, const float* x, size_t n_mix, float* mixes) {
@@ -44,8 +43,8 @@ void HcPre(const HcShape& s, const HcParams& p, const float* X, size_t T, float*
       float* po = post + t * hc;
       float* C = comb + t * hc * hc;
       for (size_t j = 0; j < hc; ++j) {
-        pre[j] = Sigmoid(mixes[j] * p.scale[0] + p.base[j]) + s.hc_eps;
-        po[j] = 2.0f * Sigmoid(mixes[hc + j] * p.scale[1] + p.base[hc + j]);
+        pre[j] = TorchSigmoid(mixes[j] * p.scale[0] + p.base[j]) + s.hc_eps;
+        po[j] = 2.0f * TorchSigmoid(mixes[hc + j] * p.scale[1] + p.base[hc + j]);
       }
       for (size_t j = 0; j < hc; ++j) {
         float row_max = -INFINITY;
@@ -55,7 +54,7 @@ void HcPre(const HcShape& s, const HcParams& p, const float* X, size_t T, float*
         }
         float row_sum = 0.0f;
         for (size_t k = 0; k < hc; ++k) {
-          C[j * hc + k] = std::exp(C[j * hc + k] - row_max);
+          C[j * hc + k] = TorchExp(C[j * hc + k] - row_max);
           row_sum += C[j * hc + k];
         }
         for (size_t k = 0; k < hc; ++k) C[j * hc + k] = C[j * hc + k] / row_sum + s.hc_eps;
@@ -110,7 +109,7 @@ void HcHead(const HcShape& s, const HcParams& p, const float* X, size_t T, float
     const float* x = X + t * s.hc * s.dim;
     Mixes(s, p, x, s.hc, mixes.data());
     for (size_t j = 0; j < s.hc; ++j)
-      pre[j] = Sigmoid(mixes[j] * p.scale[0] + p.base[j]) + s.hc_eps;
+      pre[j] = TorchSigmoid(mixes[j] * p.scale[0] + p.base[j]) + s.hc_eps;
     WeightedStreamSum(s, pre.data(), x, y + t * s.dim);
   }
 }

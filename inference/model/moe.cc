@@ -7,6 +7,7 @@
 
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/torch_math.h"
 #include "inference/backend/cpu/thread_pool.h"
 #include "inference/backend/cpu/top_k.h"
 
@@ -27,7 +28,7 @@ void ExpertForward(const ExpertWeights& e, float limit, const float* x, size_t M
         up = std::clamp(up, -limit, limit);
         gate = std::min(gate, limit);
       }
-      float a = gate / (1.0f + std::exp(-gate)) * up;
+      float a = gate / (1.0f + TorchExp(-gate)) * up;
       if (route_weight) a = route_weight[m] * a;
       g[m * inter + i] = RoundToBf16(a);
     }

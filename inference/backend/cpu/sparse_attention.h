@@ -6,6 +6,9 @@
 // blocks of 64 with an online softmax (running max), scores are fp32 dot products times
 // fp32(scale), probabilities are rounded to bf16 before the P·V product while the running sum
 // uses the fp32 values, exp(sink - max) joins the denominator at the end, output rounded to bf16.
+// Like the reference's emulation in torch ops, each block's probabilities are summed in torch's
+// row-sum order, its P·V is a product of its own added to the rescaled accumulator, and exp is
+// torch's (TorchExp); this makes the output bit-identical to the stored reference attention.
 // Owned by the CPU backend. Pure function on caller-owned buffers; thread-safe.
 #pragma once
 

@@ -1,0 +1,16 @@
+// Elementwise fp32 functions as DeepSeek's reference evaluated them: PyTorch's CPU kernels run
+// exp through SLEEF's vectorised expf (1-ulp accuracy, not libm's), so an engine that must
+// reproduce the reference to the last bit needs the same polynomial and rounding steps, not
+// std::exp (which differs in the last bit for about one value in ten).
+// Owned by the CPU backend. Pure functions; thread-safe.
+#pragma once
+
+namespace inference {
+
+// torch.exp on fp32 (SLEEF expf, u10, with fused multiply-adds as on AVX2).
+float TorchExp(float x);
+
+// torch.sigmoid on fp32 in its vectorised form: 1 / (1 + TorchExp(-x)).
+float TorchSigmoid(float x);
+
+}  // namespace inference
