@@ -117,52 +117,6 @@ FC_AVX512 inline void DecodeLanes(const Weight& w, size_t n0, float* wt) {
   }
 }
 
-// R activation rows against one decoded 16-row block, tile by tile from registers. Per output:
-// products added one by one in K order into a block partial, partials added in order, as in
-// the matmul kernels (the empty asm keeps multiply and add separate roundings).
-template <size_t R, typename Weight>
-FC_AVX512 inline void FusedRows(const Weight& w, size_t n0, const float* x, size_t x_stride,
-                                size_t block, float* out) {
-  __m512 acc[R], partial[R], r[16], o[16];
-  for (size_t i = 0; i < R; ++i) acc[i] = partial[i] = _mm512_setzero_ps();
-  for (size_t k = 0; k < w.in; k += 16) {
-    if (k % block == 0 && k > 0) {
-      for (size_t i = 0; i < R; ++i) {
-        acc[i] = k == block ? partial[i] : _mm512_add_ps(acc[i], partial[i]);
-        partial[i] = _mm512_setzero_ps();
-      }
-    }
-    DecodeTile(w, n0, k, r);
-    Transpose16(r, o);
-    for (size_t c = 0; c < 16; ++c) {
-      for (size_t i = 0; i < R; ++i) {
-        __m512 product = _mm512_mul_ps(_mm512_set1_ps(x[i * x_stride + k + c]), o[c]);
-        asm("" : "+v"(product));
-        partial[i] = _mm512_add_ps(partial[i], product);
-      }
-    }
-  }
-  for (size_t i = 0; i < R; ++i) {
-    acc[i] = w.in <= block ? partial[i] : _mm512_add_ps(acc[i], partial[i]);
-    _mm512_store_ps(out + i * 16, acc[i]);
-  }
-}
-
-template <typename Weight>
-FC_AVX512 inline void Fused(const Weight& w, size_t n0, const float* x, size_t M, size_t x_stride,
-                            size_t block, float* out) {
-  switch (M) {
-    case 1:
-      return FusedRows<1>(w, n0, x, x_stride, block, out);
-    case 2:
-      return FusedRows<2>(w, n0, x, x_stride, block, out);
-    case 3:
-      return FusedRows<3>(w, n0, x, x_stride, block, out);
-    default:
-      return FusedRows<4>(w, n0, x, x_stride, block, out);
-  }
-}
-
 }  // namespace
 
 FC_AVX512 void DecodeLanes16Avx512(const Fp8Weight& w, size_t n0, float* wt) {
@@ -173,19 +127,6 @@ FC_AVX512 void DecodeLanes16Avx512(const Fp4Weight& w, size_t n0, float* wt) {
 }
 FC_AVX512 void DecodeLanes16Avx512(const Bf16Weight& w, size_t n0, float* wt) {
   DecodeLanes(w, n0, wt);
-}
-
-FC_AVX512 void FusedLaneProducts16Avx512(const Fp8Weight& w, size_t n0, const float* x, size_t M,
-                                         size_t x_stride, size_t block, float* out) {
-  Fused(w, n0, x, M, x_stride, block, out);
-}
-FC_AVX512 void FusedLaneProducts16Avx512(const Fp4Weight& w, size_t n0, const float* x, size_t M,
-                                         size_t x_stride, size_t block, float* out) {
-  Fused(w, n0, x, M, x_stride, block, out);
-}
-FC_AVX512 void FusedLaneProducts16Avx512(const Bf16Weight& w, size_t n0, const float* x, size_t M,
-                                         size_t x_stride, size_t block, float* out) {
-  Fused(w, n0, x, M, x_stride, block, out);
 }
 
 #undef FC_AVX512

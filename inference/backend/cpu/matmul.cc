@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cstdlib>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "inference/backend/cpu/lane_decode_avx512.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/quantize.h"
+#include "inference/backend/cpu/step_products_avx512.h"
 #include "inference/backend/cpu/thread_pool.h"
 
 namespace inference {
@@ -195,7 +197,8 @@ Simd DetectSimd() {
   const char* cap = std::getenv("FLASHCODE_CPU_SIMD");
   const std::string limit = cap ? cap : "";
   if (limit == "baseline") return Simd::kBaseline;
-  if (limit != "avx2" && __builtin_cpu_supports("avx512f")) return Simd::kAvx512;
+  if (limit != "avx2" && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
+    return Simd::kAvx512;
   if (__builtin_cpu_supports("avx2")) return Simd::kAvx2;
   return Simd::kBaseline;
 }
@@ -231,26 +234,35 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
                 float* y, size_t y_stride, ThreadPool* pool, Finish finish) {
   const size_t K = w.in;
   ForEachLaneBlock<L>(row_begin, row_end, M * K * L, pool, [&](size_t n_first, size_t n_last) {
-    LaneBuffer<L> wt(K), out(M);
-    for (size_t n0 = n_first; n0 < std::min(n_last, row_end); n0 += L) {
-      bool fused = false;
+    const size_t n_end = std::min(n_last, row_end);
+    LaneBuffer<L> out(4 * M);
+    std::optional<LaneBuffer<L>> wt;
+    for (size_t n0 = n_first; n0 < n_end;) {
+      size_t blocks = 0;  // 16-row blocks done by the decode-step kernel
       if constexpr (L == 16) {
-        // AVX-512 path, few activation rows (decode): multiply straight from the registers
-        // the block is decoded into.
-        fused = M <= 4 && n0 + L <= row_end && K % 16 == 0 && block % 16 == 0;
-        if (fused) {
-          FusedLaneProducts16Avx512(w, n0, x, M, x_stride, block,
-                                    reinterpret_cast<float*>(out.data()));
+        // AVX-512 path, few activation rows (decode): the weight bytes are read once, 64 rows
+        // at a time where there are that many (see step_products_avx512.h).
+        if (M <= 4 && n0 + L <= n_end && StepProductsFit(w, block)) {
+          blocks = n0 + 4 * L <= n_end ? 4 : n0 + 2 * L <= n_end ? 2 : 1;
+          StepProductsAvx512(w, n0, blocks, x, M, x_stride, block,
+                             reinterpret_cast<float*>(out.data()));
+          const float* sums = reinterpret_cast<const float*>(out.data());
+          for (size_t m = 0; m < M; ++m) {
+            for (size_t i = 0; i < blocks * L; ++i)
+              y[m * y_stride + (n0 - row_begin) + i] = finish(sums[m * blocks * L + i]);
+          }
+          n0 += blocks * L;
+          continue;
         }
       }
-      if (!fused) {
-        DecodeLaneBlock<L>(w, n0, row_end, decode_row, wt.data());
-        lane_products(x, M, x_stride, K, block, wt.data(), out.data());
-      }
+      if (!wt) wt.emplace(K);
+      DecodeLaneBlock<L>(w, n0, row_end, decode_row, wt->data());
+      lane_products(x, M, x_stride, K, block, wt->data(), out.data());
       for (size_t m = 0; m < M; ++m) {
         for (size_t j = 0; j < L && n0 + j < row_end; ++j)
           y[m * y_stride + (n0 - row_begin) + j] = finish(out[m][j]);
       }
+      n0 += L;
     }
   });
 }

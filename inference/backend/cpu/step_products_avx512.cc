@@ -1,0 +1,399 @@
+#include "inference/backend/cpu/step_products_avx512.h"
+
+// GCC 12 warns inside its own avx512fintrin.h (the "undefined" source operands of some
+// intrinsics); the warning is about the header, not this code.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "inference/backend/cpu/number_formats.h"
+
+namespace inference {
+namespace {
+
+#define FC_AVX512 __attribute__((target("avx512f,avx512bw,f16c"), always_inline)) inline
+
+constexpr size_t kFp8Block = 128;  // FP8 scale block (rows and columns)
+constexpr size_t kFp4Group = 32;   // MXFP4 scale group along K
+constexpr size_t kRowBytes = 64;   // bytes of one row staged per chunk (one zmm)
+constexpr size_t kStage = 16 * kRowBytes;
+
+// r[j] = 64 bytes of row j. Afterwards, in each 128-bit lane q, r[c] holds byte column c of the
+// 16 rows (byte j = row j): four 16x16 byte transposes at once, in four unpack rounds.
+FC_AVX512 void TransposeBytes(__m512i r[16]) {
+  __m512i a[16], b[16];
+  for (int p = 0; p < 8; ++p) {  // a[p]: word c = rows 2p, 2p+1 of column c; a[8+p]: column 8+c
+    a[p] = _mm512_unpacklo_epi8(r[2 * p], r[2 * p + 1]);
+    a[8 + p] = _mm512_unpackhi_epi8(r[2 * p], r[2 * p + 1]);
+  }
+  for (int q = 0; q < 4; ++q) {  // b[4g + q]: dword c = rows 4q..4q+3 of column 4g + c
+    b[q] = _mm512_unpacklo_epi16(a[2 * q], a[2 * q + 1]);
+    b[4 + q] = _mm512_unpackhi_epi16(a[2 * q], a[2 * q + 1]);
+    b[8 + q] = _mm512_unpacklo_epi16(a[8 + 2 * q], a[8 + 2 * q + 1]);
+    b[12 + q] = _mm512_unpackhi_epi16(a[8 + 2 * q], a[8 + 2 * q + 1]);
+  }
+  for (int g = 0; g < 4; ++g) {  // a[4g + 2h (+1)]: qword = rows 8h..8h+7 of columns 4g, 4g+1 (+2)
+    for (int h = 0; h < 2; ++h) {
+      a[4 * g + 2 * h] = _mm512_unpacklo_epi32(b[4 * g + 2 * h], b[4 * g + 2 * h + 1]);
+      a[4 * g + 2 * h + 1] = _mm512_unpackhi_epi32(b[4 * g + 2 * h], b[4 * g + 2 * h + 1]);
+    }
+  }
+  for (int g = 0; g < 4; ++g) {
+    r[4 * g + 0] = _mm512_unpacklo_epi64(a[4 * g + 0], a[4 * g + 2]);
+    r[4 * g + 1] = _mm512_unpackhi_epi64(a[4 * g + 0], a[4 * g + 2]);
+    r[4 * g + 2] = _mm512_unpacklo_epi64(a[4 * g + 1], a[4 * g + 3]);
+    r[4 * g + 3] = _mm512_unpackhi_epi64(a[4 * g + 1], a[4 * g + 3]);
+  }
+}
+
+// r[j] (16 dwords of row j) -> r[c] = dword c of the 16 rows.
+FC_AVX512 void TransposeDwords(__m512i r[16]) {
+  __m512i t[16], u[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+  }
+  for (int g = 0; g < 4; ++g) {  // per 128-bit lane q: u[4g + c] = column 4q + c of rows 4g..4g+3
+    u[4 * g + 0] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
+    u[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
+    u[4 * g + 2] = _mm512_unpacklo_epi64(t[4 * g + 1], t[4 * g + 3]);
+    u[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
+  }
+  for (int c = 0; c < 4; ++c) {
+    const __m512i x0 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0x88);
+    const __m512i x1 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0xDD);
+    const __m512i y0 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0x88);
+    const __m512i y1 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0xDD);
+    r[0 + c] = _mm512_shuffle_i32x4(x0, y0, 0x88);
+    r[4 + c] = _mm512_shuffle_i32x4(x1, y1, 0x88);
+    r[8 + c] = _mm512_shuffle_i32x4(x0, y0, 0xDD);
+    r[12 + c] = _mm512_shuffle_i32x4(x1, y1, 0xDD);
+  }
+}
+
+// Loads 64 bytes of 16 rows (row j at first + j * stride) and stores them transposed (bytes or
+// dwords) to out. Returns the rows' bytes OR-ed with 0x80 compared to 0xff: the e4m3 NaN codes.
+template <bool kBytes, bool kFindNan = false>
+FC_AVX512 __mmask64 Stage(const uint8_t* first, size_t stride, uint8_t* out) {
+  __m512i r[16];
+  __mmask64 nan = 0;
+  const __m512i sign = _mm512_set1_epi8(static_cast<char>(0x80));
+  for (size_t j = 0; j < 16; ++j) {
+    r[j] = _mm512_loadu_si512(first + j * stride);
+    if (kFindNan) nan |= _mm512_cmpeq_epi8_mask(_mm512_or_si512(r[j], sign), _mm512_set1_epi8(-1));
+  }
+  if (kBytes) {
+    TransposeBytes(r);
+  } else {
+    TransposeDwords(r);
+  }
+  for (size_t c = 0; c < 16; ++c) _mm512_store_si512(out + c * kRowBytes, r[c]);
+  return nan;
+}
+
+// Running sums of R activation rows against NB 16-row blocks.
+// Where the chunk ahead starts (row n0 + j at first + j * row_bytes).
+struct Ahead {
+  const char* first;
+  size_t row_bytes;
+};
+
+FC_AVX512 void Prefetch(const Ahead& a, size_t row) {
+  _mm_prefetch(a.first + row * a.row_bytes, _MM_HINT_T0);
+}
+
+// Step t of the 64 per chunk (FP8, FP4): prefetches its share of the 16 * NB rows ahead.
+FC_AVX512 void PrefetchStep(const Ahead& a, size_t t, size_t NB) {
+  if (t % (4 / NB) == 0) Prefetch(a, t * NB / 4);
+}
+
+template <size_t R, size_t NB>
+struct Sums {
+  __m512 partial[R][NB];
+  __m512 acc[R][NB];
+};
+
+template <size_t R, size_t NB>
+FC_AVX512 void Clear(Sums<R, NB>& s) {
+#pragma GCC unroll 4
+  for (size_t r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (size_t b = 0; b < NB; ++b) s.partial[r][b] = s.acc[r][b] = _mm512_setzero_ps();
+  }
+}
+
+// At column k: a new partial starts when k begins a block (the first block's partial is taken
+// as it is, later ones are added, as in the lane products).
+template <size_t R, size_t NB>
+FC_AVX512 void AtColumn(Sums<R, NB>& s, size_t k, size_t block) {
+  if (k == 0 || k % block != 0) return;
+#pragma GCC unroll 4
+  for (size_t r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (size_t b = 0; b < NB; ++b) {
+      s.acc[r][b] = k == block ? s.partial[r][b] : _mm512_add_ps(s.acc[r][b], s.partial[r][b]);
+      s.partial[r][b] = _mm512_setzero_ps();
+    }
+  }
+}
+
+// partial += x[r][k] * v, for every row r. The empty asm keeps the multiply and the add two
+// roundings (no contraction into a fused multiply-add).
+template <size_t R, size_t NB>
+FC_AVX512 void Add(Sums<R, NB>& s, size_t b, const float* x, size_t x_stride, size_t k, __m512 v) {
+#pragma GCC unroll 4
+  for (size_t r = 0; r < R; ++r) {
+    __m512 product = _mm512_mul_ps(_mm512_set1_ps(x[r * x_stride + k]), v);
+    asm("" : "+v"(product));
+    s.partial[r][b] = _mm512_add_ps(s.partial[r][b], product);
+  }
+}
+
+// e4m3 bytes of 16 rows -> value * 2^-8 as fp16 bits (sign to bit 15, exponent and mantissa to
+// bits 13..7; fp16 subnormals are exactly e4m3's), converted exactly to fp32.
+FC_AVX512 __m512 E4m3TimesInv256(const uint8_t* bytes16) {
+  const __m256i words =
+      _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(bytes16)));
+  const __m256i half =
+      _mm256_and_si256(_mm256_slli_epi16(words, 7), _mm256_set1_epi16(static_cast<short>(0xbfff)));
+  return _mm512_cvtph_ps(half);
+}
+
+// FP8 chunk: 64 columns from k0 (inside one 128-column scale block).
+template <size_t R, size_t NB>
+FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, size_t x_stride,
+                     size_t block, uint8_t (*stage)[kStage], const Ahead& ahead, Sums<R, NB>& s) {
+  const size_t K = w.in, scale_cols = (K + kFp8Block - 1) / kFp8Block;
+  __mmask64 nan = 0;
+  bool huge_scale = false;
+  alignas(64) float scales[NB][16];
+  __m512 c[NB];  // 2^8 * scale per row
+#pragma GCC unroll 4
+  for (size_t b = 0; b < NB; ++b) {
+    nan |= Stage<true, true>(w.data + (n0 + 16 * b) * K + k0, K, stage[b]);
+    const size_t first = n0 + 16 * b;
+    if (first / kFp8Block == (first + 15) / kFp8Block) {  // one scale for the 16 rows
+      const uint8_t e = w.scale[(first / kFp8Block) * scale_cols + k0 / kFp8Block];
+      huge_scale |= e > 246;  // 2^8 * scale would overflow (255 is NaN)
+      _mm512_store_ps(scales[b], _mm512_set1_ps(E8m0ToFloat(e)));
+    } else {
+      for (size_t j = 0; j < 16; ++j) {
+        const uint8_t e = w.scale[((first + j) / kFp8Block) * scale_cols + k0 / kFp8Block];
+        huge_scale |= e > 246;
+        scales[b][j] = E8m0ToFloat(e);
+      }
+    }
+    c[b] = _mm512_mul_ps(_mm512_load_ps(scales[b]), _mm512_set1_ps(256.0f));
+  }
+  if (nan == 0 && !huge_scale) {
+    // value * scale = (value * 2^-8) * (2^8 * scale): both sides are the one rounding of the
+    // same exact product (2^8 * scale is exact), so the weight equals the scalar decoder's.
+    for (size_t q = 0; q < 4; ++q) {
+      AtColumn(s, k0 + 16 * q, block);
+      for (size_t col = 0; col < 16; ++col) {
+        PrefetchStep(ahead, 16 * q + col, NB);
+#pragma GCC unroll 4
+        for (size_t b = 0; b < NB; ++b) {
+          const __m512 v =
+              _mm512_mul_ps(E4m3TimesInv256(stage[b] + col * kRowBytes + q * 16), c[b]);
+          Add(s, b, x, x_stride, k0 + 16 * q + col, v);
+        }
+      }
+    }
+    return;
+  }
+  // Rare: NaN codes or scales near the float range; the table gives the scalar decoder's values.
+  const float* table = E4m3Table();
+  alignas(64) float v[16];
+  for (size_t q = 0; q < 4; ++q) {
+    AtColumn(s, k0 + 16 * q, block);
+    for (size_t col = 0; col < 16; ++col) {
+      PrefetchStep(ahead, 16 * q + col, NB);
+#pragma GCC unroll 4
+      for (size_t b = 0; b < NB; ++b) {
+        const uint8_t* bytes = stage[b] + col * kRowBytes + q * 16;
+        for (size_t j = 0; j < 16; ++j) v[j] = table[bytes[j]] * scales[b][j];
+        Add(s, b, x, x_stride, k0 + 16 * q + col, _mm512_load_ps(v));
+      }
+    }
+  }
+}
+
+// Byte q of each dword as an e8m0 scale, as E8m0ToFloat (0: 2^-127, 255: NaN).
+FC_AVX512 __m512 E8m0x16(__m512i dwords, size_t q) {
+  const __m512i e = _mm512_and_si512(_mm512_srli_epi32(dwords, static_cast<unsigned>(8 * q)),
+                                     _mm512_set1_epi32(0xff));
+  __m512i bits = _mm512_slli_epi32(e, 23);
+  bits = _mm512_mask_mov_epi32(bits, _mm512_cmpeq_epi32_mask(e, _mm512_setzero_si512()),
+                               _mm512_set1_epi32(0x00400000));
+  bits = _mm512_mask_mov_epi32(bits, _mm512_cmpeq_epi32_mask(e, _mm512_set1_epi32(0xff)),
+                               _mm512_set1_epi32(0x7fc00000));
+  return _mm512_castsi512_ps(bits);
+}
+
+// MXFP4 chunk: 128 columns from k0 = four scale groups, 16 bytes of each row per group.
+template <size_t R, size_t NB>
+FC_AVX512 void Chunk(const Fp4Weight& w, size_t n0, size_t k0, const float* x, size_t x_stride,
+                     size_t block, uint8_t (*stage)[kStage], const Ahead& ahead, Sums<R, NB>& s) {
+  const size_t K = w.in, groups = K / kFp4Group;
+  const __m512 codes = _mm512_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f, -0.0f, -0.5f,
+                                      -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f);
+  // Scale bytes of the chunk's four groups, one dword per row (byte q = group q).
+  __m512i scale_bytes[NB];
+  const __m512i row_offsets =
+      _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                         _mm512_set1_epi32(static_cast<int>(groups)));
+#pragma GCC unroll 4
+  for (size_t b = 0; b < NB; ++b) {
+    Stage<true>(w.data + (n0 + 16 * b) * (K / 2) + k0 / 2, K / 2, stage[b]);
+    scale_bytes[b] =
+        _mm512_i32gather_epi32(row_offsets, w.scale + (n0 + 16 * b) * groups + k0 / kFp4Group, 1);
+  }
+  for (size_t q = 0; q < 4; ++q) {
+    AtColumn(s, k0 + 32 * q, block);
+    __m512 scale[NB];
+#pragma GCC unroll 4
+    for (size_t b = 0; b < NB; ++b) scale[b] = E8m0x16(scale_bytes[b], q);
+    for (size_t col = 0; col < 16; ++col) {
+      const size_t k = k0 + 32 * q + 2 * col;  // byte col: low nibble k, high nibble k + 1
+      PrefetchStep(ahead, 16 * q + col, NB);
+#pragma GCC unroll 4
+      for (size_t b = 0; b < NB; ++b) {
+        const __m512i bytes = _mm512_cvtepu8_epi32(
+            _mm_load_si128(reinterpret_cast<const __m128i*>(stage[b] + col * kRowBytes + q * 16)));
+        // The permute reads the low 4 bits of each index.
+        const __m512 lo = _mm512_permutexvar_ps(bytes, codes);
+        const __m512 hi = _mm512_permutexvar_ps(_mm512_srli_epi32(bytes, 4), codes);
+        Add(s, b, x, x_stride, k, _mm512_mul_ps(lo, scale[b]));
+        Add(s, b, x, x_stride, k + 1, _mm512_mul_ps(hi, scale[b]));
+      }
+    }
+  }
+}
+
+// bf16 chunk: 32 columns from k0; dword c of a row holds columns k0 + 2c (low half), + 1 (high).
+template <size_t R, size_t NB>
+FC_AVX512 void Chunk(const Bf16Weight& w, size_t n0, size_t k0, const float* x, size_t x_stride,
+                     size_t block, uint8_t (*stage)[kStage], const Ahead& ahead, Sums<R, NB>& s) {
+  const size_t K = w.in;
+#pragma GCC unroll 4
+  for (size_t b = 0; b < NB; ++b)
+    Stage<false>(w.data + ((n0 + 16 * b) * K + k0) * 2, K * 2, stage[b]);
+  const __m512i high = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
+  for (size_t half = 0; half < 2; ++half) {
+    AtColumn(s, k0 + 16 * half, block);
+    for (size_t c = 8 * half; c < 8 * half + 8; ++c) {
+#pragma GCC unroll 4
+      for (size_t b = 0; b < NB; ++b) {
+        Prefetch(ahead, 16 * b + c);
+        const __m512i pair = _mm512_load_si512(stage[b] + c * kRowBytes);
+        Add(s, b, x, x_stride, k0 + 2 * c, _mm512_castsi512_ps(_mm512_slli_epi32(pair, 16)));
+        Add(s, b, x, x_stride, k0 + 2 * c + 1, _mm512_castsi512_ps(_mm512_and_si512(pair, high)));
+      }
+    }
+  }
+}
+
+template <typename Weight>
+constexpr size_t kChunkColumns = 0;
+template <>
+constexpr size_t kChunkColumns<Fp8Weight> = 64;
+template <>
+constexpr size_t kChunkColumns<Fp4Weight> = 128;
+template <>
+constexpr size_t kChunkColumns<Bf16Weight> = 32;
+
+size_t RowBytes(const Fp8Weight& w) { return w.in; }
+size_t RowBytes(const Fp4Weight& w) { return w.in / 2; }
+size_t RowBytes(const Bf16Weight& w) { return w.in * 2; }
+
+template <size_t R, size_t NB, typename Weight>
+__attribute__((target("avx512f,avx512bw,f16c"))) void Rows(const Weight& w, size_t n0,
+                                                           const float* x, size_t x_stride,
+                                                           size_t block, float* out) {
+  alignas(64) uint8_t stage[NB][kStage];
+  Sums<R, NB> s;
+  Clear(s);
+  // Each chunk reads 64 bytes from 16 * NB rows at once, too many short streams for the
+  // hardware prefetcher, and the loads come in bursts between long stretches of arithmetic;
+  // so the chunk two ahead (or the next rows' first chunks) is prefetched, one line at a time
+  // spread over the arithmetic, keeping the memory busy.
+  constexpr size_t kAhead = 2;
+  const size_t row_bytes = RowBytes(w), chunks = w.in / kChunkColumns<Weight>;
+  const char* data = reinterpret_cast<const char*>(w.data);
+  for (size_t i = 0, k0 = 0; k0 < w.in; ++i, k0 += kChunkColumns<Weight>) {
+    const Ahead ahead{i + kAhead < chunks
+                          ? data + n0 * row_bytes + (i + kAhead) * kRowBytes
+                          : data + (n0 + 16 * NB) * row_bytes + (i + kAhead - chunks) * kRowBytes,
+                      row_bytes};
+    Chunk(w, n0, k0, x, x_stride, block, stage, ahead, s);
+  }
+#pragma GCC unroll 4
+  for (size_t r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (size_t b = 0; b < NB; ++b) {
+      const __m512 total =
+          w.in <= block ? s.partial[r][b] : _mm512_add_ps(s.acc[r][b], s.partial[r][b]);
+      _mm512_store_ps(out + (r * NB + b) * 16, total);
+    }
+  }
+}
+
+template <size_t NB, typename Weight>
+void RowsM(const Weight& w, size_t n0, const float* x, size_t M, size_t x_stride, size_t block,
+           float* out) {
+  switch (M) {
+    case 1:
+      return Rows<1, NB>(w, n0, x, x_stride, block, out);
+    case 2:
+      return Rows<2, NB>(w, n0, x, x_stride, block, out);
+    case 3:
+      return Rows<3, NB>(w, n0, x, x_stride, block, out);
+    default:
+      return Rows<4, NB>(w, n0, x, x_stride, block, out);
+  }
+}
+
+template <typename Weight>
+void Dispatch(const Weight& w, size_t n0, size_t blocks, const float* x, size_t M, size_t x_stride,
+              size_t block, float* out) {
+  if (blocks == 4) {
+    RowsM<4>(w, n0, x, M, x_stride, block, out);
+  } else if (blocks == 2) {
+    RowsM<2>(w, n0, x, M, x_stride, block, out);
+  } else {
+    RowsM<1>(w, n0, x, M, x_stride, block, out);
+  }
+}
+
+#undef FC_AVX512
+
+}  // namespace
+
+bool StepProductsFit(const Fp8Weight& w, size_t block) {
+  return w.in % kChunkColumns<Fp8Weight> == 0 && block % 16 == 0;
+}
+bool StepProductsFit(const Fp4Weight& w, size_t block) {
+  return w.in % kChunkColumns<Fp4Weight> == 0 && block % 32 == 0;
+}
+bool StepProductsFit(const Bf16Weight& w, size_t block) {
+  return w.in % kChunkColumns<Bf16Weight> == 0 && block % 16 == 0;
+}
+
+void StepProductsAvx512(const Fp8Weight& w, size_t n0, size_t blocks, const float* x, size_t M,
+                        size_t x_stride, size_t block, float* out) {
+  Dispatch(w, n0, blocks, x, M, x_stride, block, out);
+}
+void StepProductsAvx512(const Fp4Weight& w, size_t n0, size_t blocks, const float* x, size_t M,
+                        size_t x_stride, size_t block, float* out) {
+  Dispatch(w, n0, blocks, x, M, x_stride, block, out);
+}
+void StepProductsAvx512(const Bf16Weight& w, size_t n0, size_t blocks, const float* x, size_t M,
+                        size_t x_stride, size_t block, float* out) {
+  Dispatch(w, n0, blocks, x, M, x_stride, block, out);
+}
+
+}  // namespace inference

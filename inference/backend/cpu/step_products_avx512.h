@@ -1,0 +1,41 @@
+// Matrix products for a few activation rows (a decode step: M <= 4) over 16 or 32 weight rows at
+// once, reading the stored weight bytes once and never writing a decoded block to memory.
+//
+// Why not the lane-block decoder: decoding each row into a register and transposing 16 float
+// registers costs about 20 vector instructions per 16 weights, far more than the memory read.
+// Here 16 rows x 64 bytes are loaded and transposed as bytes (FP8, FP4) or 32-bit pairs (bf16)
+// into a 1 KiB stack buffer, so each weight column is decoded once, already lane-interleaved:
+// FP8 e4m3 by placing its bits into an fp16 value and converting (exact, subnormals included,
+// no denormal-input slow path), MXFP4 by a 16-entry permute, bf16 by a shift. Up to four 16-row
+// blocks run side by side so their sums are independent dependency chains, and the rows ahead are
+// prefetched in software (too many short streams for the hardware prefetcher).
+//
+// Every weight value and every product is the scalar decoder's, added in the same order (K-block
+// partials of width `block`, one after another; multiply and add rounded separately), so the
+// results are bit-identical to the other paths. Chunks with NaN e4m3 codes or huge scales take
+// the scalar decoder's values.
+//
+// Requires AVX-512F/BW (the caller checks) and StepProductsFit. Pure functions; thread-safe.
+#pragma once
+
+#include <cstddef>
+
+#include "inference/backend/cpu/matmul.h"
+
+namespace inference {
+
+// Whether StepProductsAvx512 handles this weight's width and partial-sum block.
+bool StepProductsFit(const Fp8Weight& w, size_t block);
+bool StepProductsFit(const Fp4Weight& w, size_t block);
+bool StepProductsFit(const Bf16Weight& w, size_t block);
+
+// For M <= 4 rows of x: out[m * 16 * blocks + i] = the blocked sum of x[m] and weight row n0 + i,
+// for i < 16 * blocks (blocks is 1, 2 or 4; all those rows must exist). out is 64-byte aligned.
+void StepProductsAvx512(const Fp8Weight& w, size_t n0, size_t blocks, const float* x, size_t M,
+                        size_t x_stride, size_t block, float* out);
+void StepProductsAvx512(const Fp4Weight& w, size_t n0, size_t blocks, const float* x, size_t M,
+                        size_t x_stride, size_t block, float* out);
+void StepProductsAvx512(const Bf16Weight& w, size_t n0, size_t blocks, const float* x, size_t M,
+                        size_t x_stride, size_t block, float* out);
+
+}  // namespace inference
