@@ -1,6 +1,7 @@
 #include "agent/agent.h"
 
 #include <filesystem>
+#include <future>
 #include <system_error>
 
 #include "base/log.h"
@@ -257,23 +258,39 @@ base::StatusOr<UndoResult> Agent::Undo(const std::string& session_id) {
   return result;
 }
 
-base::StatusOr<CompactResult> Agent::Compact(const std::string& session_id) {
+base::Status Agent::StartCompact(const std::string& session_id,
+                                 std::shared_ptr<base::CancelToken> cancel, CompactDone done) {
   // Claim the session like a turn, so that no turn starts while the summary is written.
   auto running = std::make_shared<RunningTurn>();
+  if (cancel != nullptr) running->cancel = std::move(cancel);
   SessionInfo info;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (running_.count(session_id) > 0) {
-      return base::FailedPrecondition("a turn is running in session " + session_id);
-    }
-    FC_ASSIGN_OR_RETURN(info, store_->Get(session_id));
-    running_[session_id] = running;
-  }
-  base::StatusOr<CompactResult> result = loop_.Compact(info, "", running->cancel);
   std::lock_guard<std::mutex> lock(mu_);
-  running_.erase(session_id);
-  turn_ended_.notify_all();
-  return result;
+  for (std::thread& t : finished_) t.join();
+  finished_.clear();
+  if (running_.count(session_id) > 0) {
+    return base::FailedPrecondition("a turn is running in session " + session_id);
+  }
+  FC_ASSIGN_OR_RETURN(info, store_->Get(session_id));
+  running_[session_id] = running;
+  ++live_workers_;
+  running->thread = std::thread([this, running, info = std::move(info), done = std::move(done)] {
+    base::StatusOr<CompactResult> result = loop_.Compact(info, "", running->cancel);
+    ReleaseSession(info.id, running);
+    done(std::move(result));
+    std::lock_guard<std::mutex> lock(mu_);
+    finished_.push_back(std::move(running->thread));
+    --live_workers_;
+    turn_ended_.notify_all();
+  });
+  return base::Status::Ok();
+}
+
+base::StatusOr<CompactResult> Agent::Compact(const std::string& session_id) {
+  std::promise<base::StatusOr<CompactResult>> promise;
+  std::future<base::StatusOr<CompactResult>> result = promise.get_future();
+  FC_RETURN_IF_ERROR(
+      StartCompact(session_id, nullptr, [&promise](auto r) { promise.set_value(std::move(r)); }));
+  return result.get();
 }
 
 }  // namespace agent

@@ -24,11 +24,14 @@
 //   - Approve RPC: Approve(approval_id, answer) from any client. CancelTurn RPC: CancelTurn.
 //   - Undo and Compact: FailedPrecondition while a turn runs; Undo restores the snapshot taken
 //     before the last mutating turn (untracked files included); Compact summarises old turns.
+//     The Compact RPC uses StartCompact: the summary is a model call, so it runs on a worker
+//     like a turn and answers through a callback, never holding a gRPC thread.
 // Thread-safe: every method may be called from any thread. Borrows the engine, tokenizer,
 // tools and clock, which must outlive it; the destructor cancels and joins running turns.
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -109,7 +112,14 @@ class Agent {
   base::StatusOr<bool> Attach(const std::string& session_id, uint64_t after_seq, EventSink sink);
   // FailedPrecondition when a turn runs or there is nothing to undo.
   base::StatusOr<UndoResult> Undo(const std::string& session_id);
-  // FailedPrecondition when a turn runs.
+  // Claims the session as a turn would (FailedPrecondition when one runs, NotFound) and
+  // summarises its older turns on a worker thread, which then calls `done` with the result
+  // (Cancelled when `cancel` fired, or CancelTurn was called for the session). `cancel` may be
+  // null. `done` runs once, after the session is free again, and must return quickly.
+  using CompactDone = std::function<void(base::StatusOr<CompactResult>)>;
+  base::Status StartCompact(const std::string& session_id,
+                            std::shared_ptr<base::CancelToken> cancel, CompactDone done);
+  // StartCompact, waiting for the result on the calling thread.
   base::StatusOr<CompactResult> Compact(const std::string& session_id);
 
   // Blocks until the session has no running turn (tests, shutdown paths).
@@ -132,7 +142,7 @@ class Agent {
   std::condition_variable turn_ended_;
   std::map<std::string, std::shared_ptr<RunningTurn>> running_ GUARDED_BY(mu_);
   std::vector<std::thread> finished_ GUARDED_BY(mu_);  // workers that ended, to join
-  int live_workers_ GUARDED_BY(mu_) = 0;  // worker threads not yet in finished_
+  int live_workers_ GUARDED_BY(mu_) = 0;               // worker threads not yet in finished_
 };
 
 }  // namespace agent

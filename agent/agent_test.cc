@@ -5,6 +5,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "agent/agent_test_harness.h"
 #include "tools/git/snapshot.h"
@@ -118,6 +122,50 @@ TEST_CASE("agent: Compact on request summarises the turns before the last one") 
   auto again = h.agent().Compact(session.id);
   REQUIRE(again.ok());
   CHECK(again->messages_compacted == 0);
+}
+
+TEST_CASE("agent: StartCompact summarises on a worker that holds the session until done") {
+  AgentHarness h(Script{{"one"}, {"two"}, {"SUMMARY: " + std::string(3000, 's')}});
+  SessionInfo session = h.NewSession(ApprovalMode::kAsk);
+  EventLog first, second;
+  h.RunTurn(session.id, "first", first);
+  h.RunTurn(session.id, "second", second);
+  h.engine().set_chunk_delay(std::chrono::milliseconds(10));  // a slow summary: seconds
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<base::StatusOr<CompactResult>> result;
+  auto cancel = std::make_shared<base::CancelToken>();
+  const auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(h.agent()
+              .StartCompact(session.id, cancel,
+                            [&](base::StatusOr<CompactResult> r) {
+                              std::lock_guard<std::mutex> lock(mu);
+                              result = std::move(r);
+                              cv.notify_all();
+                            })
+              .ok());
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1));  // did not wait
+  // The session is taken: no turn and no second compaction meanwhile.
+  CHECK(h.agent().GetSession(session.id)->turn_running);
+  EventLog refused;
+  CHECK(h.agent().StartTurn(session.id, "third", refused.Sink()).status().code() ==
+        base::StatusCode::kFailedPrecondition);
+  CHECK(h.agent().StartCompact(session.id, nullptr, [](auto) {}).code() ==
+        base::StatusCode::kFailedPrecondition);
+  CHECK(h.agent().StartCompact("no-such-session", nullptr, [](auto) {}).code() ==
+        base::StatusCode::kNotFound);
+
+  // The caller's cancel (the RPC's deadline or disconnect) stops the model call.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  cancel->Cancel();
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(5), [&] { return result.has_value(); }));
+  }
+  CHECK(result->status().code() == base::StatusCode::kCancelled);
+  CHECK_FALSE(h.agent().GetSession(session.id)->turn_running);
+  CHECK(h.agent().Messages(session.id)->size() == 4);  // nothing was compacted
 }
 
 TEST_CASE("agent: a restarted daemon replays the stored events and continues the session") {

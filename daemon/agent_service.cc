@@ -195,19 +195,35 @@ grpc::ServerUnaryReactor* AgentService::Undo(grpc::CallbackServerContext* ctx,
   return FinishNow(ctx, grpc::Status::OK);
 }
 
+// Compact's answer comes from the agent's worker once the summary is written: a model call
+// must never hold a gRPC thread. The client's cancel or deadline cancels the summary.
+class CompactReactor final : public grpc::ServerUnaryReactor {
+ public:
+  CompactReactor(agent::Agent& agent, const std::string& session_id,
+                 v1::CompactResponse* response) {
+    base::Status started = agent.StartCompact(
+        session_id, cancel_, [this, response](base::StatusOr<agent::CompactResult> result) {
+          if (!result.ok()) return Finish(ToGrpc(result.status()));
+          response->set_tokens_before(result->tokens_before);
+          response->set_tokens_after(result->tokens_after);
+          Finish(grpc::Status::OK);  // the last use of `this`: OnDone may follow at once
+        });
+    if (!started.ok()) Finish(ToGrpc(started));
+  }
+  void OnCancel() override { cancel_->Cancel(); }
+  void OnDone() override { delete this; }
+
+ private:
+  const std::shared_ptr<base::CancelToken> cancel_ = std::make_shared<base::CancelToken>();
+};
+
 grpc::ServerUnaryReactor* AgentService::Compact(grpc::CallbackServerContext* ctx,
                                                 const v1::CompactRequest* request,
                                                 v1::CompactResponse* response) {
   if (auto s = AdmitCall(gate_, ctx); !s.ok()) return FinishNow(ctx, ToGrpc(s));
   Count("Compact");
   if (agent_ == nullptr) return FinishNow(ctx, NoModel());
-  // A model call on this gRPC thread: Compact is rare and explicit, and the agent claims the
-  // session for its duration, so no turn competes with it.
-  auto result = agent_->Compact(request->session_id());
-  if (!result.ok()) return FinishNow(ctx, ToGrpc(result.status()));
-  response->set_tokens_before(result->tokens_before);
-  response->set_tokens_after(result->tokens_after);
-  return FinishNow(ctx, grpc::Status::OK);
+  return new CompactReactor(*agent_, request->session_id(), response);
 }
 
 }  // namespace flashcoded

@@ -264,10 +264,18 @@ TEST_CASE("flashcode chat: a turn, slash commands, an unknown command, resume") 
   AgentFixture f;
   f.StartDaemon(/*with_model=*/true);
   std::string script = f.dir.path() + "/chat-input.txt";
-  std::ofstream(script) << "hello there\n/model\n/sessions\n/undo\n/bogus\n/exit\nnever sent\n";
-  std::vector<std::string> args = {testing_support::BuiltBinary("cli/flashcode"), "--socket",
-                                   f.socket, "chat", "-C", f.workspace, "--policy", "read-only",
-                                   "--max-output-tokens", "4"};
+  std::ofstream(script)
+      << "hello there\n/model\n/sessions\n/undo\n/compact\n/bogus\n/exit\nnever sent\n";
+  std::vector<std::string> args = {testing_support::BuiltBinary("cli/flashcode"),
+                                   "--socket",
+                                   f.socket,
+                                   "chat",
+                                   "-C",
+                                   f.workspace,
+                                   "--policy",
+                                   "read-only",
+                                   "--max-output-tokens",
+                                   "4"};
   TestProcess::Options options{f.env, {}};
   options.stdin_file = script;
   auto r = Run(args, options, 180s);
@@ -276,7 +284,8 @@ TEST_CASE("flashcode chat: a turn, slash commands, an unknown command, resume") 
   CHECK(r.err.find("tokens") != std::string::npos);  // the turn's summary line
   CHECK(r.err.find("model: tiny") != std::string::npos);
   CHECK(r.err.find("hello there") != std::string::npos);  // /sessions lists it by its title
-  CHECK(r.err.find("undo: ") != std::string::npos);  // nothing to undo: said, not fatal
+  CHECK(r.err.find("undo: ") != std::string::npos);       // nothing to undo: said, not fatal
+  CHECK(r.err.find("compacted: ") != std::string::npos);  // one turn: nothing older to summarise
   CHECK(r.err.find("unknown command /bogus") != std::string::npos);
   auto resume_at = r.err.find("flashcode chat --resume ");
   REQUIRE(resume_at != std::string::npos);
@@ -284,8 +293,8 @@ TEST_CASE("flashcode chat: a turn, slash commands, an unknown command, resume") 
   id = id.substr(0, id.find_first_of(")\n"));
 
   std::ofstream(script) << "/exit\n";
-  args = {testing_support::BuiltBinary("cli/flashcode"), "--socket", f.socket, "chat",
-          "--resume", id};
+  args = {
+      testing_support::BuiltBinary("cli/flashcode"), "--socket", f.socket, "chat", "--resume", id};
   auto resumed = Run(args, options, 60s);
   CHECK_MESSAGE(resumed.exit_code == 0, resumed.err);
   CHECK(resumed.err.find("resumed session " + id) != std::string::npos);
@@ -435,6 +444,31 @@ TEST_CASE("the Agent service: sessions, turns, cancel, resume, SIGKILL durabilit
     CHECK_FALSE(IsTerminal(after_kill[i]));
   REQUIRE(after_kill.back().has_error());
   CHECK(after_kill.back().error().code() == static_cast<int>(grpc::StatusCode::ABORTED));
+
+  // Compact runs on the agent's worker, not a gRPC thread, and its deadline cancels the summary
+  // (1024 random tokens at most from the tiny model): the session is free again right after.
+  {
+    v1::CompactRequest req;
+    req.set_session_id(longer.id());
+    v1::CompactResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 200ms);
+    grpc::Status s = f.agent->Compact(&ctx, req, &resp);
+    MESSAGE("Compact with a 200 ms deadline: " << s.error_code() << " " << s.error_message());
+    if (s.ok()) {
+      CHECK(resp.tokens_after() < resp.tokens_before());  // the model was quick after all
+    } else {
+      CHECK(s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
+    }
+    f.WaitUntilIdle(longer.id());
+    v1::GetSessionResponse got_after;
+    REQUIRE(f.Get(longer.id(), &got_after).ok());
+    REQUIRE(got_after.messages_size() > 0);
+    CHECK((got_after.messages(0).role() == v1::Message::ROLE_SUMMARY) == s.ok());
+    req.set_session_id("no-such-session");
+    grpc::ClientContext c2;
+    CHECK(f.agent->Compact(&c2, req, &resp).error_code() == grpc::StatusCode::NOT_FOUND);
+  }
 
   // SIGTERM during a turn: the stream ends with UNAVAILABLE and the daemon exits 0.
   {
