@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstring>
 
 namespace inference {
 namespace {
@@ -30,16 +31,35 @@ const std::array<float, 256>& Table() {
   return table;
 }
 
-// Rounds x to a multiple of 2^(floor(log2|x|) - mantissa_bits), never finer than 2^min_step_exp
-// (the subnormal step); nearbyint rounds ties to the even multiple, which is the even mantissa.
-float RoundToGrid(float x, int mantissa_bits, int min_step_exp) {
-  if (x == 0.0f || !std::isfinite(x)) return x;
-  int e;
-  std::frexp(x, &e);  // |x| = f * 2^e with f in [0.5, 1): floor(log2|x|) = e - 1
-  int step_exp = e - 1 - mantissa_bits;
-  if (step_exp < min_step_exp) step_exp = min_step_exp;
-  const float scaled = std::ldexp(x, -step_exp);
-  return std::ldexp(std::nearbyint(scaled), step_exp);
+// Rounds x to `mantissa_bits` mantissa bits, ties to even, with the grid never finer than
+// 2^min_step_exp (the subnormal step), from the IEEE bits: quantising every activation block is
+// on the hot path, where frexp/ldexp/nearbyint calls cost more than the products they feed.
+// Normal range (|x| >= 2^(min_step_exp + mantissa_bits)): adding half an ulp of the target
+// precision (minus one, plus the lowest kept bit) to the bits and truncating is round-to-nearest-
+// even, a carry moving into the exponent as it should. Below it the step is fixed: adding and
+// subtracting 2^(min_step_exp + 23) lets the fp32 adder round to that step (ties to even).
+constexpr float Exp2(int e) {
+  float r = 1.0f;
+  for (; e > 0; --e) r *= 2.0f;
+  for (; e < 0; ++e) r *= 0.5f;
+  return r;
+}
+
+template <int kMantissaBits, int kMinStepExp>
+float RoundToGrid(float x) {
+  const float a = std::fabs(x);
+  if (!(a < 0x1p64f)) return x;  // inf, NaN (the callers clamp first)
+  uint32_t bits;
+  std::memcpy(&bits, &a, sizeof bits);
+  constexpr int kDrop = 23 - kMantissaBits;
+  const uint32_t rounded =
+      (bits + ((1u << (kDrop - 1)) - 1) + ((bits >> kDrop) & 1)) & ~((1u << kDrop) - 1);
+  float r;
+  std::memcpy(&r, &rounded, sizeof r);
+  constexpr float kMagic = Exp2(kMinStepExp + 23);
+  constexpr float kNormalMin = Exp2(kMinStepExp + kMantissaBits);
+  if (a < kNormalMin) r = (a + kMagic) - kMagic;
+  return std::copysign(r, x);
 }
 
 }  // namespace
@@ -55,10 +75,10 @@ float E2m1ToFloat(uint8_t code) {
 }
 
 // e4m3fn: 3 mantissa bits, smallest normal exponent -6, so the subnormal step is 2^-9.
-float RoundToE4m3(float x) { return RoundToGrid(x, 3, -9); }
+float RoundToE4m3(float x) { return RoundToGrid<3, -9>(x); }
 
 // e2m1: 1 mantissa bit, smallest normal exponent 0, so the subnormal step is 0.5.
-float RoundToE2m1(float x) { return RoundToGrid(x, 1, -1); }
+float RoundToE2m1(float x) { return RoundToGrid<1, -1>(x); }
 
 uint8_t EncodeE4m3(float v) {
   const float* table = E4m3Table();
@@ -78,9 +98,14 @@ uint8_t EncodeE2m1(float v) {
 float Pow2Ceil(float s) {
   uint32_t bits;
   std::memcpy(&bits, &s, sizeof bits);
-  int exponent = static_cast<int>((bits >> 23) & 0xff) - 127;
-  if ((bits & 0x7fffff) != 0) ++exponent;
-  return std::ldexp(1.0f, exponent);
+  uint32_t biased = (bits >> 23) & 0xff;
+  if ((bits & 0x7fffff) != 0) ++biased;
+  if (biased == 0) return 0x1p-127f;  // s == 0: 2^(0 - 127), as ldexp gave
+  if (biased >= 255) return INFINITY;
+  const uint32_t power = biased << 23;
+  float p;
+  std::memcpy(&p, &power, sizeof p);
+  return p;
 }
 
 uint8_t Pow2ToE8m0(float power_of_two) {
