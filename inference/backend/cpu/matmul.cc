@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "inference/backend/cpu/dot_rows_avx512.h"
 #include "inference/backend/cpu/lane_decode_avx512.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/quantize.h"
@@ -321,6 +322,45 @@ const char* MatmulSimdPath() {
       break;
   }
   return "baseline";
+}
+
+namespace {
+
+// Rows come in groups of 16 (a short group repeats a present row and drops its results).
+template <typename RowAt>
+void DotRowsBy16(RowAt row_at, size_t n_rows, const float* x, size_t n, float* out) {
+  if (CpuSimd() != Simd::kAvx512) {
+    for (size_t r = 0; r < n_rows; ++r) {
+      if (const float* row = row_at(r)) out[r] = Dot(row, x, n);
+    }
+    return;
+  }
+  for (size_t r0 = 0; r0 < n_rows; r0 += 16) {
+    const float* group[16];
+    const float* any = nullptr;
+    for (size_t j = 0; j < 16; ++j) {
+      group[j] = r0 + j < n_rows ? row_at(r0 + j) : nullptr;
+      if (any == nullptr) any = group[j];
+    }
+    if (any == nullptr) continue;
+    for (const float*& row : group) row = row != nullptr ? row : any;
+    float sums[16];
+    DotRows16Avx512(group, x, n, sums);
+    for (size_t j = 0; j < 16 && r0 + j < n_rows; ++j) {
+      if (row_at(r0 + j) != nullptr) out[r0 + j] = sums[j];
+    }
+  }
+}
+
+}  // namespace
+
+void DotRows(const float* const* rows, size_t n_rows, const float* x, size_t n, float* out) {
+  DotRowsBy16([rows](size_t r) { return rows[r]; }, n_rows, x, n, out);
+}
+
+void DotRowsStrided(const float* rows, size_t stride, size_t n_rows, const float* x, size_t n,
+                    float* out) {
+  DotRowsBy16([rows, stride](size_t r) { return rows + r * stride; }, n_rows, x, n, out);
 }
 
 void MatmulFp8(const float* x, size_t M, const Fp8Weight& w, float* y, ThreadPool* pool) {

@@ -76,4 +76,12 @@ const char* MatmulSimdPath();
 // Dot product of two fp32 vectors: one sequential fp32 sum, no fused multiply-add.
 float Dot(const float* a, const float* b, size_t n);
 
+// out[r] = Dot(rows[r], x, n) for r < n_rows, bit for bit, with AVX-512 16 rows at a time
+// (dot_rows_avx512.h). rows[r] may be null: out[r] is then left unchanged.
+void DotRows(const float* const* rows, size_t n_rows, const float* x, size_t n, float* out);
+
+// out[r] = Dot(rows + r * stride, x, n) for r < n_rows, as DotRows.
+void DotRowsStrided(const float* rows, size_t stride, size_t n_rows, const float* x, size_t n,
+                    float* out);
+
 }  // namespace inference

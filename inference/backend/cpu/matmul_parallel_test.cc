@@ -134,5 +134,32 @@ TEST_CASE("FP8 products with NaN codes and extreme scales equal the sequential d
   }
 }
 
+TEST_CASE("DotRows equals Dot per row bit for bit, null rows untouched") {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (size_t n : {7, 16, 300}) {
+    const size_t n_rows = 37;
+    std::vector<float> rows(n_rows * n), x(n);
+    for (auto& v : rows) v = normal(rng);
+    for (auto& v : x) v = normal(rng);
+    std::vector<const float*> pointers(n_rows);
+    for (size_t r = 0; r < n_rows; ++r) pointers[r] = r % 5 == 3 ? nullptr : &rows[r * n];
+    std::vector<float> by_pointer(n_rows, 42.0f), strided(n_rows);
+    DotRows(pointers.data(), n_rows, x.data(), n, by_pointer.data());
+    DotRowsStrided(rows.data(), n, n_rows, x.data(), n, strided.data());
+    for (size_t r = 0; r < n_rows; ++r) {
+      CAPTURE(n);
+      CAPTURE(r);
+      const float want = Dot(&rows[r * n], x.data(), n);
+      CHECK(std::memcmp(&strided[r], &want, sizeof want) == 0);
+      if (pointers[r] == nullptr) {
+        CHECK(by_pointer[r] == 42.0f);
+      } else {
+        CHECK(std::memcmp(&by_pointer[r], &want, sizeof want) == 0);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace inference

@@ -26,8 +26,9 @@ void SparseAttention(const float* q, size_t n_heads, size_t d, const float* cons
     for (size_t b = 0; b < n_rows; b += kBlock) {
       const size_t n = std::min(kBlock, n_rows - b);
       float block_max = running_max;
+      DotRows(rows + b, n, qh, d, scores);  // the empty slots' scores are set here
       for (size_t j = 0; j < n; ++j) {
-        scores[j] = rows[b + j] ? Dot(qh, rows[b + j], d) * scale : kNegInf;
+        scores[j] = rows[b + j] ? scores[j] * scale : kNegInf;
         block_max = std::max(block_max, scores[j]);
       }
       if (block_max == kNegInf) continue;  // an all-empty block changes nothing

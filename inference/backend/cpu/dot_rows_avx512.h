@@ -1,0 +1,17 @@
+// Many dot products against one vector, 16 at a time in the lanes of a zmm register: 16 rows'
+// next 16 values are loaded, transposed in registers, and each lane adds its products one by one
+// in index order (multiply and add rounded separately). Each result is therefore exactly Dot()'s
+// sequential sum; only independent sums share the instructions. The mHC mixes, the indexer's
+// scores and the attention scores are such sets of dot products.
+//
+// Only for CPUs with AVX-512F (the caller checks). Pure function; thread-safe.
+#pragma once
+
+#include <cstddef>
+
+namespace inference {
+
+// out[r] = Dot(rows[r], x, n) for r < 16; rows[r] may repeat (a short group's padding).
+void DotRows16Avx512(const float* const rows[16], const float* x, size_t n, float out[16]);
+
+}  // namespace inference
