@@ -31,7 +31,7 @@ void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& ro
   const size_t n_keys = keys.size() / D;
   // Queries are independent: each range of tokens is one thread's, with its own scores.
   auto queries = [&](size_t t_begin, size_t t_end) {
-    std::vector<float> scores;
+    std::vector<float> scores, dots;
     for (size_t t = t_begin; t < t_end; ++t) {
       const int64_t pos = start_pos + static_cast<int64_t>(t);
       for (size_t h = 0; h < H; ++h) {
@@ -46,10 +46,14 @@ void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& ro
       const size_t visible = static_cast<size_t>((pos + 1) / 4);
       const size_t candidates = all_keys_as_candidates ? n_keys : visible;
       scores.assign(candidates, -std::numeric_limits<float>::infinity());
+      // dots[h * visible + j] = q_h . key_j, each Dot's sequential sum (16 keys at a time).
+      dots.resize(H * visible);
+      for (size_t h = 0; h < H; ++h)
+        DotRowsStrided(keys.data(), D, visible, &q[(t * H + h) * D], D, &dots[h * visible]);
       for (size_t j = 0; j < visible; ++j) {
         float sum = 0.0f;
         for (size_t h = 0; h < H; ++h) {
-          const float s = RoundToBf16(Dot(&q[(t * H + h) * D], &keys[j * D], D));
+          const float s = RoundToBf16(dots[h * visible + j]);
           sum += RoundToBf16(std::max(s, 0.0f) * head_weights[t * H + h]);
         }
         scores[j] = RoundToBf16(sum);

@@ -17,7 +17,8 @@ namespace {
 void Mixes(const HcShape& s, const HcParams& p, const float* x, size_t n_mix, float* mixes) {
   const size_t n = s.hc * s.dim;
   const float r = 1.0f / std::sqrt(MeanOfSquares(x, n) + s.norm_eps);
-  for (size_t k = 0; k < n_mix; ++k) mixes[k] = Dot(p.fn.data() + k * n, x, n) * r;
+  DotRowsStrided(p.fn.data(), n, n_mix, x, n, mixes);  // each one Dot's sequential sum
+  for (size_t k = 0; k < n_mix; ++k) mixes[k] *= r;
 }
 
 // y = bf16(sum_j pre[j] * X[j]).
