@@ -78,7 +78,7 @@ base::StatusOr<DiffResult> SummarizeDiff(git_diff* diff, size_t max_patch_bytes)
   return result;
 }
 
-base::StatusOr<DiffResult> Diff(const Repository& repo, const DiffSpec& spec) {
+base::StatusOr<GitPtr<git_diff>> MakeDiff(const Repository& repo, const DiffSpec& spec) {
   Side a = SideOf(spec.from), b = SideOf(spec.to);
   if (a == b && a != Side::kTree) {
     return base::InvalidArgument("cannot diff '" + spec.from + "' against '" + spec.to + "'");
@@ -119,7 +119,11 @@ base::StatusOr<DiffResult> Diff(const Repository& repo, const DiffSpec& spec) {
                   what);
     }
   }
-  GitPtr<git_diff> diff(raw);
+  return GitPtr<git_diff>(raw);
+}
+
+base::StatusOr<DiffResult> Diff(const Repository& repo, const DiffSpec& spec) {
+  FC_ASSIGN_OR_RETURN(GitPtr<git_diff> diff, MakeDiff(repo, spec));
   return SummarizeDiff(diff.get(), spec.max_patch_bytes);
 }
 

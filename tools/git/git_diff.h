@@ -42,6 +42,9 @@ struct DiffResult {
 // resolve.
 base::StatusOr<DiffResult> Diff(const Repository& repo, const DiffSpec& spec);
 
+// The libgit2 diff behind Diff (before rename detection), for callers that walk its hunks.
+base::StatusOr<GitPtr<git_diff>> MakeDiff(const Repository& repo, const DiffSpec& spec);
+
 // Builds a DiffResult from a finished libgit2 diff (shared with Show).
 base::StatusOr<DiffResult> SummarizeDiff(git_diff* diff, size_t max_patch_bytes);
 

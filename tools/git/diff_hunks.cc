@@ -1,0 +1,141 @@
+#include "tools/git/diff_hunks.h"
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+namespace tools {
+namespace {
+
+std::string LineContent(const git_diff_line* line) {
+  std::string text(line->content, line->content_len);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+// Walks every delta of `diff` (after rename detection) into FileHunks.
+base::StatusOr<std::vector<FileHunks>> CollectHunks(git_diff* diff) {
+  git_diff_find_options find;
+  git_diff_find_options_init(&find, GIT_DIFF_FIND_OPTIONS_VERSION);
+  find.flags = GIT_DIFF_FIND_RENAMES | GIT_DIFF_FIND_FOR_UNTRACKED;
+  FC_GIT_CALL(git_diff_find_similar(diff, &find), "rename detection");
+  std::vector<FileHunks> files;
+  for (size_t i = 0, n = git_diff_num_deltas(diff); i < n; ++i) {
+    const git_diff_delta* delta = git_diff_get_delta(diff, i);
+    if ((delta->flags & GIT_DIFF_FLAG_BINARY) != 0) continue;
+    git_patch* raw_patch = nullptr;
+    FC_GIT_CALL(git_patch_from_diff(&raw_patch, diff, i), "diff patch");
+    if (raw_patch == nullptr) continue;  // unchanged or binary content
+    std::unique_ptr<git_patch, decltype(&git_patch_free)> patch(raw_patch, git_patch_free);
+    FileHunks file;
+    switch (delta->status) {
+      case GIT_DELTA_ADDED:
+      case GIT_DELTA_UNTRACKED:
+        file.status = 'A';
+        break;
+      case GIT_DELTA_DELETED:
+        file.status = 'D';
+        break;
+      case GIT_DELTA_RENAMED:
+        file.status = 'R';
+        break;
+      default:
+        file.status = 'M';
+    }
+    file.old_path = delta->old_file.path ? delta->old_file.path : "";
+    file.new_path = delta->new_file.path ? delta->new_file.path : "";
+    for (size_t h = 0, nh = git_patch_num_hunks(patch.get()); h < nh; ++h) {
+      const git_diff_hunk* gh = nullptr;
+      size_t line_count = 0;
+      FC_GIT_CALL(git_patch_get_hunk(&gh, &line_count, patch.get(), h), "diff hunk");
+      Hunk hunk;
+      hunk.header.assign(gh->header, gh->header_len);
+      while (!hunk.header.empty() && hunk.header.back() == '\n') hunk.header.pop_back();
+      hunk.old_start = gh->old_start;
+      hunk.old_lines = gh->old_lines;
+      hunk.new_start = gh->new_start;
+      hunk.new_lines = gh->new_lines;
+      for (size_t l = 0; l < line_count; ++l) {
+        const git_diff_line* gl = nullptr;
+        FC_GIT_CALL(git_patch_get_line_in_hunk(&gl, patch.get(), h, l), "diff line");
+        HunkLine line;
+        switch (gl->origin) {
+          case GIT_DIFF_LINE_ADDITION:
+            line.origin = '+';
+            break;
+          case GIT_DIFF_LINE_DELETION:
+            line.origin = '-';
+            break;
+          case GIT_DIFF_LINE_CONTEXT:
+            line.origin = ' ';
+            break;
+          default:  // "\ No newline at end of file" markers carry no line
+            continue;
+        }
+        line.old_line = gl->old_lineno;
+        line.new_line = gl->new_lineno;
+        line.content = LineContent(gl);
+        hunk.lines.push_back(std::move(line));
+      }
+      file.hunks.push_back(std::move(hunk));
+    }
+    if (!file.hunks.empty()) files.push_back(std::move(file));
+  }
+  return files;
+}
+
+}  // namespace
+
+base::StatusOr<std::vector<FileHunks>> DiffHunks(const Repository& repo, const DiffSpec& spec) {
+  FC_ASSIGN_OR_RETURN(GitPtr<git_diff> diff, MakeDiff(repo, spec));
+  return CollectHunks(diff.get());
+}
+
+base::StatusOr<std::vector<FileHunks>> HunksOfDiffText(std::string_view diff_text) {
+  git_diff* raw = nullptr;
+  int rc = git_diff_from_buffer(&raw, diff_text.data(), diff_text.size());
+  if (rc < 0) {
+    const git_error* e = git_error_last();
+    return base::InvalidArgument(std::string("unparsable diff: ") +
+                                 (e != nullptr && e->message != nullptr ? e->message : "?"));
+  }
+  GitPtr<git_diff> diff(raw);
+  return CollectHunks(diff.get());
+}
+
+base::StatusOr<std::string> ReadFileAt(const Repository& repo, const std::string& side,
+                                       const std::string& path) {
+  if (side == "workdir" || side == "worktree") {
+    std::ifstream in(std::filesystem::path(repo.workdir()) / path, std::ios::binary);
+    if (!in) return base::NotFound("cannot read " + path + " in the work tree");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  git_oid id;
+  if (side == "index" || side == "staged") {
+    git_index* raw_index = nullptr;
+    FC_GIT_CALL(git_repository_index(&raw_index, repo.raw()), "open index");
+    GitPtr<git_index> index(raw_index);
+    const git_index_entry* entry = git_index_get_bypath(index.get(), path.c_str(), 0);
+    if (entry == nullptr) return base::NotFound(path + " is not in the index");
+    id = entry->id;
+  } else {
+    FC_ASSIGN_OR_RETURN(GitPtr<git_commit> commit, repo.LookupCommit(side));
+    git_tree* raw_tree = nullptr;
+    FC_GIT_CALL(git_commit_tree(&raw_tree, commit.get()), "tree of " + side);
+    GitPtr<git_tree> tree(raw_tree);
+    git_tree_entry* raw_entry = nullptr;
+    FC_GIT_CALL(git_tree_entry_bypath(&raw_entry, tree.get(), path.c_str()), path + " in " + side);
+    id = *git_tree_entry_id(raw_entry);
+    git_tree_entry_free(raw_entry);
+  }
+  git_blob* raw_blob = nullptr;
+  FC_GIT_CALL(git_blob_lookup(&raw_blob, repo.raw(), &id), "blob of " + path);
+  GitPtr<git_blob> blob(raw_blob);
+  return std::string(static_cast<const char*>(git_blob_rawcontent(blob.get())),
+                     static_cast<size_t>(git_blob_rawsize(blob.get())));
+}
+
+}  // namespace tools

@@ -1,0 +1,56 @@
+// DiffHunks: a diff split into files and hunks, each line with its line numbers, for tools
+// that comment on particular lines (code review). The diff comes either from two sides of a
+// repository (as Diff in git_diff.h: revisions, the index or the work tree) or from a unified
+// diff text (git format). Binary files and pure mode changes have no hunks and are left out;
+// a deleted file is kept (its hunks have only removed lines). Stateless; thread-compatible like
+// the Repository.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "tools/git/git_diff.h"
+#include "tools/git/repository.h"
+
+namespace tools {
+
+struct HunkLine {
+  char origin = ' ';    // ' ' context, '+' added, '-' removed
+  int old_line = -1;    // 1-based in the old file; -1 for an added line
+  int new_line = -1;    // 1-based in the new file; -1 for a removed line
+  std::string content;  // without the trailing newline
+  bool operator==(const HunkLine&) const = default;
+};
+
+struct Hunk {
+  std::string header;  // "@@ -10,4 +10,6 @@ fn name"
+  int old_start = 0;
+  int old_lines = 0;
+  int new_start = 0;  // first new-side line the hunk covers (0 for an emptied file)
+  int new_lines = 0;  // new-side lines covered (context and added)
+  std::vector<HunkLine> lines;
+  bool operator==(const Hunk&) const = default;
+};
+
+struct FileHunks {
+  char status = 'M';     // as DiffFile::status
+  std::string old_path;  // relative to the repository root
+  std::string new_path;
+  std::vector<Hunk> hunks;
+  bool operator==(const FileHunks&) const = default;
+};
+
+// The hunks between two sides of `repo` (spec.max_patch_bytes is ignored). Errors as Diff.
+base::StatusOr<std::vector<FileHunks>> DiffHunks(const Repository& repo, const DiffSpec& spec);
+
+// The hunks of a unified diff text. InvalidArgument when libgit2 cannot parse it.
+base::StatusOr<std::vector<FileHunks>> HunksOfDiffText(std::string_view diff_text);
+
+// The content of `path` on one side: "workdir" reads the file under the work tree, "index" the
+// staged blob, anything else the blob in that revision's tree. NotFound when it is not there.
+base::StatusOr<std::string> ReadFileAt(const Repository& repo, const std::string& side,
+                                       const std::string& path);
+
+}  // namespace tools

@@ -1,0 +1,83 @@
+#include "tools/git/diff_hunks.h"
+
+#include <doctest/doctest.h>
+
+#include "tools/git/temp_repo_for_test.h"
+
+namespace tools {
+namespace {
+
+using base::StatusCode;
+
+TEST_CASE("diff hunks between two commits carry new-side line numbers") {
+  TempRepo t;
+  t.Write("a.py", "one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n");
+  t.Write("gone.txt", "bye\n");
+  t.CommitFiles({"a.py", "gone.txt"}, "first");
+  t.Write("a.py", "one\ntwo\nTHREE\nfour\nfive\nsix\nseven\neight\nnine\nten\neleven\n");
+  t.Write("new.txt", "hello\nworld\n");
+  std::filesystem::remove(t.dir() / "gone.txt");
+  t.CommitFiles({"a.py", "new.txt", "gone.txt"}, "second");
+
+  auto files = DiffHunks(t.repo(), {.from = "HEAD~1", .to = "HEAD", .context_lines = 1});
+  REQUIRE(files.ok());
+  REQUIRE(files->size() == 3);
+  const FileHunks& a = (*files)[0];
+  CHECK(a.new_path == "a.py");
+  CHECK(a.status == 'M');
+  REQUIRE(a.hunks.size() == 2);
+  const Hunk& first = a.hunks[0];
+  CHECK(first.new_start == 2);
+  CHECK(first.new_lines == 3);
+  CHECK(first.header.rfind("@@ -2,3 +2,3 @@", 0) == 0);
+  REQUIRE(first.lines.size() == 4);
+  CHECK(first.lines[0] == HunkLine{' ', 2, 2, "two"});
+  CHECK(first.lines[1] == HunkLine{'-', 3, -1, "three"});
+  CHECK(first.lines[2] == HunkLine{'+', -1, 3, "THREE"});
+  CHECK(first.lines[3] == HunkLine{' ', 4, 4, "four"});
+  CHECK(a.hunks[1].lines.back() == HunkLine{'+', -1, 11, "eleven"});
+
+  CHECK((*files)[1].new_path == "gone.txt");
+  CHECK((*files)[1].status == 'D');
+  CHECK((*files)[2].status == 'A');
+  CHECK((*files)[2].hunks[0].new_start == 1);
+  CHECK((*files)[2].hunks[0].lines[1] == HunkLine{'+', -1, 2, "world"});
+
+  // The file content at either side, and the work tree.
+  CHECK(ReadFileAt(t.repo(), "HEAD~1", "gone.txt").value() == "bye\n");
+  CHECK(ReadFileAt(t.repo(), "HEAD", "new.txt").value() == "hello\nworld\n");
+  CHECK(ReadFileAt(t.repo(), "HEAD", "gone.txt").status().code() == StatusCode::kNotFound);
+  t.Write("new.txt", "changed\n");
+  CHECK(ReadFileAt(t.repo(), "workdir", "new.txt").value() == "changed\n");
+
+  // Uncommitted changes: HEAD against the work tree.
+  auto uncommitted = DiffHunks(t.repo(), {.from = "HEAD", .to = "workdir"});
+  REQUIRE(uncommitted.ok());
+  REQUIRE(uncommitted->size() == 1);
+  CHECK((*uncommitted)[0].hunks[0].lines.back() == HunkLine{'+', -1, 1, "changed"});
+
+  CHECK(DiffHunks(t.repo(), {.from = "nope", .to = "HEAD"}).status().code() != StatusCode::kOk);
+}
+
+TEST_CASE("a unified diff text parses into the same hunks, and garbage is refused") {
+  const std::string patch =
+      "diff --git a/x.c b/x.c\n"
+      "index 1111111..2222222 100644\n"
+      "--- a/x.c\n"
+      "+++ b/x.c\n"
+      "@@ -1,2 +1,3 @@\n"
+      " int a;\n"
+      "+int b;\n"
+      " int c;\n";
+  auto files = HunksOfDiffText(patch);
+  REQUIRE(files.ok());
+  REQUIRE(files->size() == 1);
+  CHECK((*files)[0].new_path == "x.c");
+  REQUIRE((*files)[0].hunks.size() == 1);
+  CHECK((*files)[0].hunks[0].lines[1] == HunkLine{'+', -1, 2, "int b;"});
+  auto bad = HunksOfDiffText("diff --git a/x b/x\n@@ nonsense @@\n+x\n");
+  CHECK(bad.status().code() == StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace tools
