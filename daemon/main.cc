@@ -28,6 +28,7 @@
 #include "daemon/log_broadcaster.h"
 #include "daemon/metrics.h"
 #include "daemon/model_host.h"
+#include "daemon/review_service.h"
 #include "daemon/server.h"
 #include "daemon/workspace_indexes.h"
 #include "inference/backend/accelerator_probe.h"
@@ -215,11 +216,12 @@ int main(int argc, char** argv) {
   flashcoded::CompletionService completion(model.get(), gate, metrics);
   flashcoded::ContextService context(indexes, clock, gate, metrics);
   flashcoded::AgentService agent_service(agent.get(), store_without_model.get(), gate, metrics);
+  flashcoded::ReviewService review(model.get(), gate, metrics);  // waits for its workers
   flashcoded::ServerOptions server_options;
   server_options.socket_path = config.socket_path;
   server_options.tcp_address = config.tcp_address;
   server_options.max_message_bytes = static_cast<int>(config.max_message_mb) << 20;
-  flashcoded::Server server(server_options, gate, {&admin, &completion, &context, &agent_service});
+  flashcoded::Server server(server_options, gate, {&admin, &completion, &context, &agent_service, &review});
   if (auto s = server.Start(); !s.ok()) {
     log->error("{}", s.ToString());
     return Fail(kExitRuntime, s);
