@@ -13,5 +13,6 @@ inline constexpr int kExitDaemonStartFailed = 6;  // could not start the daemon
 inline constexpr int kExitUnauthenticated = 7;    // TCP token missing or wrong
 inline constexpr int kExitLimit = 8;              // an agent turn stopped at a limit
 inline constexpr int kExitCancelled = 9;          // an agent turn was cancelled (e.g. Ctrl-C)
+inline constexpr int kExitFindings = 10;          // review: a finding at or above --fail-on
 
 }  // namespace cli

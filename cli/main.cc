@@ -11,6 +11,7 @@
 #include "cli/daemon_commands.h"
 #include "cli/exit_codes.h"
 #include "cli/model_commands.h"
+#include "cli/review_command.h"
 #include "cli/tool_command.h"
 
 int main(int argc, char** argv) {
@@ -21,7 +22,8 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit codes: 0 ok, 1 error, 2 usage, 3 no daemon (--no-start), 4 permission denied on the\n"
       "socket, 5 daemon of another version, 6 daemon failed to start, 7 TCP token refused,\n"
-      "8 agent turn stopped at a limit, 9 agent turn cancelled.");
+      "8 agent turn stopped at a limit, 9 agent turn cancelled, 10 review finding at or above\n"
+      "--fail-on.");
 
   cli::ConnectionOptions conn;
   app.add_option("--socket", conn.socket_path, "daemon socket (default: $FLASHCODE_SOCKET or "
@@ -81,6 +83,40 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 4096u));
   complete->add_flag("--single-line", complete_options.single_line, "stop at the end of the line");
   complete->add_option("-C,--workspace", workspace, "workspace directory (default: current)");
+
+  cli::ReviewOptions review_options;
+  auto* review = app.add_subcommand(
+      "review", "review a diff (default: uncommitted changes) and report findings");
+  review->add_option("-C,--workspace", workspace, "workspace directory (default: current)");
+  review->add_option("--base", review_options.base,
+                     "base revision (default: HEAD, or with --head only the merge-base with "
+                     "origin/HEAD)");
+  review->add_option("--head", review_options.head, "head revision (default: the working tree)");
+  review->add_option("--diff", review_options.diff_file, "review a unified diff file (-: stdin)");
+  review->add_option("--format", review_options.format, "markdown, sarif or github")
+      ->check(CLI::IsMember({"markdown", "sarif", "github"}));
+  review->add_option("-o,--output", review_options.output, "write here (atomically), not stdout");
+  review->add_option("--fail-on", review_options.fail_on,
+                     "exit 10 when a finding is at least this: info, warning, error or never")
+      ->check(CLI::IsMember({"info", "warning", "error", "never"}));
+  review->add_option("--min-severity", review_options.min_severity, "drop findings below this")
+      ->check(CLI::IsMember({"info", "warning", "error"}));
+  review->add_option("--min-confidence", review_options.min_confidence,
+                     "drop findings the model is less sure of (0..1)")
+      ->check(CLI::Range(0.0f, 1.0f));
+  review->add_option("--max-findings", review_options.max_findings, "in all (default 50)")
+      ->check(CLI::Range(1u, 10000u));
+  review->add_option("--max-findings-per-file", review_options.max_findings_per_file,
+                     "per file (default 10)")
+      ->check(CLI::Range(1u, 10000u));
+  review->add_option("--max-hunks", review_options.max_hunks, "hunks reviewed (default 200)")
+      ->check(CLI::Range(1u, 100000u));
+  review->add_option("--max-tokens-per-hunk", review_options.max_tokens_per_hunk,
+                     "generation limit per hunk (default 256)")
+      ->check(CLI::Range(1u, 4096u));
+  review->add_option("--path", review_options.paths, "only these paths (globs; repeatable)");
+  review->add_option("--instructions", review_options.instructions, "extra reviewer guidance");
+  review->add_flag("-q,--quiet", review_options.quiet, "no progress on stderr");
 
   cli::ExecOptions exec_options;
   auto* exec = app.add_subcommand(
@@ -152,6 +188,10 @@ int main(int argc, char** argv) {
   if (*chat) {
     chat_options.workspace = workspace;
     return cli::RunChat(conn, chat_options, std::cin, std::cout, std::cerr);
+  }
+  if (*review) {
+    review_options.workspace = workspace;
+    return cli::RunReview(conn, review_options, std::cin, std::cout, std::cerr);
   }
   if (*complete) {
     complete_options.workspace = workspace;

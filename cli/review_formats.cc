@@ -1,0 +1,214 @@
+#include "cli/review_formats.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "base/build_info.h"
+
+namespace cli {
+namespace {
+
+namespace v1 = flashcode::v1;
+using nlohmann::ordered_json;
+
+std::string_view SeverityWord(v1::Severity s) {
+  switch (s) {
+    case v1::SEVERITY_ERROR:
+      return "error";
+    case v1::SEVERITY_WARNING:
+      return "warning";
+    default:
+      return "info";
+  }
+}
+
+std::string_view SarifLevel(v1::Severity s) {
+  switch (s) {
+    case v1::SEVERITY_ERROR:
+      return "error";
+    case v1::SEVERITY_WARNING:
+      return "warning";
+    default:
+      return "note";
+  }
+}
+
+std::string Lines(const v1::Finding& f) {
+  return f.start_line() == f.end_line()
+             ? "L" + std::to_string(f.start_line())
+             : "L" + std::to_string(f.start_line()) + "-L" + std::to_string(f.end_line());
+}
+
+// SARIF messages are sentences: end with a period when the model did not.
+std::string Sentence(const std::string& text) {
+  if (text.empty() || text.back() == '.' || text.back() == '!' || text.back() == '?') return text;
+  return text + ".";
+}
+
+// A relative path as a URI reference: unreserved characters and '/' stay, the rest is
+// percent-encoded (a space in a path would otherwise make the SARIF invalid).
+std::string UriOf(const std::string& path) {
+  std::string out;
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// FNV-1a 64: stable across runs and machines (std::hash is not), enough to tell findings apart.
+std::string Fingerprint(const v1::Finding& f) {
+  uint64_t h = 1469598103934665603ull;
+  for (const std::string* part : {&f.file_path(), &f.rule(), &f.message()}) {
+    for (unsigned char c : *part) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;  // separator, so ("ab","c") and ("a","bc") differ
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::string Fence(const std::string& text) {  // a fence longer than any run of ` in text
+  size_t longest = 0, run = 0;
+  for (char c : text) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return std::string(std::max<size_t>(3, longest + 1), '`');
+}
+
+}  // namespace
+
+std::optional<v1::Severity> SeverityFromName(std::string_view name) {
+  if (name == "info") return v1::SEVERITY_INFO;
+  if (name == "warning") return v1::SEVERITY_WARNING;
+  if (name == "error") return v1::SEVERITY_ERROR;
+  return std::nullopt;
+}
+
+bool HasFindingAtLeast(const ReviewReport& report, v1::Severity threshold) {
+  if (threshold == v1::SEVERITY_UNSPECIFIED) return false;
+  for (const auto& f : report.findings) {
+    if (f.severity() >= threshold) return true;
+  }
+  return false;
+}
+
+std::string FormatMarkdown(const ReviewReport& report) {
+  const v1::ReviewDone& d = report.done;
+  std::string out = "## flashcode review\n\n";
+  out += "Compared `" + report.base + "` with `" + report.head + "`. " + d.summary() + "\n";
+  std::map<std::string, std::vector<const v1::Finding*>> by_file;
+  for (const auto& f : report.findings) by_file[f.file_path()].push_back(&f);
+  for (const auto& [path, findings] : by_file) {
+    out += "\n### `" + path + "`\n\n";
+    for (const v1::Finding* f : findings) {
+      char confidence[16];
+      std::snprintf(confidence, sizeof confidence, "%.2f", f->confidence());
+      out += "- **" + std::string(SeverityWord(f->severity())) + "** " + Lines(*f) + " `" +
+             f->rule() + "`: " + f->message() + " (confidence " + confidence + ")\n";
+      if (!f->suggestion().empty()) {
+        std::string fence = Fence(f->suggestion());
+        out += "\n  Suggested replacement:\n\n  " + fence + "\n";
+        size_t pos = 0;
+        const std::string& s = f->suggestion();
+        while (pos <= s.size()) {
+          size_t nl = s.find('\n', pos);
+          if (nl == std::string::npos) nl = s.size();
+          out += "  " + s.substr(pos, nl - pos) + "\n";
+          pos = nl + 1;
+        }
+        out += "  " + fence + "\n\n";
+      }
+    }
+  }
+  out += "\n<sub>" + std::to_string(d.hunks_reviewed()) + " hunks in " +
+         std::to_string(d.files_reviewed()) + " files, " +
+         std::to_string(d.usage().completion_tokens()) + " tokens generated, " +
+         std::to_string(d.timings().total_ms()) + " ms.</sub>\n";
+  return out;
+}
+
+std::string FormatSarif(const ReviewReport& report) {
+  ordered_json rules = ordered_json::array();
+  std::map<std::string, size_t> rule_index;
+  ordered_json results = ordered_json::array();
+  for (const auto& f : report.findings) {
+    auto [it, added] = rule_index.emplace(f.rule(), rule_index.size());
+    if (added) {
+      rules.push_back({{"id", f.rule()},
+                       {"shortDescription", {{"text", "Review finding: " + f.rule() + "."}}},
+                       {"defaultConfiguration", {{"level", "warning"}}}});
+    }
+    ordered_json artifact = {{"uri", UriOf(f.file_path())}, {"uriBaseId", "%SRCROOT%"}};
+    ordered_json region = {{"startLine", f.start_line()}, {"endLine", f.end_line()}};
+    ordered_json result = {
+        {"ruleId", f.rule()},
+        {"ruleIndex", it->second},
+        {"level", SarifLevel(f.severity())},
+        {"message", {{"text", Sentence(f.message())}}},
+        {"locations",
+         {{{"physicalLocation", {{"artifactLocation", artifact}, {"region", region}}}}}},
+        {"partialFingerprints", {{"flashcodeFinding/v1", Fingerprint(f)}}},
+    };
+    if (!f.suggestion().empty()) {
+      result["fixes"] = {
+          {{"description", {{"text", "Replace the lines with the suggestion."}}},
+           {"artifactChanges",
+            {{{"artifactLocation", artifact},
+              {"replacements",
+               {{{"deletedRegion", region}, {"insertedContent", {{"text", f.suggestion()}}}}}}}}}}};
+    }
+    result["properties"] = {{"confidence", f.confidence()}};
+    results.push_back(std::move(result));
+  }
+  ordered_json sarif = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+                        {"version", "2.1.0"},
+                        {"runs",
+                         {{{"tool",
+                            {{"driver",
+                              {{"name", "flashcode"},
+                               {"version", std::string(base::kVersion)},
+                               {"semanticVersion", std::string(base::kVersion)},
+                               {"rules", rules}}}}},
+                           {"results", results},
+                           {"properties", {{"summary", report.done.summary()}}}}}}};
+  return sarif.dump(2) + "\n";
+}
+
+std::string FormatGithubReview(const ReviewReport& report) {
+  ordered_json comments = ordered_json::array();
+  for (const auto& f : report.findings) {
+    std::string body =
+        "**" + std::string(SeverityWord(f.severity())) + "** `" + f.rule() + "`: " + f.message();
+    if (!f.suggestion().empty()) {
+      std::string fence = Fence(f.suggestion());
+      body += "\n\n" + fence + "suggestion\n" + f.suggestion() + "\n" + fence;
+    }
+    ordered_json c = {{"path", f.file_path()}, {"line", f.end_line()}, {"side", "RIGHT"}};
+    if (f.start_line() < f.end_line()) {
+      c["start_line"] = f.start_line();
+      c["start_side"] = "RIGHT";
+    }
+    c["body"] = body;
+    comments.push_back(std::move(c));
+  }
+  ordered_json review = {{"body", "**flashcode review**: " + report.done.summary()},
+                         {"event", "COMMENT"},
+                         {"comments", comments}};
+  return review.dump(2) + "\n";
+}
+
+}  // namespace cli
