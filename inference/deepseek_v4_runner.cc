@@ -31,6 +31,19 @@ base::StatusOr<std::unique_ptr<SequenceState>> DeepSeekV4Runner::NewSequence() {
   return std::unique_ptr<SequenceState>(std::make_unique<CacheState>(model_->NewCache()));
 }
 
+base::StatusOr<std::unique_ptr<SequenceState>> DeepSeekV4Runner::CopySequence(
+    const SequenceState& seq) {
+  // SequenceCache has no copy constructor (a cache belongs to one sequence); its parts are
+  // plain values, so a fresh cache takes them one layer at a time.
+  SequenceCache& from = *static_cast<const CacheState&>(seq).cache;
+  std::unique_ptr<SequenceCache> copy = model_->NewCache();
+  for (int64_t l = 0; l < model_->config().n_layers; ++l) copy->layer(l) = from.layer(l);
+  copy->mtp_layer() = from.mtp_layer();
+  copy->set_length(from.length());
+  copy->set_mtp_length(from.mtp_length());
+  return std::unique_ptr<SequenceState>(std::make_unique<CacheState>(std::move(copy)));
+}
+
 base::StatusOr<std::vector<float>> DeepSeekV4Runner::Prefill(SequenceState& seq,
                                                              std::span<const int32_t> tokens) {
   SequenceCache& cache = *static_cast<CacheState&>(seq).cache;

@@ -1,7 +1,9 @@
 // DeepSeekV4Runner: the DeepSeek-V4 model behind the engine's ModelRunner interface.
 //
 // A thin adapter: a SequenceState wraps the model's SequenceCache, and Prefill/Decode are
-// Forward at the cache's current length, returning the last position's logits. The runner owns
+// Forward at the cache's current length, returning the last position's logits. CopySequence
+// copies every layer's cache (window ring, compressed entries, indexer keys, compressor state):
+// exact, so a copy continues as the original would. The runner owns
 // the model; like every ModelRunner it is driven by the engine thread only (thread-compatible).
 #pragma once
 
@@ -30,6 +32,7 @@ class DeepSeekV4Runner final : public ModelRunner {
   int64_t ContextLength() const override { return context_length_; }
   int32_t VocabSize() const override { return vocab_size_; }
   base::StatusOr<std::unique_ptr<SequenceState>> NewSequence() override;
+  base::StatusOr<std::unique_ptr<SequenceState>> CopySequence(const SequenceState& seq) override;
   base::StatusOr<std::vector<float>> Prefill(SequenceState& seq,
                                              std::span<const int32_t> tokens) override;
   base::StatusOr<std::vector<float>> Decode(SequenceState& seq, int32_t token) override;

@@ -66,6 +66,49 @@ TEST_CASE("LocalEngine over DeepSeekV4Runner decodes as direct model calls do") 
   CHECK(recorder.TokensOf(*id) == expected);
 }
 
+TEST_CASE("DeepSeekV4Runner: a copied sequence continues exactly as the original would") {
+  auto runner = DeepSeekV4Runner::Load(TinyDir());
+  REQUIRE_MESSAGE(runner.ok(), runner.status().ToString());
+  // Past the 128-entry window and mid-block, so the ring, compressed entries and compressor
+  // running state all matter.
+  std::vector<int32_t> prefix;
+  for (int i = 0; i < 150; ++i) prefix.push_back((i * 37 + 11) % 1024);
+  const std::vector<int32_t> next = {5, 999, 42, 7, 300, 12, 64, 1000, 3};
+  auto original = (*runner)->NewSequence();
+  REQUIRE(original.ok());
+  REQUIRE((*runner)->Prefill(**original, prefix).ok());
+  auto copy = (*runner)->CopySequence(**original);
+  REQUIRE(copy.ok());
+  auto from_original = (*runner)->Prefill(**original, next);
+  auto from_copy = (*runner)->Prefill(**copy, next);  // the original moved on: no effect here
+  REQUIRE(from_original.ok());
+  REQUIRE(from_copy.ok());
+  CHECK(*from_copy == *from_original);
+
+  // Through the engine: a prompt that extends an earlier one gives the same tokens with the
+  // prefix cache as without it.
+  std::vector<int32_t> longer = prefix;
+  longer.insert(longer.end(), next.begin(), next.end());
+  std::vector<std::vector<int32_t>> outputs;
+  for (int32_t entries : {4, 0}) {
+    auto engine_runner = DeepSeekV4Runner::Load(TinyDir());
+    REQUIRE(engine_runner.ok());
+    base::FakeClock clock;
+    FakeTextCodec codec(testing::Pieces());
+    testing::EventRecorder recorder;
+    LocalEngine engine(std::move(engine_runner).value(), codec, clock,
+                       {.prefix_cache_entries = entries});
+    REQUIRE(engine.Submit(testing::GreedyRequest(prefix, 2), recorder.Sink()).ok());
+    REQUIRE(recorder.WaitForFinals(1));
+    auto id = engine.Submit(testing::GreedyRequest(longer, 4), recorder.Sink());
+    REQUIRE(id.ok());
+    REQUIRE(recorder.WaitForFinals(2));
+    outputs.push_back(recorder.TokensOf(*id));
+  }
+  CHECK(outputs[0].size() == 4);
+  CHECK(outputs[0] == outputs[1]);
+}
+
 TEST_CASE("DeepSeekV4Runner applies a context limit and reports load errors") {
   auto runner = DeepSeekV4Runner::Load(TinyDir(), 8);
   REQUIRE(runner.ok());

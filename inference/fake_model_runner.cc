@@ -42,6 +42,16 @@ base::StatusOr<std::unique_ptr<SequenceState>> FakeModelRunner::NewSequence() {
   return std::unique_ptr<SequenceState>(std::make_unique<State>(live_sequences_, options_.seed));
 }
 
+base::StatusOr<std::unique_ptr<SequenceState>> FakeModelRunner::CopySequence(
+    const SequenceState& seq) {
+  if (!options_.copyable) return ModelRunner::CopySequence(seq);
+  FC_ASSIGN_OR_RETURN(std::unique_ptr<SequenceState> copy, NewSequence());
+  const State& from = static_cast<const State&>(seq);
+  static_cast<State&>(*copy).hash = from.hash;
+  static_cast<State&>(*copy).tokens = from.tokens;
+  return copy;
+}
+
 std::vector<float> FakeModelRunner::LogitsFor(std::span<const int32_t> context) const {
   uint64_t hash = SplitMix64(options_.seed);
   for (int32_t t : context) hash = Extend(hash, t);

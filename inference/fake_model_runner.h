@@ -30,6 +30,7 @@ struct FakeModelOptions {
   std::function<std::optional<int32_t>(std::span<const int32_t> context)> next_token;
   std::function<void()> on_forward;
   std::optional<int32_t> nan_after_token;  // logits are NaN right after this token is fed
+  bool copyable = false;                   // CopySequence works (the engine's prefix cache)
 };
 
 class FakeModelRunner final : public ModelRunner {
@@ -43,6 +44,7 @@ class FakeModelRunner final : public ModelRunner {
   int64_t ContextLength() const override { return options_.context_length; }
   int32_t VocabSize() const override { return options_.vocab_size; }
   base::StatusOr<std::unique_ptr<SequenceState>> NewSequence() override;
+  base::StatusOr<std::unique_ptr<SequenceState>> CopySequence(const SequenceState& seq) override;
   base::StatusOr<std::vector<float>> Prefill(SequenceState& seq,
                                              std::span<const int32_t> tokens) override;
   base::StatusOr<std::vector<float>> Decode(SequenceState& seq, int32_t token) override;

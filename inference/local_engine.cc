@@ -14,6 +14,10 @@ double Millis(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 
+// A prefix two prompts share becomes a prefix cache entry only from this length on: shorter
+// ones (a BOS and a role token) are cheap to prefill and would push out useful entries.
+constexpr size_t kMinSharedPrefix = 128;
+
 }  // namespace
 
 LocalEngine::LocalEngine(std::unique_ptr<ModelRunner> model, const TextCodec& codec,
@@ -26,6 +30,7 @@ LocalEngine::LocalEngine(std::unique_ptr<ModelRunner> model, const TextCodec& co
       vocab_size_(model_->VocabSize()),
       seed_source_(options.seed),
       scheduler_(Scheduler::Options{options.max_step_sequences, options.max_resident_sequences}),
+      prefix_cache_(static_cast<size_t>(std::max(0, options.prefix_cache_entries))),
       thread_([this] { Run(); }) {
   base::Logger("engine")->info("engine started: context {} tokens, vocabulary {}", context_length_,
                                vocab_size_);
@@ -176,8 +181,36 @@ void LocalEngine::EndExpired() {
   for (auto& [seq, reason] : ended) Finish(*seq, reason);
 }
 
+bool LocalEngine::ResumeFromPrefixCache(Sequence& seq) {
+  if (options_.prefix_cache_entries <= 0) return false;
+  PrefixCache::Lookup hit = prefix_cache_.Find(seq.tokens);
+  // Where this prompt departs from a cached one, the part before is shared: keep it too.
+  seq.retain_at = hit.shared > hit.length && hit.shared >= kMinSharedPrefix ? hit.shared : 0;
+  if (hit.state == nullptr) return false;
+  auto copy = model_->CopySequence(*hit.state);
+  if (!copy.ok()) return false;  // no copy (memory, or a model that cannot): prefill it all
+  seq.state = std::move(copy).value();
+  seq.fed = hit.length;
+  base::Logger("engine")->debug("{} request={} continues from {} cached prompt tokens",
+                                seq.request.log_label, seq.id, hit.length);
+  return true;
+}
+
+void LocalEngine::RetainPrefix(const Sequence& seq) {
+  const auto prefix = std::span<const int32_t>(seq.tokens).first(seq.fed);
+  if (prefix_cache_.Contains(prefix)) return;
+  auto copy = model_->CopySequence(*seq.state);
+  if (copy.ok()) prefix_cache_.Insert(prefix, std::move(copy).value());
+}
+
 bool LocalEngine::MakeResident(Sequence& seq) {
+  if (ResumeFromPrefixCache(seq)) return true;
   auto state = model_->NewSequence();
+  if (!state.ok() && state.status().code() == base::StatusCode::kResourceExhausted &&
+      prefix_cache_.size() > 0) {
+    prefix_cache_.Clear();  // cached prefixes are the first memory to give up
+    state = model_->NewSequence();
+  }
   if (!state.ok() && state.status().code() == base::StatusCode::kResourceExhausted) {
     if (Sequence* victim = scheduler_.EvictionVictim(&seq)) {
       ++victim->usage.preemptions;  // it lost its cache to a higher rank
@@ -224,8 +257,9 @@ void LocalEngine::Step(const std::vector<Sequence*>& planned) {
     }
     // Feed what the cache lacks, a chunk per step: the prompt, or after an eviction the prompt
     // and the output so far.
-    const size_t n = std::min(seq.tokens.size() - seq.fed,
-                              static_cast<size_t>(std::max(1, options_.prefill_chunk_tokens)));
+    size_t n = std::min(seq.tokens.size() - seq.fed,
+                        static_cast<size_t>(std::max(1, options_.prefill_chunk_tokens)));
+    if (seq.retain_at > seq.fed) n = std::min(n, seq.retain_at - seq.fed);  // stop there
     auto logits =
         model_->Prefill(*seq.state, std::span<const int32_t>(seq.tokens).subspan(seq.fed, n));
     if (!logits.ok()) {
@@ -233,6 +267,11 @@ void LocalEngine::Step(const std::vector<Sequence*>& planned) {
       continue;
     }
     seq.fed += n;
+    // Keep the shared part and the whole prompt (the next call of a turn starts with it).
+    const bool prompt_done = seq.fed == seq.request.prompt.size() && seq.output().empty();
+    if (options_.prefix_cache_entries > 0 && (seq.fed == seq.retain_at || prompt_done)) {
+      RetainPrefix(seq);
+    }
     if (seq.fed == seq.tokens.size()) SampleNext(seq, *logits);
   }
   if (decoding.empty()) return;

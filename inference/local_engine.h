@@ -6,6 +6,8 @@
 // admits new requests, applies cancellations and deadlines, asks the Scheduler which sequences
 // advance (higher priority first; lower priorities are preempted between steps), feeds each a
 // prefill chunk or (all together, in one batch) their last token, samples, and emits events.
+// A prompt that starts with a prefix seen before continues from a copy of that prefix's cache
+// (PrefixCache), which makes an agent's repeated system prompt and tool declarations free.
 // Destroying it ends every request in flight with a FinalEvent (kCancelled).
 #pragma once
 
@@ -25,6 +27,7 @@
 #include "base/thread_annotations.h"
 #include "inference/engine.h"
 #include "inference/model_runner.h"
+#include "inference/prefix_cache.h"
 #include "inference/request.h"
 #include "inference/sampler.h"
 #include "inference/scheduler.h"
@@ -39,6 +42,9 @@ struct LocalEngineOptions {
   int32_t prefill_chunk_tokens = 512;   // prompt tokens fed per step, so a long prompt
                                         // cannot hold off a higher priority for long
   uint64_t seed = 0;  // seeds the generator that picks a seed for requests without one
+  // Copies of caches kept at shared prompt prefixes (PrefixCache); 0 turns it off. Used only
+  // with a model that can copy a sequence (ModelRunner::CopySequence).
+  int32_t prefix_cache_entries = 4;
 };
 
 class LocalEngine final : public Engine {
@@ -67,6 +73,10 @@ class LocalEngine final : public Engine {
   void Step(const std::vector<Sequence*>& planned);
   void SampleNext(Sequence& seq, std::span<const float> logits);
   bool MakeResident(Sequence& seq);
+  // Starts `seq` from the longest cached prefix of its tokens; false when none fits.
+  bool ResumeFromPrefixCache(Sequence& seq);
+  // Keeps a copy of `seq`'s cache (tokens[0, fed)) in the prefix cache.
+  void RetainPrefix(const Sequence& seq);
   void Evict(Sequence& seq);
   void EmitToken(Sequence& seq, const SampledToken& sampled);
   void Finish(Sequence& seq, FinishReason reason, base::Status status = base::Status::Ok(),
@@ -94,6 +104,7 @@ class LocalEngine final : public Engine {
   Scheduler scheduler_;
   Sampler sampler_;
   std::unordered_map<RequestId, std::unique_ptr<Sequence>> sequences_;
+  PrefixCache prefix_cache_;  // after model_: its states go before the model that made them
 
   std::thread thread_;  // last: starts once everything above exists
 };

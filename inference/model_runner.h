@@ -40,6 +40,13 @@ class ModelRunner {
   // lower-priority sequence and retries).
   virtual base::StatusOr<std::unique_ptr<SequenceState>> NewSequence() = 0;
 
+  // An independent copy of `seq` (same tokens fed, same caches), which the engine keeps as a
+  // prefix cache entry. Unimplemented by default: the engine then keeps no prefix cache.
+  virtual base::StatusOr<std::unique_ptr<SequenceState>> CopySequence(const SequenceState& seq) {
+    (void)seq;
+    return base::Unimplemented("this model cannot copy a sequence cache");
+  }
+
   // `tokens` is not empty and fits the context; errors (Internal, ResourceExhausted) leave the
   // sequence unusable, and the engine ends that request.
   virtual base::StatusOr<std::vector<float>> Prefill(SequenceState& seq,

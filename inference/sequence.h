@@ -53,7 +53,8 @@ struct Sequence {
   std::vector<int32_t> tokens;           // prompt, then the output tokens that produce text
   std::unique_ptr<SequenceState> state;  // the model cache; null when not resident
   size_t fed = 0;                        // tokens[0, fed) are in `state`
-  bool stepped_last = false;             // was in the previous step (to count preemptions)
+  size_t retain_at = 0;       // > fed: copy the cache into the prefix cache when fed reaches it
+  bool stepped_last = false;  // was in the previous step (to count preemptions)
 
   std::mt19937_64 rng;
   Utf8Assembler utf8;
