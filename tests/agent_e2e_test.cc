@@ -346,8 +346,9 @@ TEST_CASE("the Agent service: sessions, turns, cancel, resume, SIGKILL durabilit
     CHECK(f.agent->Undo(&c2, undo, &undone).error_code() == grpc::StatusCode::FAILED_PRECONDITION);
   }
 
-  // Each turn prefills the whole prompt (system prompt and twelve tool declarations, about
-  // 1600 tokens), seconds on a CPU, so this test runs three turns and asks much of each.
+  // A daemon's first turns prefill the whole prompt (system prompt and twelve tool
+  // declarations, about 1600 tokens), seconds on a CPU; later ones continue from the engine's
+  // prefix cache. This test runs three turns and asks much of each.
   // A long turn, followed live by a second client, then cancelled mid-generation: it ends
   // promptly, the follower sees the same events, a second turn meanwhile is refused.
   v1::Session longer = f.Create(/*max_output_tokens=*/2000);
