@@ -211,4 +211,27 @@ TEST_CASE("review streams through the real engine, stops at its limits and write
   CHECK(unknown.err.find("unknown revision 'nope'") != std::string::npos);
 }
 
+TEST_CASE("review without a model fails with FAILED_PRECONDITION") {
+  TempDir dir;
+  std::string socket = dir.path() + "/d.sock", config = dir.path() + "/config.toml";
+  std::ofstream(config) << "";
+  auto env = testing_support::IsolatedEnv(dir.path());
+  TestProcess daemon(
+      {testing_support::BuiltBinary("daemon/flashcoded"), "--socket", socket, "--config", config},
+      TestProcess::Options{env, {}});
+  auto channel = testing_support::WaitForDaemon(daemon, socket, 60s);
+  v1::ReviewRequest req;
+  req.set_workspace_root(dir.path());
+  req.set_base_rev("HEAD");
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 30s);
+  auto reader = v1::Review::NewStub(channel)->Review(&ctx, req);
+  v1::ReviewEvent e;
+  while (reader->Read(&e)) {
+  }
+  grpc::Status s = reader->Finish();
+  CHECK(s.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(s.error_message().find("no model") != std::string::npos);
+}
+
 }  // namespace

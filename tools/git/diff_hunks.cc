@@ -93,6 +93,11 @@ base::StatusOr<std::vector<FileHunks>> DiffHunks(const Repository& repo, const D
 }
 
 base::StatusOr<std::vector<FileHunks>> HunksOfDiffText(std::string_view diff_text) {
+  // No Repository may have been opened (and so libgit2 initialized) yet; init is refcounted.
+  git_libgit2_init();
+  struct Shutdown {
+    ~Shutdown() { git_libgit2_shutdown(); }
+  } shutdown;
   git_diff* raw = nullptr;
   int rc = git_diff_from_buffer(&raw, diff_text.data(), diff_text.size());
   if (rc < 0) {
