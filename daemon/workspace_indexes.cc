@@ -36,6 +36,10 @@ base::StatusOr<tools::RepoIndex*> WorkspaceIndexes::Get(const std::string& works
                                                         bool create) {
   FC_ASSIGN_OR_RETURN(std::string root, Canonical(workspace_root));
   std::lock_guard<std::mutex> lock(mu_);
+  // A query would wait on the index's lock for the whole first build: say so at once instead.
+  if (auto b = first_builds_.find(root); !create && b != first_builds_.end() && !b->second->done) {
+    return base::Unavailable("workspace " + root + " is being indexed for the first time");
+  }
   if (auto it = indexes_.find(root); it != indexes_.end()) return it->second.get();
   std::string db = DbPath(root);
   std::error_code ec;

@@ -34,8 +34,9 @@ class WorkspaceIndexes {
   WorkspaceIndexes& operator=(const WorkspaceIndexes&) = delete;
 
   // The index of `workspace_root` (an absolute path to a directory), opened if needed.
-  // With `create` false, NotFound unless it is open or was indexed before.
-  // Errors: InvalidArgument (not absolute, not a directory), NotFound, Internal (SQLite).
+  // With `create` false, NotFound unless it is open or was indexed before, and Unavailable
+  // while GetForPrompt builds it for the first time (queries would wait for the whole build).
+  // Errors: InvalidArgument (not absolute, not a directory), NotFound, Unavailable, Internal.
   base::StatusOr<tools::RepoIndex*> Get(const std::string& workspace_root, bool create);
 
   // The index of `workspace_root` for the agent's repo map. A workspace indexed before (by

@@ -32,6 +32,9 @@ TEST_CASE("a first index that outlasts its budget goes on in the background") {
   CHECK(first.status().code() == base::StatusCode::kUnavailable);
   CHECK(first.status().ToString().find("still being indexed") != std::string::npos);
   CHECK(indexes.LastRefreshed(repo.root) == 0);
+  // Meanwhile other users of the index (Context RPCs) hear that it is being built.
+  auto busy = indexes.Get(repo.root, /*create=*/false);
+  if (!busy.ok()) CHECK(busy.status().code() == base::StatusCode::kUnavailable);
   // A later turn waits for the same build (none is started twice) and gets the whole index.
   auto later = indexes.GetForPrompt(repo.root, 30s);
   REQUIRE_MESSAGE(later.ok(), later.status().ToString());
