@@ -17,7 +17,7 @@ std::unique_ptr<SequenceState> NewState(FakeModelRunner& model) {
   return std::move(state).value();
 }
 
-TEST_CASE("prefix cache: the longest strict prefix wins; the least recently used entry goes") {
+TEST_CASE("prefix cache: the longest strict prefix wins, the least recently used entry goes") {
   FakeModelRunner model({});
   PrefixCache cache(2);
   cache.Insert(std::vector<int32_t>{1, 2, 3}, NewState(model));
