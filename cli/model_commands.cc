@@ -11,15 +11,18 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <vector>
 
 #include "base/status.h"
 #include "cli/exit_codes.h"
+#include "inference/backend/cpu/thread_pool.h"
 #include "inference/deepseek_v4_runner.h"
 #include "inference/model/checkpoint.h"
 #include "inference/model/checkpoint_layout.h"
+#include "inference/model/deepseek_v4.h"
 #include "inference/model/model_config.h"
 #include "inference/model/model_presets.h"
 #include "inference/model/model_weights.h"
@@ -230,6 +233,10 @@ int RunModelRun(const ModelRunOptions& options, std::ostream& out, std::ostream&
     err << "model run: --steps and --feed exclude each other\n";
     return kExitUsage;
   }
+  if (options.threads < 0) {
+    err << "model run: --threads must not be negative\n";
+    return kExitUsage;
+  }
   if (options.steps < 0) {
     err << "model run: --steps must not be negative\n";
     return kExitUsage;
@@ -255,14 +262,20 @@ int RunModelRun(const ModelRunOptions& options, std::ostream& out, std::ostream&
   };
 
   auto start = Clock::now();
-  auto runner = inference::DeepSeekV4Runner::Load(options.dir);
-  if (!runner.ok()) return Fail(err, "run", runner.status());
+  // The forward pass spreads rows, tokens and experts over a pool (as the daemon's model host).
+  inference::ThreadPool pool(options.threads > 0 ? static_cast<size_t>(options.threads)
+                                                 : inference::ThreadPool::DefaultSize());
+  inference::ModelOptions model_options;
+  model_options.pool = &pool;
+  auto model = inference::DeepSeekV4Model::Load(options.dir, model_options);
+  if (!model.ok()) return Fail(err, "run", model.status());
+  auto runner = std::make_unique<inference::DeepSeekV4Runner>(std::move(model).value(), 0);
   const double load_s = SecondsSince(start);
-  auto seq = (*runner)->NewSequence();
+  auto seq = runner->NewSequence();
   if (!seq.ok()) return Fail(err, "run", seq.status());
 
   start = Clock::now();
-  auto logits = (*runner)->Prefill(**seq, *prompt);
+  auto logits = runner->Prefill(**seq, *prompt);
   if (!logits.ok()) return Fail(err, "run", logits.status());
   const double prefill_s = SecondsSince(start);
   write_row(*logits);
@@ -272,7 +285,7 @@ int RunModelRun(const ModelRunOptions& options, std::ostream& out, std::ostream&
   start = Clock::now();
   for (size_t i = 0; i < steps; ++i) {
     const int32_t token = feed.empty() ? static_cast<int32_t>(Argmax(*logits)) : feed[i];
-    logits = (*runner)->Decode(**seq, token);
+    logits = runner->Decode(**seq, token);
     if (!logits.ok())
       return Fail(err, "run", logits.status().WithContext("decode step " + std::to_string(i)));
     write_row(*logits);
@@ -331,6 +344,8 @@ ModelCommandLine::ModelCommandLine(CLI::App& app) {
   auto* feed = run_->add_option("--feed", run_options_.feed_file,
                                 "ids to feed one at a time (teacher forcing)");
   steps->excludes(feed);
+  run_->add_option("--threads", run_options_.threads,
+                   "forward-pass threads (default: all cores; results do not depend on it)");
   run_->add_option(
       "--logits-out", run_options_.logits_out,
       "write the prefill's last-position logits, then each step's, as little-endian fp32");

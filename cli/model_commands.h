@@ -53,7 +53,8 @@ struct ModelRunOptions {
   int64_t steps = 0;        // greedy decode steps (when feed_file is empty)
   std::string feed_file;    // ids fed one at a time through the decode path (teacher forcing)
   std::string
-      logits_out;  // raw little-endian fp32 rows: prefill's last position, then one per step
+      logits_out;       // raw little-endian fp32 rows: prefill's last position, then one per step
+  int64_t threads = 0;  // forward-pass threads; 0: all cores (results are the same either way)
 };
 
 // Prefills the prompt, then decodes `steps` greedy tokens or feeds the ids of feed_file; prints
