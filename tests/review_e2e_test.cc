@@ -193,6 +193,16 @@ TEST_CASE("review streams through the real engine, stops at its limits and write
   CHECK(gh["event"] == "COMMENT");
   CHECK(gh["comments"].is_array());
 
+  // A unified diff on stdin instead of revisions.
+  std::string patch = f.dir.path() + "/change.patch";
+  auto diff = Run({GitBinary(), "-C", f.repo, "diff", "HEAD~1", "HEAD"}, {f.env, {}}, 30s);
+  REQUIRE(diff.exit_code == 0);
+  std::ofstream(patch) << diff.out;
+  cli = f.Cli({"--diff", patch, "--max-hunks", "1", "--format", "github", "-q"});
+  REQUIRE_MESSAGE(cli.exit_code == 0, cli.err);
+  CHECK(nlohmann::json::parse(cli.out, nullptr, false)["body"].get<std::string>().find(
+            "Reviewed 1 hunk in 1 file") != std::string::npos);
+
   // Uncommitted changes (the default) as markdown on stdout; --max-hunks stops early.
   std::ofstream(f.repo + "/util.py", std::ios::app) << "eval(input())\n";
   cli = f.Cli({"--max-hunks", "1", "-q"});
