@@ -147,21 +147,26 @@ __attribute__((always_inline)) inline void LaneProductsRows(const float* x, size
     const size_t end = std::min(K, k0 + block);
     for (size_t k = k0; k < end; ++k) {
       const Lanes<L> w = wt[k];
+#pragma GCC unroll 8
       for (size_t r = 0; r < R; ++r) {
         Lanes<L> product = x[r * x_stride + k] * w;
         if constexpr (L == 16) asm("" : "+v"(product));
         partial[r] += product;
       }
     }
+#pragma GCC unroll 8
     for (size_t r = 0; r < R; ++r) acc[r] = k0 == 0 ? partial[r] : acc[r] + partial[r];
   }
+#pragma GCC unroll 8
   for (size_t r = 0; r < R; ++r) out[r] = acc[r];
 }
 
 // out[m][lane] for all m: K-blocked sums (partials of `block` products, added in order). The
 // empty asm keeps each product a separate rounding step: with AVX-512 (or -ffp-contract=fast and
 // FMA) the compiler could otherwise fuse the multiply and the add, which changes the last bit.
-// R is 4 where the registers hold four rows' sums (AVX2, AVX-512), else 2.
+// R is 8 on AVX-512 (32 registers hold eight rows' partials and sums: eight independent chains
+// hide the add latency), 4 on AVX2, else 2. The row loops must be unrolled (pragma): kept as
+// loops, GCC holds the partials in memory and every add waits on a store.
 template <size_t L, size_t R>
 __attribute__((always_inline)) inline void LaneProductsBody(const float* x, size_t M,
                                                             size_t x_stride, size_t K, size_t block,
@@ -169,6 +174,10 @@ __attribute__((always_inline)) inline void LaneProductsBody(const float* x, size
   size_t m = 0;
   for (; m + R <= M; m += R)
     LaneProductsRows<L, R>(x + m * x_stride, x_stride, K, block, wt, out + m);
+  if constexpr (R > 4) {
+    for (; m + 4 <= M; m += 4)
+      LaneProductsRows<L, 4>(x + m * x_stride, x_stride, K, block, wt, out + m);
+  }
   for (; m < M; ++m) LaneProductsRows<L, 1>(x + m * x_stride, x_stride, K, block, wt, out + m);
 }
 
@@ -187,7 +196,7 @@ __attribute__((target("avx512f"))) void LaneProducts16Avx512(const float* x, siz
                                                              size_t x_stride, size_t K,
                                                              size_t block, const Lanes<16>* wt,
                                                              Lanes<16>* out) {
-  LaneProductsBody<16, 4>(x, M, x_stride, K, block, wt, out);
+  LaneProductsBody<16, 8>(x, M, x_stride, K, block, wt, out);
 }
 
 enum class Simd { kBaseline, kAvx2, kAvx512 };

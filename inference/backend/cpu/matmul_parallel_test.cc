@@ -40,7 +40,7 @@ TEST_CASE("threaded SIMD products equal the sequential definition bit for bit") 
   std::printf("matmul_parallel_test seed %u, path %s\n", seed, MatmulSimdPath());
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  const size_t M = 5, N = 300, K = 384;
+  const size_t M = 11, N = 300, K = 384;
   std::vector<uint8_t> w8(N * K), s8(3 * 3), w4(N * K / 2), s4(N * K / 32), wb(N * K * 2);
   for (auto& b : w8) b = static_cast<uint8_t>(rng() % 256) & 0xf7;  // no NaN codes
   for (auto& b : s8) b = static_cast<uint8_t>(120 + rng() % 6);
@@ -73,12 +73,12 @@ TEST_CASE("threaded SIMD products equal the sequential definition bit for bit") 
     }
   }
   // Rows are independent, so the first Mt rows of each reference are the answer for Mt rows
-  // (Mt <= 4 takes the fused decode-and-multiply kernel on AVX-512).
+  // (Mt <= 4 takes the decode-step kernel on AVX-512).
   auto first = [](const std::vector<float>& v, size_t n) {
     return std::vector<float>(v.begin(), v.begin() + n);
   };
   for (size_t threads : {0, 1, 2, 3}) {
-    for (size_t Mt : {1, 2, 3, 4, 5}) {
+    for (size_t Mt : {1, 2, 3, 4, 5, 11}) {  // 11: 8 + 1 + 1 + 1 rows on AVX-512
       CAPTURE(threads);
       CAPTURE(Mt);
       ThreadPool pool(threads == 0 ? 1 : threads);
