@@ -1,10 +1,11 @@
 // End-to-end checks against DeepSeek's reference on the golden v4-tiny checkpoint
-// (shared/golden/README.md §3): prefill logits and the MTP logits within rms_rel 0.1 and
-// max|diff| 1.2; every teacher-forced decode step of both cases within max|diff| 1.2 and
-// rms_rel kMaxRmsRelDecode. Measured: case 2 prefill bit-exact, its 140 decode steps <= 0.047;
-// case 1 prefill 0.049, MTP 0.060, decode <= 0.131. What remains is not decode-specific: the
-// reference's large-M bf16 einsums (oneDNN) and its SLEEF log1p in the router's softplus round
-// differently from our fp32 sums and libm, and the model's FP8/FP4 steps amplify single ulps.
+// (shared/golden/README.md §3), decode teacher-forced on the stored tokens. Measured: case 2
+// (6-token prompt, 140 decode steps) is bit-exact at every step, so it is held to the issue's
+// rms_rel 0.1; case 1 prefill 0.048, MTP 0.066, decode <= 0.13 (bound kMaxRmsRelDecode). Case 1's
+// remaining difference is not decode-specific: its 370-token prefill runs the reference's bf16
+// einsums (wo_a, indexer scores) through oneDNN, whose summation order for many rows we do not
+// reproduce (one-row products are plain sequential sums and match); the FP8/FP4 steps amplify
+// those single-ulp flips and the decode steps inherit them through the cache.
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -37,7 +38,7 @@ void CheckLogits(const std::string& what, const std::vector<float>& mine,
 
 // Teacher-forced decode: feeds decode_tokens[i] at decode_positions[i], compares each step.
 void CheckDecode(const DeepSeekV4Model& model, SequenceCache& cache, const SafetensorsFile& file,
-                 const char* name) {
+                 const char* name, double max_rms) {
   const std::vector<int32_t> tokens = golden::Ints(file, "decode_tokens");
   const std::vector<int32_t> positions = golden::Ints(file, "decode_positions");
   const std::vector<float> expected = golden::Floats(file, "decode_logits");
@@ -47,7 +48,7 @@ void CheckDecode(const DeepSeekV4Model& model, SequenceCache& cache, const Safet
     auto out = model.Forward(std::span(&tokens[i], 1), positions[i], cache);
     REQUIRE_MESSAGE(out.ok(), out.status().ToString());
     const std::string what = std::string(name) + " decode step " + std::to_string(i);
-    CheckLogits(what, out->logits, expected, i * V, V, &worst_rms, &worst_abs, kMaxRmsRelDecode);
+    CheckLogits(what, out->logits, expected, i * V, V, &worst_rms, &worst_abs, max_rms);
   }
   std::printf("%s: %zu decode steps, worst rms_rel %.3g, worst max|diff| %.3g\n", name,
               tokens.size(), worst_rms, worst_abs);
@@ -86,7 +87,7 @@ TEST_CASE("case 1: prefill of 370 tokens, 24 decode steps and the MTP block matc
               &mtp_abs);
   std::printf("case 1 MTP: rms_rel %.3g, max|diff| %.3g\n", mtp_rms, mtp_abs);
 
-  CheckDecode(*model, *cache, *file, "case 1");
+  CheckDecode(*model, *cache, *file, "case 1", kMaxRmsRelDecode);
 }
 
 TEST_CASE("case 2: short prompt, 140 decode steps from an almost empty state") {
@@ -98,9 +99,9 @@ TEST_CASE("case 2: short prompt, 140 decode steps from an almost empty state") {
   REQUIRE(prefill.ok());
   double worst_rms = 0, worst_abs = 0;
   CheckLogits("case 2 prefill", prefill->logits, golden::Floats(*file, "prefill_logits_last"), 0,
-              model->config().vocab_size, &worst_rms, &worst_abs, kMaxRmsRelDecode);
+              model->config().vocab_size, &worst_rms, &worst_abs);
   std::printf("case 2 prefill: rms_rel %.3g, max|diff| %.3g\n", worst_rms, worst_abs);
-  CheckDecode(*model, *cache, *file, "case 2");
+  CheckDecode(*model, *cache, *file, "case 2", kMaxRmsRel);
 }
 
 }  // namespace inference

@@ -7,6 +7,7 @@
 
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/rms_norm.h"
 #include "inference/backend/cpu/torch_math.h"
 #include "inference/backend/cpu/thread_pool.h"
 #include "inference/backend/cpu/top_k.h"
@@ -37,9 +38,8 @@ void ExpertForward(const ExpertWeights& e, float limit, const float* x, size_t M
 }
 
 float SqrtSoftplus(float v) {
-  // torch's softplus returns the input above its threshold of 20.
-  const float sp = v > 20.0f ? v : std::log1p(std::exp(v));
-  return std::sqrt(sp);
+  // torch's softplus (SLEEF exp and log1p; the input itself above its threshold of 20).
+  return std::sqrt(TorchSoftplus(v));
 }
 
 }  // namespace
@@ -67,10 +67,10 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
       const std::vector<int32_t> top = TopKIndices(biased.data(), E, K);
       std::copy_n(top.begin(), K, idx);
     }
-    float sum = 0.0f;
-    for (size_t k = 0; k < K; ++k) sum += s[idx[k]];
-    for (size_t k = 0; k < K; ++k)
-      weights[t * K + k] = s[idx[k]] / sum * static_cast<float>(c.route_scale);
+    float* wt = &weights[t * K];
+    for (size_t k = 0; k < K; ++k) wt[k] = s[idx[k]];
+    const float sum = CascadeSum(wt, K);  // torch's row-sum order
+    for (size_t k = 0; k < K; ++k) wt[k] = wt[k] / sum * static_cast<float>(c.route_scale);
   }
   if (trace && *trace) {
     std::vector<float> as_float(indices.begin(), indices.end());

@@ -18,8 +18,9 @@ int CeilLog2(size_t x) {
 }
 
 // torch's multi-row cascade over `nvec` vectors; load(v, lane) yields lane `lane` of vector v.
+// The lane totals are added, in lane order, onto `init` (the row's scalar tail, already summed).
 template <typename Load>
-float CascadeVectors(size_t nvec, Load load) {
+float CascadeVectors(size_t nvec, float init, Load load) {
   constexpr size_t kRows = 4, kLevels = 4;
   const size_t size_ilp = nvec / kRows;
   const size_t level_power = std::max<size_t>(4, CeilLog2(size_ilp) / kLevels);
@@ -56,28 +57,44 @@ float CascadeVectors(size_t nvec, Load load) {
   for (size_t k = 1; k < kRows; ++k) {
     for (size_t l = 0; l < kLanes; ++l) acc[0][0][l] += acc[0][k][l];
   }
-  float total = 0.0f;
+  float total = init;
   for (size_t l = 0; l < kLanes; ++l) total += acc[0][0][l];
   return total;
+}
+
+// torch's scalar row sum (rows shorter than one vector): four interleaved partial sums, the
+// leftover elements added to the first, then the partials added in order.
+float ScalarRowSum(const float* x, size_t n) {
+  constexpr size_t kIlp = 4;
+  float partial[kIlp] = {};
+  const size_t rows = n / kIlp;
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t k = 0; k < kIlp; ++k) partial[k] += x[r * kIlp + k];
+  }
+  for (size_t i = rows * kIlp; i < n; ++i) partial[0] += x[i];
+  for (size_t k = 1; k < kIlp; ++k) partial[0] += partial[k];
+  return partial[0];
 }
 
 }  // namespace
 
 float CascadeSum(const float* x, size_t n) {
+  if (n < kLanes) return ScalarRowSum(x, n);
   const size_t nvec = n / kLanes;
   float tail = 0.0f;
   for (size_t i = nvec * kLanes; i < n; ++i) tail += x[i];
-  return tail + CascadeVectors(nvec, [&](size_t v, size_t l) { return x[v * kLanes + l]; });
+  return CascadeVectors(nvec, tail, [&](size_t v, size_t l) { return x[v * kLanes + l]; });
 }
 
 float CascadeSumBf16(const float* x, size_t n) {
   const size_t per_load = 2 * kLanes;
+  if (n < per_load) return ScalarRowSum(x, n);
   const size_t nvec = n / per_load;
   float tail = 0.0f;
   for (size_t i = nvec * per_load; i < n; ++i) tail += x[i];
-  return tail + CascadeVectors(nvec, [&](size_t v, size_t l) {
-           return x[v * per_load + l] + x[v * per_load + kLanes + l];
-         });
+  return CascadeVectors(nvec, tail, [&](size_t v, size_t l) {
+    return x[v * per_load + l] + x[v * per_load + kLanes + l];
+  });
 }
 
 float MeanOfSquares(const float* x, size_t n) {

@@ -10,8 +10,10 @@ namespace inference {
 
 // Sum of x[0..n) in the order of torch's vectorised CPU reduction (AVX2, 8 fp32 lanes): lanes
 // accumulate strided elements, four interleaved vector rows with a multi-level cascade, then the
-// lanes are added in order. Reproducing this order makes the norms match the reference bit for
-// bit instead of one fp32 ulp apart, which the FP8 quantisation downstream would amplify.
+// lanes are added in order onto the sum of the scalar tail; rows shorter than one vector take
+// torch's scalar path (four interleaved partial sums). Reproducing this order makes the norms,
+// the attention block sums and the router's weight sums match the reference bit for bit instead
+// of one fp32 ulp apart, which the FP8 quantisation downstream would amplify.
 float CascadeSum(const float* x, size_t n);
 
 // The same for a bf16 tensor: each 16-element load is widened to two 8-lane halves that are

@@ -39,4 +39,49 @@ float TorchExp(float d) {
 
 float TorchSigmoid(float x) { return 1.0f / (1.0f + TorchExp(-x)); }
 
+float TorchLog1p(float d) {
+  // SLEEF's xlog1pf (u10) as built for AVX2: 1 + d = 2^e * (1 + m) with m from one fused step,
+  // log(1 + m) = 2 atanh(m / (2 + m)) in double-float (hi, lo) arithmetic, e * ln2 likewise.
+  float dp1 = d + 1.0f;
+  const bool tiny = dp1 < std::numeric_limits<float>::min();
+  if (tiny) dp1 *= 18446744073709551616.0f;  // 2^64
+  int32_t e = static_cast<int32_t>((std::bit_cast<uint32_t>(dp1 * (1.0f / 0.75f)) >> 23) & 0xff) -
+              0x7f;
+  const float t = std::bit_cast<float>(std::bit_cast<uint32_t>(1.0f) - static_cast<uint32_t>(e << 23));
+  const float m = std::fma(d, t, t - 1.0f);
+  if (tiny) e -= 64;
+  const float ef = static_cast<float>(e);
+  // s = (ln2_hi, ln2_lo) * e
+  const float s_hi = 0.69314718246459960938f * ef;
+  const float s_lo = std::fma(-1.904654323148236017e-09f, ef,
+                              std::fma(0.69314718246459960938f, ef, -s_hi));
+  // x = m / (2 + m) as a double-float quotient
+  const float den_hi = 2.0f + m;
+  const float den_lo = (2.0f - den_hi) + m;
+  const float rec = 1.0f / den_hi;
+  const float x_hi = m * rec;
+  const float u = std::fma(rec, m, -x_hi);
+  const float v = std::fma(-den_lo, rec, std::fma(-den_hi, rec, 1.0f));
+  const float x_lo = std::fma(x_hi, v, u);
+  const float x2 = x_hi * x_hi;
+  float p = 0.3027294874f;
+  p = std::fma(p, x2, 0.3996108174f);
+  p = std::fma(p, x2, 0.6666694880f);
+  // s += 2x, then s += x^3 * p
+  const float a_hi = x_hi * 2.0f, a_lo = x_lo * 2.0f;
+  const float s2_hi = s_hi + a_hi;
+  const float s2_lo = (((s_hi - s2_hi) + a_hi) + s_lo) + a_lo;
+  const float w = (x2 * x_hi) * p;
+  const float s3_hi = s2_hi + w;
+  const float s3_lo = ((s2_hi - s3_hi) + w) + s2_lo;
+  float r = s3_hi + s3_lo;
+  if (d > 1e38f) r = std::numeric_limits<float>::infinity();
+  if (-1.0f > d || std::isnan(d)) r = std::numeric_limits<float>::quiet_NaN();
+  if (d == -1.0f) r = -std::numeric_limits<float>::infinity();
+  if (d == 0.0f && std::signbit(d)) r = -0.0f;
+  return r;
+}
+
+float TorchSoftplus(float x) { return x > 20.0f ? x : TorchLog1p(TorchExp(x)); }
+
 }  // namespace inference

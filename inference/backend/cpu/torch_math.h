@@ -13,4 +13,10 @@ float TorchExp(float x);
 // torch.sigmoid on fp32 in its vectorised form: 1 / (1 + TorchExp(-x)).
 float TorchSigmoid(float x);
 
+// torch.log1p on fp32 (SLEEF log1pf, u10).
+float TorchLog1p(float x);
+
+// F.softplus (beta 1, threshold 20) on fp32 in its vectorised form: log1p(exp(x)), or x above 20.
+float TorchSoftplus(float x);
+
 }  // namespace inference

@@ -87,6 +87,78 @@ constexpr uint32_t kExpVectors[][2] = {
 {0xbfbbcd42, 0x3e6c1a80}
 };
 
+// {x, F.softplus(x)} as IEEE bits, same build.
+constexpr uint32_t kSoftplusVectors[][2] = {
+{0x406bd177, 0x406d67b8},
+{0x3f84d5ca, 0x3faba66d},
+{0xc05b203d, 0x3d0358fa},
+{0xc059c6cc, 0x3d0619da},
+{0x40813e2b, 0x4081cd3d},
+{0xbf0987d5, 0x3eeb9d3a},
+{0xbe85dacf, 0x3f1229b7},
+{0xc037fd2d, 0x3d60d5ca},
+{0x3f4812c6, 0x3f944661},
+{0xbd1b6247, 0x3f2ca2cf},
+{0xc02d24dc, 0x3d84848d},
+{0xbfbb16e0, 0x3e5586f1},
+{0x3ffce879, 0x4006c382},
+{0xbf56bca3, 0x3eb7ec9e},
+{0xbf95bbbc, 0x3e8a6c2c},
+{0xbfc8471d, 0x3e427b49},
+{0x40b1e947, 0x40b208c1},
+{0x401c6b53, 0x4021bf38},
+{0xbf2c4317, 0x3ed313c7},
+{0xbff70e2f, 0x3e0ac571},
+{0xbe84c64b, 0x3f1265e4},
+{0xbf9a0d50, 0x3e8661f7},
+{0x3e947a81, 0x3f593f41},
+{0xbe996c4b, 0x3f0df3de},
+{0xbf5ff2af, 0x3eb26f2a},
+{0x3fc77bdd, 0x3fdfee86},
+{0xbdeef55c, 0x3f22f239},
+{0xc081f3a2, 0x3c8bf62d},
+{0x403dd0ba, 0x404107be},
+{0x3f7cf28f, 0x3fa6fbc7},
+{0x3eff3335, 0x3f791d64},
+{0x405f9eba, 0x40618904},
+{0xbf05f965, 0x3eee3fc6},
+{0xbfbb7dd3, 0x3e54ec20},
+{0x40595997, 0x405b7586},
+{0xbeb77730, 0x3f07aa94},
+{0x407626d4, 0x40778125},
+{0x3f136e28, 0x3f82d0b3},
+{0x3fefd1e5, 0x40010d9a},
+{0xc099ccf7, 0x3c0572cc},
+{0xbe97716b, 0x3f0e5fdc},
+{0x3fe58e67, 0x3ff941e6},
+{0x3f8c5293, 0x3fb1388c},
+{0xc051cea4, 0x3d178ef3},
+{0x3f7a17b1, 0x3fa5f1e3},
+{0x3f1faaee, 0x3f86c3f7},
+{0x3fb3ff05, 0x3fd00d70},
+{0x3bb28301, 0x3f3224da},
+{0xbf84a322, 0x3e9b7793},
+{0x40481960, 0x404ad8ce},
+{0x401e2d52, 0x40235db9},
+{0x403f83ed, 0x4042a5e3},
+{0xbf83b550, 0x3e9c715d},
+{0x3f9f267c, 0x3fbf9643},
+{0xbfa575dd, 0x3e78683b},
+{0x3fe8b019, 0x3ffbf26c},
+{0x3f10fa7d, 0x3f820827},
+{0xc03fc2b2, 0x3d47bdf0},
+{0xbf1e465d, 0x3edcb348},
+{0xbf9aa638, 0x3e85d507},
+{0x00000000, 0x3f317218},
+{0x419f3333, 0x419f3333},
+{0x41c80000, 0x41c80000},
+{0xc1f00000, 0x29d2b706},
+{0xc2b40000, 0x0008ec28},
+{0x40600000, 0x4061e76e},
+{0xba83126f, 0x3f315155}
+
+};
+
 }  // namespace
 
 TEST_CASE("TorchExp reproduces torch's fp32 exp bit for bit") {
@@ -99,6 +171,16 @@ TEST_CASE("TorchExp reproduces torch's fp32 exp bit for bit") {
   CHECK(std::isinf(TorchExp(101.0f)));
   CHECK(std::isnan(TorchExp(std::numeric_limits<float>::quiet_NaN())));
   CHECK(TorchSigmoid(0.0f) == 0.5f);
+}
+
+TEST_CASE("TorchSoftplus reproduces torch's fp32 softplus (SLEEF log1p of exp) bit for bit") {
+  for (const auto& v : kSoftplusVectors) {
+    const float x = std::bit_cast<float>(v[0]);
+    CHECK_MESSAGE(std::bit_cast<uint32_t>(TorchSoftplus(x)) == v[1], "x = " << x);
+  }
+  CHECK(TorchLog1p(0.0f) == 0.0f);
+  CHECK(std::isinf(TorchLog1p(-1.0f)));
+  CHECK(std::isnan(TorchLog1p(-2.0f)));
 }
 
 }  // namespace inference
