@@ -1,13 +1,15 @@
 // Prefill and decode share one code path, so running a text token by token, in uneven chunks,
-// or as one prefill must give the same logits at every position up to the reference's own
-// shape-dependent roundings (torch's scalar tails, the top-k candidate count, the prefill
-// window width), which this model reproduces and which the model's chaotic sensitivity
-// amplifies; hence the tolerance of the golden end-to-end checks. The text crosses every CSA
-// block boundary (every 4 tokens), the first HCA boundary (128) and wraps the window ring.
+// or as one prefill gives the same logits at every position exactly when the reference's
+// shape-dependent roundings are off. With them on (the default, needed to match DeepSeek's
+// reference bit for bit) the model is exactly as chunking-dependent as the reference itself:
+// on this text (golden case 2: its prompt and its 140 decode tokens, 146 in all) the reference's
+// own token-by-token decode differs from its one-shot prefill by up to rms_rel 0.25 (mean 0.10)
+// and max|diff| 0.86 (measured with DeepSeek's model.py), and our token-by-token decode equals
+// the reference's decode bit for bit (golden_end_to_end_test). The text crosses every CSA block
+// boundary (every 4 tokens), the first HCA boundary (128) and wraps the window ring.
 #include <doctest/doctest.h>
 
 #include <cstdio>
-#include <random>
 
 #include "inference/model/deepseek_v4.h"
 #include "inference/model/golden_test_support.h"
@@ -15,9 +17,7 @@
 namespace inference {
 namespace {
 
-// Shape-dependent roundings are perturbations of the size the golden README's variants study;
-// the model amplifies them to about 0.1-0.2 rms_rel in the logits (README §3: "rms_rel <~ 0.2
-// and max|diff| <~ 1.2" for engines whose rounding points differ).
+// The reference's own decode-versus-prefill gap on this text is 0.25 rms_rel, 0.86 max|diff|.
 constexpr double kMaxRmsRelShapeRounding = 0.3;
 constexpr double kMaxAbs = 1.2;
 
@@ -32,12 +32,10 @@ void CheckChunkingInvariance(bool reference_shape_rounding) {
   const double max_rms = reference_shape_rounding ? kMaxRmsRelShapeRounding : 0.0;
   const double max_abs = reference_shape_rounding ? kMaxAbs : 0.0;
   const size_t V = model.config().vocab_size;
-  const unsigned seed = std::random_device{}();
-  std::printf("decode consistency seed %u\n", seed);
-  std::mt19937 rng(seed);
-  const size_t N = 140;
-  std::vector<int32_t> tokens(N);
-  for (auto& t : tokens) t = static_cast<int32_t>(2 + rng() % (V - 2));
+  auto file = golden::OpenCase("case2_short_prompt_long_decode.safetensors");
+  std::vector<int32_t> tokens = golden::Ints(*file, "prompt_tokens");
+  for (int32_t t : golden::Ints(*file, "decode_tokens")) tokens.push_back(t);
+  const size_t N = tokens.size();
 
   ForwardOptions all;
   all.all_logits = true;
@@ -63,7 +61,7 @@ void CheckChunkingInvariance(bool reference_shape_rounding) {
   // Uneven chunks, starting mid-block and ending mid-block.
   auto chunk_cache = model.NewCache();
   size_t pos = 0;
-  for (size_t chunk : {3, 1, 9, 50, 66, 11}) {
+  for (size_t chunk : {3, 1, 9, 50, 66, 17}) {
     auto out =
         model.Forward(std::span(&tokens[pos], chunk), static_cast<int64_t>(pos), *chunk_cache, all);
     REQUIRE(out.ok());
