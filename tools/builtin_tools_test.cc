@@ -102,6 +102,13 @@ TEST_CASE("output is capped with a notice") {
   CHECK(r.output.find("[output truncated") != std::string::npos);
 }
 
+TEST_CASE("tool output is valid UTF-8 whatever the file holds") {
+  Fixture f;
+  f.repo.Write("latin1.txt", "caf\xE9 cr\xE8me\n");
+  ToolResult r = f.Ok("read_file", R"({"path":"latin1.txt"})");
+  CHECK(r.output.find("caf\xEF\xBF\xBD cr\xEF\xBF\xBDme") != std::string::npos);
+}
+
 TEST_CASE("git tools read the workspace repository") {
   Fixture f;
   f.repo.Write("f.txt", "first\n");

@@ -1,5 +1,7 @@
 #include "tools/tool.h"
 
+#include "base/utf8.h"
+
 namespace tools {
 
 base::StatusOr<ToolResult> ResultForStatus(const base::Status& status) {
@@ -15,6 +17,9 @@ base::StatusOr<ToolResult> ResultForStatus(const base::Status& status) {
 }
 
 ToolResult CapOutput(ToolResult result, size_t max_bytes) {
+  // Results travel in protobuf strings, which must be valid UTF-8 (a client drops the whole
+  // message otherwise); files and command output are bytes (Latin-1, binary).
+  result.output = base::ValidUtf8(result.output);
   if (result.output.size() <= max_bytes) return result;
   size_t cut = max_bytes;
   // Do not split a UTF-8 sequence: back up over continuation bytes.

@@ -65,7 +65,8 @@ class Tool {
 // conflicts, ...) becomes an is_error ToolResult that tells the model what to fix.
 base::StatusOr<ToolResult> ResultForStatus(const base::Status& status);
 
-// Cuts `output` to `max_bytes` (at a UTF-8 boundary) and appends a notice when it was longer.
+// Replaces invalid UTF-8 in `output` (U+FFFD), then cuts it to `max_bytes` (at a character
+// boundary) and appends a notice when it was longer. Every BasicTool result passes here.
 ToolResult CapOutput(ToolResult result, size_t max_bytes);
 
 }  // namespace tools

@@ -58,11 +58,4 @@ class LiveOutput {
   bool capped_ = false;  // the notice went out; everything after it is dropped
 };
 
-// `text` with every invalid UTF-8 sequence replaced by U+FFFD.
-std::string ValidUtf8(std::string_view text);
-
-// The length of `text` without a trailing multi-byte sequence that is still incomplete (which
-// the next read may complete).
-size_t CompleteUtf8Prefix(std::string_view text);
-
 }  // namespace tools
