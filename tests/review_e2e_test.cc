@@ -7,12 +7,14 @@
 // documented codes, and a cancelled review leaves the daemon serving.
 #include <doctest/doctest.h>
 #include <grpcpp/grpcpp.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "flashcode/v1/review.grpc.pb.h"
 #include "tests/test_daemon.h"
@@ -219,6 +221,17 @@ TEST_CASE("review streams through the real engine, stops at its limits and write
   auto unknown = f.Cli({"--base", "nope"});
   CHECK(unknown.exit_code == 2);  // INVALID_ARGUMENT: a usage error
   CHECK(unknown.err.find("unknown revision 'nope'") != std::string::npos);
+
+  // SIGTERM during a review: the stream ends with UNAVAILABLE, the daemon waits for the
+  // review's worker and exits 0.
+  std::thread killer([&] {
+    std::this_thread::sleep_for(300ms);
+    f.daemon->Signal(SIGTERM);
+  });
+  auto interrupted = f.Review(slow);
+  killer.join();
+  CHECK(interrupted.status.error_code() == grpc::StatusCode::UNAVAILABLE);
+  CHECK(f.daemon->Wait(20s) == 0);
 }
 
 TEST_CASE("review without a model fails with FAILED_PRECONDITION") {
