@@ -59,6 +59,19 @@ FC_AVX512 void DotRows16Avx512(const float* const rows[16], const float* x, size
   _mm512_storeu_ps(out, acc);
 }
 
+FC_AVX512 void AddScaledAvx512(float* y, float a, const float* x, size_t n) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 sum = AddProduct(_mm512_loadu_ps(y + i), a, _mm512_loadu_ps(x + i));
+    _mm512_storeu_ps(y + i, sum);
+  }
+  for (; i < n; ++i) {
+    float product = a * x[i];
+    asm("" : "+x"(product));
+    y[i] += product;
+  }
+}
+
 #undef FC_AVX512
 
 }  // namespace inference

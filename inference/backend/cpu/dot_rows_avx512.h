@@ -14,4 +14,7 @@ namespace inference {
 // out[r] = Dot(rows[r], x, n) for r < 16; rows[r] may repeat (a short group's padding).
 void DotRows16Avx512(const float* const rows[16], const float* x, size_t n, float out[16]);
 
+// y[i] += a * x[i] for i < n (product and sum rounded separately, as the scalar loop).
+void AddScaledAvx512(float* y, float a, const float* x, size_t n);
+
 }  // namespace inference

@@ -367,6 +367,11 @@ void DotRows(const float* const* rows, size_t n_rows, const float* x, size_t n, 
   DotRowsBy16([rows](size_t r) { return rows[r]; }, n_rows, x, n, out);
 }
 
+void AddScaled(float* y, float a, const float* x, size_t n) {
+  if (CpuSimd() == Simd::kAvx512) return AddScaledAvx512(y, a, x, n);
+  for (size_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
 void DotRowsStrided(const float* rows, size_t stride, size_t n_rows, const float* x, size_t n,
                     float* out) {
   DotRowsBy16([rows, stride](size_t r) { return rows + r * stride; }, n_rows, x, n, out);

@@ -80,6 +80,9 @@ float Dot(const float* a, const float* b, size_t n);
 // (dot_rows_avx512.h). rows[r] may be null: out[r] is then left unchanged.
 void DotRows(const float* const* rows, size_t n_rows, const float* x, size_t n, float* out);
 
+// y[i] += a * x[i] for i < n, product and sum rounded separately (AVX-512 where present).
+void AddScaled(float* y, float a, const float* x, size_t n);
+
 // out[r] = Dot(rows + r * stride, x, n) for r < n_rows, as DotRows.
 void DotRowsStrided(const float* rows, size_t stride, size_t n_rows, const float* x, size_t n,
                     float* out);

@@ -134,7 +134,7 @@ TEST_CASE("FP8 products with NaN codes and extreme scales equal the sequential d
   }
 }
 
-TEST_CASE("DotRows equals Dot per row bit for bit, null rows untouched") {
+TEST_CASE("DotRows equals Dot per row bit for bit, null rows untouched; AddScaled") {
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (size_t n : {7, 16, 300}) {
@@ -147,6 +147,14 @@ TEST_CASE("DotRows equals Dot per row bit for bit, null rows untouched") {
     std::vector<float> by_pointer(n_rows, 42.0f), strided(n_rows);
     DotRows(pointers.data(), n_rows, x.data(), n, by_pointer.data());
     DotRowsStrided(rows.data(), n, n_rows, x.data(), n, strided.data());
+    std::vector<float> y(rows.begin(), rows.begin() + n), y_want = y;
+    AddScaled(y.data(), 0.37f, x.data(), n);
+    for (size_t i = 0; i < n; ++i) {
+      float product = 0.37f * x[i];
+      volatile float rounded = product;  // one rounding for the product, one for the sum
+      y_want[i] += rounded;
+    }
+    CHECK(SameBits(y, y_want));
     for (size_t r = 0; r < n_rows; ++r) {
       CAPTURE(n);
       CAPTURE(r);

@@ -41,9 +41,7 @@ void SparseAttention(const float* q, size_t n_heads, size_t d, const float* cons
       std::fill(partial.begin(), partial.end(), 0.0f);
       for (size_t j = 0; j < n; ++j) {
         if (!rows[b + j]) continue;
-        const float p = RoundToBf16(scores[j]);
-        const float* v = rows[b + j];
-        for (size_t c = 0; c < d; ++c) partial[c] += p * v[c];
+        AddScaled(partial.data(), RoundToBf16(scores[j]), rows[b + j], d);
       }
       for (size_t c = 0; c < d; ++c) acc[c] = acc[c] * rescale + partial[c];
       running_max = block_max;
