@@ -4,9 +4,9 @@
 #include <cmath>
 
 #include "inference/backend/cpu/number_formats.h"
-#include "inference/backend/cpu/torch_math.h"
 #include "inference/backend/cpu/quantize.h"
 #include "inference/backend/cpu/rms_norm.h"
+#include "inference/backend/cpu/torch_math.h"
 
 namespace inference {
 namespace {

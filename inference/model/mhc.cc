@@ -6,9 +6,9 @@
 
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
-#include "inference/backend/cpu/torch_math.h"
 #include "inference/backend/cpu/rms_norm.h"
 #include "inference/backend/cpu/thread_pool.h"
+#include "inference/backend/cpu/torch_math.h"
 
 namespace inference {
 namespace {

@@ -45,16 +45,17 @@ float TorchLog1p(float d) {
   float dp1 = d + 1.0f;
   const bool tiny = dp1 < std::numeric_limits<float>::min();
   if (tiny) dp1 *= 18446744073709551616.0f;  // 2^64
-  int32_t e = static_cast<int32_t>((std::bit_cast<uint32_t>(dp1 * (1.0f / 0.75f)) >> 23) & 0xff) -
-              0x7f;
-  const float t = std::bit_cast<float>(std::bit_cast<uint32_t>(1.0f) - static_cast<uint32_t>(e << 23));
+  int32_t e =
+      static_cast<int32_t>((std::bit_cast<uint32_t>(dp1 * (1.0f / 0.75f)) >> 23) & 0xff) - 0x7f;
+  const float t =
+      std::bit_cast<float>(std::bit_cast<uint32_t>(1.0f) - static_cast<uint32_t>(e << 23));
   const float m = std::fma(d, t, t - 1.0f);
   if (tiny) e -= 64;
   const float ef = static_cast<float>(e);
   // s = (ln2_hi, ln2_lo) * e
   const float s_hi = 0.69314718246459960938f * ef;
-  const float s_lo = std::fma(-1.904654323148236017e-09f, ef,
-                              std::fma(0.69314718246459960938f, ef, -s_hi));
+  const float s_lo =
+      std::fma(-1.904654323148236017e-09f, ef, std::fma(0.69314718246459960938f, ef, -s_hi));
   // x = m / (2 + m) as a double-float quotient
   const float den_hi = 2.0f + m;
   const float den_lo = (2.0f - den_hi) + m;
