@@ -134,7 +134,7 @@ TEST_CASE("FP8 products with NaN codes and extreme scales equal the sequential d
   }
 }
 
-TEST_CASE("DotRows equals Dot per row bit for bit, null rows untouched; AddScaled") {
+TEST_CASE("DotRows equals Dot per row bit for bit, null rows untouched, and AddScaled") {
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (size_t n : {7, 16, 300}) {
