@@ -166,6 +166,9 @@ base::StatusOr<ReviewSummary> RunReview(inference::Engine& engine,
     input.new_file_text = file_text;
     input.instructions = options.instructions;
     input.context_lines = options.context_lines;
+    const std::string repo_context =
+        options.repo_context ? options.repo_context(file->new_path, *hunk) : std::string();
+    input.repo_context = repo_context;
     const int32_t max_tokens = std::max<int32_t>(1, options.max_tokens_per_hunk);
     auto prompt = BuildReviewPrompt(tokenizer, input, engine.ContextLength(), max_tokens);
     if (!prompt.ok()) {  // too large for the context: counted, the review goes on

@@ -39,6 +39,9 @@ struct ReviewOptions {
   int context_lines = 20;
   std::vector<std::string> paths;  // globs on the new path ("src/*", "*.cc", "docs/"); empty: all
   std::string instructions;        // extra reviewer guidance, shown to the model as text
+  // Repository context for a hunk: definitions elsewhere in the repository that its added
+  // lines use, one per line ("" for none). Empty function: the hunk and its file only.
+  std::function<std::string(const std::string& path, const tools::Hunk& hunk)> repo_context;
   std::shared_ptr<const base::CancelToken> cancel;  // may be null
   std::string log_label;                            // "review=<id>"
 };

@@ -42,13 +42,18 @@ void AppendNumbered(std::string& out, int number, char mark, std::string_view co
 }  // namespace
 
 std::string RenderReviewRequest(const ReviewPromptInput& input, int context_lines,
-                                size_t max_hunk_lines) {
+                                size_t max_hunk_lines, bool with_repo_context) {
   const tools::Hunk& hunk = *input.hunk;
   std::string out = "File: " + input.file_path + "\n";
   if (!input.instructions.empty()) {
     out += "Reviewer guidance: ";
     out += input.instructions;
     out += "\n";
+  }
+  if (with_repo_context && !input.repo_context.empty()) {
+    out += "Definitions elsewhere in the repository that the change uses:\n";
+    out += input.repo_context;
+    if (input.repo_context.back() != '\n') out += '\n';
   }
   std::vector<std::string_view> lines = SplitLines(input.new_file_text);
   const int first = hunk.new_start, last = hunk.new_start + hunk.new_lines - 1;
@@ -105,16 +110,19 @@ base::StatusOr<std::vector<int32_t>> BuildReviewPrompt(const inference::Tokenize
   tokenizer.EncodeAppend(tail, inference::SpecialTokens::kParse, cache, &markup_tail);
   const int64_t budget =
       context_length - max_tokens - static_cast<int64_t>(markup_head.size() + markup_tail.size());
-  // Fewer context lines first, then fewer hunk lines: the change matters most.
+  // Without the repository context first, then fewer context lines, then fewer hunk lines:
+  // the change matters most.
+  bool repo_context = !input.repo_context.empty();
   int context_lines = input.context_lines;
   size_t hunk_lines = input.hunk->lines.size();
   constexpr size_t kMinHunkLines = 3;
   while (true) {
     std::vector<int32_t> body;
     std::string text =
-        context_lines == input.context_lines && hunk_lines == input.hunk->lines.size()
+        repo_context == !input.repo_context.empty() && context_lines == input.context_lines &&
+                hunk_lines == input.hunk->lines.size()
             ? full
-            : RenderReviewRequest(input, context_lines, hunk_lines);
+            : RenderReviewRequest(input, context_lines, hunk_lines, repo_context);
     tokenizer.EncodeAppend(text, inference::SpecialTokens::kAsText, cache, &body);
     if (static_cast<int64_t>(body.size()) <= budget) {
       std::vector<int32_t> prompt = std::move(markup_head);
@@ -122,7 +130,9 @@ base::StatusOr<std::vector<int32_t>> BuildReviewPrompt(const inference::Tokenize
       prompt.insert(prompt.end(), markup_tail.begin(), markup_tail.end());
       return prompt;
     }
-    if (context_lines > 0) {
+    if (repo_context) {
+      repo_context = false;
+    } else if (context_lines > 0) {
       context_lines /= 2;
     } else if (hunk_lines > kMinHunkLines) {
       hunk_lines = std::max(kMinHunkLines, hunk_lines / 2);

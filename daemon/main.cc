@@ -216,7 +216,7 @@ int main(int argc, char** argv) {
   flashcoded::CompletionService completion(model.get(), gate, metrics);
   flashcoded::ContextService context(indexes, clock, gate, metrics);
   flashcoded::AgentService agent_service(agent.get(), store_without_model.get(), gate, metrics);
-  flashcoded::ReviewService review(model.get(), gate, metrics);  // waits for its workers
+  flashcoded::ReviewService review(model.get(), &indexes, gate, metrics);  // waits for its workers
   flashcoded::ServerOptions server_options;
   server_options.socket_path = config.socket_path;
   server_options.tcp_address = config.tcp_address;

@@ -6,11 +6,13 @@
 #include <thread>
 
 #include "agent/review.h"
+#include "agent/review_context.h"
 #include "base/log.h"
 #include "daemon/metrics.h"
 #include "daemon/model_host.h"
 #include "daemon/queued_writer.h"
 #include "daemon/rpc_util.h"
+#include "daemon/workspace_indexes.h"
 #include "tools/git/diff_hunks.h"
 #include "tools/git/history.h"
 
@@ -144,8 +146,32 @@ base::StatusOr<DiffSource> LoadDiff(const v1::ReviewRequest& r) {
   return source;
 }
 
+// Each hunk's repository context from the code index of the repository at `root`. A
+// repository reviewed for the first time is indexed in the background, waiting at most
+// kIndexBudget: hunks reviewed before the build ends go without context, later ones get it.
+constexpr std::chrono::milliseconds kIndexBudget{3000};
+
+std::function<std::string(const std::string&, const tools::Hunk&)> RepoContextFrom(
+    WorkspaceIndexes& indexes, const std::string& root, const std::string& label) {
+  auto first = indexes.GetForPrompt(root, kIndexBudget);
+  if (!first.ok()) {
+    base::Logger("daemon")->info("{} reviews without repository context for now: {}", label,
+                                 first.status().ToString());
+  }
+  tools::RepoIndex* ready = first.ok() ? *first : nullptr;
+  return [&indexes, root, ready](const std::string& path, const tools::Hunk& hunk) mutable {
+    if (ready == nullptr) {
+      auto index = indexes.Get(root, /*create=*/false);  // Unavailable while still building
+      if (!index.ok()) return std::string();
+      ready = *index;
+    }
+    return agent::DefinitionsUsedBy(*ready, path, hunk);
+  };
+}
+
 // The whole review on the worker thread. Returns the call's final status.
-grpc::Status RunReviewJob(ModelHost& model, const v1::ReviewRequest& request,
+grpc::Status RunReviewJob(ModelHost& model, WorkspaceIndexes* indexes,
+                          const v1::ReviewRequest& request,
                           ReviewChannel& channel, std::shared_ptr<base::CancelToken> cancel,
                           const std::string& label) {
   const auto started = std::chrono::steady_clock::now();
@@ -169,6 +195,9 @@ grpc::Status RunReviewJob(ModelHost& model, const v1::ReviewRequest& request,
   options.cancel = cancel;
   options.log_label = label;
   tools::Repository* repo = source->repo.get();
+  if (indexes != nullptr && repo != nullptr) {
+    options.repo_context = RepoContextFrom(*indexes, repo->workdir(), label);
+  }
   const std::string side = source->head_side;
   agent::NewFileReader reader = [repo, side](const std::string& path) {
     if (repo == nullptr) return base::StatusOr<std::string>(base::NotFound("no repository"));
@@ -282,7 +311,7 @@ grpc::ServerWriteReactor<v1::ReviewEvent>* ReviewService::Review(grpc::CallbackS
   WorkerStarted(cancel);
   std::thread([this, model = model_, request = *request, channel = reactor->channel(), cancel,
                label] {
-    grpc::Status status = RunReviewJob(*model, request, *channel, cancel, label);
+    grpc::Status status = RunReviewJob(*model, indexes_, request, *channel, cancel, label);
     if (channel->shutting_down) {
       status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "daemon shutting down");
     }

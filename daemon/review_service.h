@@ -24,6 +24,7 @@ namespace flashcoded {
 class CallGate;
 class Metrics;
 class ModelHost;
+class WorkspaceIndexes;
 
 // Checks a ReviewRequest against the limits documented in review.proto. Returns an
 // INVALID_ARGUMENT description, or an empty string when valid.
@@ -31,9 +32,10 @@ std::string ValidateReviewRequest(const flashcode::v1::ReviewRequest& request);
 
 class ReviewService final : public flashcode::v1::Review::CallbackService {
  public:
-  // Borrows everything; all must outlive the service. `model` may be null (none loaded).
-  ReviewService(ModelHost* model, CallGate& gate, Metrics& metrics)
-      : model_(model), gate_(gate), metrics_(metrics) {}
+  // Borrows everything; all must outlive the service. `model` may be null (none loaded);
+  // `indexes` may be null (reviews without repository context).
+  ReviewService(ModelHost* model, WorkspaceIndexes* indexes, CallGate& gate, Metrics& metrics)
+      : model_(model), indexes_(indexes), gate_(gate), metrics_(metrics) {}
   // Cancels running reviews and waits for their workers.
   ~ReviewService() override;
   ReviewService(const ReviewService&) = delete;
@@ -48,6 +50,7 @@ class ReviewService final : public flashcode::v1::Review::CallbackService {
   void WorkerEnded(const std::shared_ptr<base::CancelToken>& cancel);
 
   ModelHost* model_;
+  WorkspaceIndexes* indexes_;
   CallGate& gate_;
   Metrics& metrics_;
   std::atomic<uint64_t> next_review_id_{1};
