@@ -1,5 +1,10 @@
 #include "inference/backend/cpu/dot_rows_avx512.h"
 
+// GCC 12 warns inside its own avx512fintrin.h (the "undefined" source operands of some
+// intrinsics); the warning is about the header, not this code.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include <immintrin.h>
 
 namespace inference {
