@@ -128,11 +128,12 @@ int RunExec(const ConnectionOptions& connection, const ExecOptions& options, std
     }
     return decision;
   };
+  TurnPrinter printer(out, err);
   auto print = [&](const v1::TurnEvent& event) {
     if (options.json) {
       out << ToJson(event) << "\n" << std::flush;
     } else {
-      PrintTurnEvent(event, out, err);
+      printer.Print(event);
     }
   };
   TurnOutcome outcome = StreamTurn(conn, *stub, session_id, options.task, print, approve);

@@ -142,10 +142,10 @@ int RunChat(const ConnectionOptions& connection, const ChatOptions& options, std
     }
     TurnOutcome outcome = StreamTurn(
         conn, *stub, session.id(), line,
-        [&](const v1::TurnEvent& e) { PrintTurnEvent(e, out, err); },
+        [printer = TurnPrinter(out, err)](const v1::TurnEvent& e) mutable { printer.Print(e); },
         [&](const v1::ApprovalRequested& asked) { return AskUser(asked, in, err); });
     if (!outcome.terminal && !outcome.status.ok()) return fail(outcome.status);
-    // A failed or cancelled turn is reported by PrintTurnEvent; the conversation goes on.
+    // A failed or cancelled turn is reported by TurnPrinter; the conversation goes on.
   }
   err << "bye (resume with: flashcode chat --resume " << session.id() << ")\n";
   return kExitOk;

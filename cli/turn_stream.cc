@@ -47,7 +47,13 @@ const char* FinishName(v1::FinishReason reason) {
   }
 }
 
-void PrintTurnEvent(const v1::TurnEvent& e, std::ostream& out, std::ostream& err) {
+void TurnPrinter::Print(const v1::TurnEvent& e) {
+  std::ostream& out = out_;
+  std::ostream& err = err_;
+  if (tool_line_open_ && !e.has_tool_output()) {
+    err << "\n";
+    tool_line_open_ = false;
+  }
   if (e.has_text()) {
     out << e.text().text() << std::flush;
   } else if (e.has_reasoning()) {
@@ -56,7 +62,9 @@ void PrintTurnEvent(const v1::TurnEvent& e, std::ostream& out, std::ostream& err
     err << "\n[tool " << e.tool_started().call().name() << " "
         << e.tool_started().call().arguments_json() << "]\n";
   } else if (e.has_tool_output()) {
-    err << e.tool_output().text() << std::flush;
+    const std::string& text = e.tool_output().text();
+    err << text << std::flush;
+    if (!text.empty()) tool_line_open_ = text.back() != '\n';
   } else if (e.has_tool_finished()) {
     err << "[tool " << (e.tool_finished().is_error() ? "failed" : "done") << " in "
         << e.tool_finished().duration_ms() << " ms]\n";

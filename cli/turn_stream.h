@@ -31,9 +31,19 @@ TurnOutcome StreamTurn(DaemonConnection& conn, flashcode::v1::Agent::Stub& stub,
                        const std::string& session_id, const std::string& message,
                        const TurnEventHandler& on_event, const ApprovalHandler& approve);
 
-// What plain mode prints for one event: the answer's text on `out`, the rest (thinking, tool
-// calls and their live output, the summary line) on `err`.
-void PrintTurnEvent(const flashcode::v1::TurnEvent& e, std::ostream& out, std::ostream& err);
+// What plain mode prints for a turn's events: the answer's text on `out`, the rest (thinking,
+// tool calls and their live output, the summary line) on `err`. Remembers whether a tool's
+// live output stopped mid-line, so the "[tool done ...]" line after it starts on its own line.
+class TurnPrinter {
+ public:
+  TurnPrinter(std::ostream& out, std::ostream& err) : out_(out), err_(err) {}
+  void Print(const flashcode::v1::TurnEvent& e);
+
+ private:
+  std::ostream& out_;
+  std::ostream& err_;
+  bool tool_line_open_ = false;
+};
 
 // "read-only", "ask", "auto-edit", "full-auto" -> the wire enum; false for anything else.
 bool ParsePolicy(const std::string& name, flashcode::v1::ApprovalPolicy& policy);
