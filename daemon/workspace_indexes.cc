@@ -38,7 +38,7 @@ base::StatusOr<tools::RepoIndex*> WorkspaceIndexes::Get(const std::string& works
   std::lock_guard<std::mutex> lock(mu_);
   // A query would wait on the index's lock for the whole first build: say so at once instead.
   if (auto b = first_builds_.find(root); !create && b != first_builds_.end() && !b->second->done) {
-    return base::Unavailable("workspace " + root + " is being indexed for the first time");
+    return base::Unavailable("workspace " + root + " is being indexed");
   }
   if (auto it = indexes_.find(root); it != indexes_.end()) return it->second.get();
   std::string db = DbPath(root);
@@ -74,8 +74,10 @@ base::StatusOr<tools::RepoIndex*> WorkspaceIndexes::GetForPrompt(const std::stri
     std::lock_guard<std::mutex> lock(mu_);
     if (auto it = first_builds_.find(root); it != first_builds_.end()) {
       build = it->second;
-    } else if (std::error_code ec;
-               indexes_.count(root) == 0 && !std::filesystem::exists(DbPath(root), ec)) {
+    } else if (refreshed_.count(root) == 0) {
+      // Never refreshed by this daemon: a stored index may be stale (files changed while no
+      // daemon watched) or half-built (a daemon killed mid-build). The refresh re-parses only
+      // what changed, so for a stored index it is usually quick.
       build = std::make_shared<FirstBuild>();
       build->started = std::chrono::steady_clock::now();
       first_builds_.emplace(root, build);
@@ -84,6 +86,8 @@ base::StatusOr<tools::RepoIndex*> WorkspaceIndexes::GetForPrompt(const std::stri
   }
   if (build == nullptr) return Get(root, /*create=*/false);
   if (start) {
+    std::error_code ec;
+    const bool stored = std::filesystem::exists(DbPath(root), ec);
     base::StatusOr<tools::RepoIndex*> index = Get(root, /*create=*/true);
     std::lock_guard<std::mutex> lock(mu_);
     if (!index.ok()) {
@@ -91,7 +95,9 @@ base::StatusOr<tools::RepoIndex*> WorkspaceIndexes::GetForPrompt(const std::stri
       build->status = index.status();
       build_done_.notify_all();
     } else {
-      base::Logger("daemon")->info("workspace {}: never indexed; indexing it now", root);
+      base::Logger("daemon")->info(
+          "workspace {}: {}", root,
+          stored ? "bringing its stored index up to date" : "never indexed; indexing it now");
       builders_.emplace_back([this, index = *index, root, build] {
         base::StatusOr<tools::IndexStats> stats = index->Refresh(&shutdown_);
         std::lock_guard<std::mutex> lock(mu_);
@@ -117,7 +123,7 @@ base::StatusOr<tools::RepoIndex*> WorkspaceIndexes::GetForPrompt(const std::stri
                         .count();
     base::Logger("daemon")->info(
         "workspace {}: still indexing after {} ms; going on without a repo map for now", root, ms);
-    return base::Unavailable("workspace " + root + " is still being indexed for the first time (" +
+    return base::Unavailable("workspace " + root + " is still being indexed (" +
                              std::to_string(ms) + " ms so far); its map comes with a later turn");
   }
   if (!build->status.ok()) return build->status;

@@ -1,8 +1,10 @@
 // WorkspaceIndexes: the daemon's open code indexes, one per workspace root, each persisted in
 // the cache directory (<cache>/index/<hash of the root>.sqlite) so a restarted daemon re-parses
 // only what changed. Indexes open lazily, on the first request that names a workspace.
-// The agent's prompt asks through GetForPrompt, which builds a never-built index on a
-// background thread owned here (the destructor cancels and joins it).
+// The agent's prompt and reviews ask through GetForPrompt, which brings an index this daemon
+// has not refreshed yet up to date on a background thread owned here (the destructor cancels
+// and joins it): a new index is built, a stored one catches up with edits made while no daemon
+// watched, and one a killed daemon left half-built is completed.
 // Thread-safe; the RepoIndex objects it hands out are thread-safe and live as long as this.
 #pragma once
 
@@ -35,15 +37,16 @@ class WorkspaceIndexes {
 
   // The index of `workspace_root` (an absolute path to a directory), opened if needed.
   // With `create` false, NotFound unless it is open or was indexed before, and Unavailable
-  // while GetForPrompt builds it for the first time (queries would wait for the whole build).
+  // while GetForPrompt builds or refreshes it (queries would wait for the whole build).
   // Errors: InvalidArgument (not absolute, not a directory), NotFound, Unavailable, Internal.
   base::StatusOr<tools::RepoIndex*> Get(const std::string& workspace_root, bool create);
 
-  // The index of `workspace_root` for the agent's repo map. A workspace indexed before (by
-  // this daemon or an earlier one) is returned as stored. One never indexed is indexed now, in
-  // the background, and this waits at most `budget` for it: a huge repository must not hold
-  // up a turn for minutes. Unavailable while that first build runs (it goes on, and a later
-  // call gets the index once it is done); the build's error if it failed; else as Get.
+  // The index of `workspace_root` for the agent's repo map. The first call for a workspace
+  // that this daemon has not refreshed (Context.Reindex marks one refreshed) refreshes it in
+  // the background — a full build when it was never indexed — and this waits at most `budget`
+  // for it: a huge repository must not hold up a turn for minutes. Unavailable while that
+  // build runs (it goes on, and a later call gets the index once it is done); the build's
+  // error if it failed; else as Get.
   base::StatusOr<tools::RepoIndex*> GetForPrompt(const std::string& workspace_root,
                                                  std::chrono::milliseconds budget);
 

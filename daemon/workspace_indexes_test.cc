@@ -59,6 +59,29 @@ TEST_CASE("a daemon going down stops a first index that is still running") {
     CHECK_FALSE(indexes.GetForPrompt(repo.root, 0ms).ok());
   }  // the destructor cancels and joins the builder
   CHECK(std::chrono::steady_clock::now() - start < 10s);
+  // The next daemon finds the half-built index on disk and completes it.
+  WorkspaceIndexes next(cache.root, 1, clock);
+  auto index = next.GetForPrompt(repo.root, 30s);
+  REQUIRE_MESSAGE(index.ok(), index.status().ToString());
+  CHECK((*index)->Files()->size() == 400);
+}
+
+TEST_CASE("a stored index catches up with edits made while no daemon ran") {
+  TempTree cache, repo;
+  std::ofstream(repo.root + "/a.py") << "def old_name(): pass\n";
+  base::FakeClock clock;
+  {
+    WorkspaceIndexes indexes(cache.root, 1, clock);
+    REQUIRE(indexes.GetForPrompt(repo.root, 30s).ok());
+  }
+  std::ofstream(repo.root + "/a.py") << "def new_name(): pass\n";  // no daemon watching
+  std::ofstream(repo.root + "/b.py") << "def added(): pass\n";
+  WorkspaceIndexes indexes(cache.root, 1, clock);
+  auto index = indexes.GetForPrompt(repo.root, 30s);
+  REQUIRE_MESSAGE(index.ok(), index.status().ToString());
+  CHECK((*index)->FindDefinitions("new_name")->size() == 1);
+  CHECK((*index)->FindDefinitions("old_name")->empty());
+  CHECK((*index)->Files()->size() == 2);
 }
 
 }  // namespace
