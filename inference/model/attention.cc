@@ -6,6 +6,7 @@
 
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/onednn_bf16_order.h"
 #include "inference/backend/cpu/quantize.h"
 #include "inference/backend/cpu/rms_norm.h"
 #include "inference/backend/cpu/sparse_attention.h"
@@ -140,8 +141,16 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   const size_t R = static_cast<size_t>(c.o_lora_rank);
   const size_t group_in = H * hd / G;
   std::vector<float> z(T * G * R);
+  // The reference's bf16 einsum sums several rows in oneDNN's order, a single row sequentially.
+  const bool onednn_order = shape_rounding && T > 1;
   for (size_t g = 0; g < G; ++g) {
-    MatmulDequantizedFp8F32(&o[g * group_in], T, H * hd, w.wo_a, g * R, R, &z[g * R], G * R, pool);
+    if (onednn_order) {
+      MatmulDequantizedFp8OneDnnOrder(&o[g * group_in], T, H * hd, w.wo_a, g * R, R, &z[g * R],
+                                      G * R, pool);
+    } else {
+      MatmulDequantizedFp8F32(&o[g * group_in], T, H * hd, w.wo_a, g * R, R, &z[g * R], G * R,
+                              pool);
+    }
   }
   for (float& v : z) v = RoundToBf16(v);
   w.wo_b.Apply(z.data(), T, out, pool);

@@ -390,6 +390,12 @@ void MatmulBf16WeightF32(const float* x, size_t M, const Bf16Weight& w, float* y
   DispatchLaneMatmul(x, M, w.in, w, w.in, DecodeBf16RowStrided, 0, w.out, y, w.out, pool, Identity);
 }
 
+void MatmulBf16WeightBlockedF32(const float* x, size_t M, size_t x_stride, const Bf16Weight& w,
+                                size_t block, float* y, size_t y_stride, ThreadPool* pool) {
+  DispatchLaneMatmul(x, M, x_stride, w, block, DecodeBf16RowStrided, 0, w.out, y, y_stride, pool,
+                     Identity);
+}
+
 void MatmulDequantizedFp8F32(const float* x, size_t M, size_t x_stride, const Fp8Weight& w,
                              size_t row_begin, size_t row_count, float* y, size_t y_stride,
                              ThreadPool* pool) {

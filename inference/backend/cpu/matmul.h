@@ -64,6 +64,12 @@ void MatmulFp4(const float* x, size_t M, const Fp4Weight& w, float* y, ThreadPoo
 void MatmulBf16WeightF32(const float* x, size_t M, const Bf16Weight& w, float* y,
                          ThreadPool* pool = nullptr);
 
+// y[m * y_stride + n] = x[m * x_stride ..] · w[n]ᵀ in fp32, not rounded: partial sums over K
+// blocks of width `block`, each in K order from zero, added in order (block = w.in: one sum).
+void MatmulBf16WeightBlockedF32(const float* x, size_t M, size_t x_stride, const Bf16Weight& w,
+                                size_t block, float* y, size_t y_stride,
+                                ThreadPool* pool = nullptr);
+
 // y[M, out] = x · Wᵀ in fp32 where W is the FP8 weight dequantised (exactly) to bf16 values;
 // no activation quantisation, not rounded. Used for wo_a, which the reference runs in bf16.
 void MatmulDequantizedFp8F32(const float* x, size_t M, size_t x_stride, const Fp8Weight& w,
