@@ -2,15 +2,21 @@
 
 #include <type_traits>
 
+#include "base/utf8.h"
+
 namespace flashcoded {
 namespace {
 
 namespace v1 = flashcode::v1;
 
+// proto3 strings must be valid UTF-8 or the client drops the whole event. Model text comes out
+// of the streaming detokenizer whole, but paths in error messages and the model's call
+// arguments can carry any bytes: those go through base::ValidUtf8 (bad bytes -> U+FFFD).
+
 void ToProto(const agent::ToolCall& call, v1::ToolCall* out) {
   out->set_id(call.id);
   out->set_name(call.name);
-  out->set_arguments_json(call.arguments_json);
+  out->set_arguments_json(base::ValidUtf8(call.arguments_json));
 }
 
 void ToProto(const agent::Usage& usage, v1::Usage* out) {
@@ -64,7 +70,7 @@ struct PayloadWriter {
     auto* a = out->mutable_approval_requested();
     a->set_approval_id(p.approval_id);
     ToProto(p.call, a->mutable_call());
-    a->set_reason(p.reason);
+    a->set_reason(base::ValidUtf8(p.reason));
   }
   void operator()(const agent::ApprovalResolved& p) const {
     out->mutable_approval_resolved()->set_approval_id(p.approval_id);
@@ -84,7 +90,7 @@ struct PayloadWriter {
   }
   void operator()(const agent::StreamError& p) const {
     out->mutable_error()->set_code(p.code);
-    out->mutable_error()->set_message(p.message);
+    out->mutable_error()->set_message(base::ValidUtf8(p.message));
   }
 };
 

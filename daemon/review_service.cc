@@ -8,6 +8,7 @@
 #include "agent/review.h"
 #include "agent/review_context.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "daemon/metrics.h"
 #include "daemon/model_host.h"
 #include "daemon/queued_writer.h"
@@ -171,9 +172,8 @@ std::function<std::string(const std::string&, const tools::Hunk&)> RepoContextFr
 
 // The whole review on the worker thread. Returns the call's final status.
 grpc::Status RunReviewJob(ModelHost& model, WorkspaceIndexes* indexes,
-                          const v1::ReviewRequest& request,
-                          ReviewChannel& channel, std::shared_ptr<base::CancelToken> cancel,
-                          const std::string& label) {
+                          const v1::ReviewRequest& request, ReviewChannel& channel,
+                          std::shared_ptr<base::CancelToken> cancel, const std::string& label) {
   const auto started = std::chrono::steady_clock::now();
   auto source = LoadDiff(request);
   if (!source.ok()) return ToGrpc(source.status());
@@ -208,19 +208,19 @@ grpc::Status RunReviewJob(ModelHost& model, WorkspaceIndexes* indexes,
     v1::ReviewEvent e;
     e.mutable_progress()->set_hunks_done(static_cast<uint32_t>(p.hunks_done));
     e.mutable_progress()->set_hunks_total(static_cast<uint32_t>(p.hunks_total));
-    e.mutable_progress()->set_file_path(p.file_path);
+    e.mutable_progress()->set_file_path(base::ValidUtf8(p.file_path));
     channel.Send(std::move(e));
   };
   callbacks.on_finding = [&channel](const agent::ReviewFinding& f) {
     v1::ReviewEvent e;
     v1::Finding* out = e.mutable_finding();
-    out->set_file_path(f.file_path);
+    out->set_file_path(base::ValidUtf8(f.file_path));  // git paths may be any bytes
     out->set_start_line(static_cast<uint32_t>(f.start_line));
     out->set_end_line(static_cast<uint32_t>(f.end_line));
     out->set_severity(ToProto(f.severity));
-    out->set_rule(f.rule);
-    out->set_message(f.message);
-    out->set_suggestion(f.suggestion);
+    out->set_rule(base::ValidUtf8(f.rule));
+    out->set_message(base::ValidUtf8(f.message));
+    out->set_suggestion(base::ValidUtf8(f.suggestion));
     out->set_confidence(f.confidence);
     channel.Send(std::move(e));
   };
@@ -232,7 +232,7 @@ grpc::Status RunReviewJob(ModelHost& model, WorkspaceIndexes* indexes,
     }
     v1::ReviewEvent e;  // a failure mid-review: the findings so far stand, the error says why
     e.mutable_error()->set_code(static_cast<int32_t>(summary.status().code()));
-    e.mutable_error()->set_message(summary.status().message());
+    e.mutable_error()->set_message(base::ValidUtf8(summary.status().message()));
     channel.Send(std::move(e));
     return grpc::Status::OK;
   }
