@@ -10,7 +10,9 @@ first ("pair", oneDNN's emulated vdpbf16ps). Products of bf16 values are exact i
 Run as the reference does:
   ONEDNN_MAX_CPU_ISA=AVX512_CORE python3 onednn_order.py [ROWS,... [K,...]]
 Measured (2026-11): rows >= 2 and K 512..1536: two halves, pairs (K 256: one block, pairs);
-one row: none of these (oneDNN's gemv path); K 2048: none of these.
+K 2048: none of these. One row (oneDNN's gemv path) is none of these either; it matched (K 256..2048)
+16-element chunks alternating between two 8-lane accumulators, lane j adding the products 2j+1
+then 2j of the chunk, then the accumulators added and the 8 lanes reduced in adjacent pairs.
 """
 import sys
 
