@@ -267,6 +267,7 @@ int RunModelRun(const ModelRunOptions& options, std::ostream& out, std::ostream&
                                                  : inference::ThreadPool::DefaultSize());
   inference::ModelOptions model_options;
   model_options.pool = &pool;
+  model_options.reference_shape_rounding = !options.consistent;
   auto model = inference::DeepSeekV4Model::Load(options.dir, model_options);
   if (!model.ok()) return Fail(err, "run", model.status());
   auto runner = std::make_unique<inference::DeepSeekV4Runner>(std::move(model).value(), 0);
@@ -346,6 +347,9 @@ ModelCommandLine::ModelCommandLine(CLI::App& app) {
   steps->excludes(feed);
   run_->add_option("--threads", run_options_.threads,
                    "forward-pass threads (default: all cores; results do not depend on it)");
+  run_->add_flag("--consistent", run_options_.consistent,
+                 "the daemon's numerics (logits independent of how the text is split into calls) "
+                 "instead of DeepSeek's reference rounding (bit-exact with its outputs)");
   run_->add_option(
       "--logits-out", run_options_.logits_out,
       "write the prefill's last-position logits, then each step's, as little-endian fp32");

@@ -55,6 +55,7 @@ struct ModelRunOptions {
   std::string
       logits_out;       // raw little-endian fp32 rows: prefill's last position, then one per step
   int64_t threads = 0;  // forward-pass threads; 0: all cores (results are the same either way)
+  bool consistent = false;  // the daemon's chunking-independent numerics, not the reference's
 };
 
 // Prefills the prompt, then decodes `steps` greedy tokens or feeds the ids of feed_file; prints
