@@ -1,6 +1,7 @@
 #include "inference/backend/cpu/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace inference {
 
@@ -22,6 +23,23 @@ ThreadPool::~ThreadPool() {
 size_t ThreadPool::DefaultSize() {
   const unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : hw;
+}
+
+template <typename Ready>
+bool ThreadPool::SpinUntil(Ready ready) {
+  // Long enough to span the serial gap between two loops of a decode step, short enough that
+  // an idle pool gives its core back almost at once.
+  constexpr auto kSpin = std::chrono::microseconds(50);
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (ready()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return ready();
+  }
 }
 
 bool ThreadPool::IsInsideJob() const {
@@ -62,6 +80,7 @@ void ThreadPool::Run(size_t n, size_t grain, ChunkFn fn, void* ctx) {
   work_cv_.notify_all();
   RunChunks();
   // Every chunk is now claimed; the ones still running belong to busy workers.
+  SpinUntil([this] { return busy_.load(std::memory_order_acquire) == 0; });
   std::unique_lock<std::mutex> lock(mu_);
   done_cv_.wait(lock, [this] { return busy_ == 0; });
   submitter_.store(std::thread::id(), std::memory_order_relaxed);
@@ -80,6 +99,10 @@ void ThreadPool::RunChunks() {
 void ThreadPool::WorkerLoop() {
   uint64_t seen = 0;
   for (;;) {
+    SpinUntil([&] {
+      return stop_.load(std::memory_order_relaxed) ||
+             generation_.load(std::memory_order_relaxed) != seen;
+    });
     {
       std::unique_lock<std::mutex> lock(mu_);
       work_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });

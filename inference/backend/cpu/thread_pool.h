@@ -56,6 +56,11 @@ class ThreadPool {
   // Whether the calling thread is already running a chunk of this pool (a worker, or the
   // thread whose ParallelFor is in progress).
   bool IsInsideJob() const;
+  // Polls `ready` for a short while before the caller blocks on a condition variable: a decode
+  // step issues hundreds of loops a few hundred microseconds long, and waking a sleeping thread
+  // (futex, on a virtual machine an inter-processor interrupt) costs tens of microseconds each.
+  template <typename Ready>
+  static bool SpinUntil(Ready ready);
 
   std::vector<std::thread> workers_;
   std::mutex submit_mu_;                      // one job at a time
@@ -63,9 +68,10 @@ class ThreadPool {
 
   std::mutex mu_;
   std::condition_variable work_cv_, done_cv_;
-  uint64_t generation_ = 0;  // bumped for each job (guarded by mu_)
-  bool stop_ = false;        // guarded by mu_
-  size_t busy_ = 0;          // workers inside RunChunks (guarded by mu_)
+  // Written under mu_; atomic so that a waiting thread may first poll them without the lock.
+  std::atomic<uint64_t> generation_{0};  // bumped for each job
+  std::atomic<bool> stop_{false};
+  std::atomic<size_t> busy_{0};  // workers inside RunChunks
 
   // The current job; written under mu_ only while busy_ == 0, read by chunk takers.
   ChunkFn fn_ = nullptr;
