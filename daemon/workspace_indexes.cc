@@ -72,7 +72,12 @@ base::StatusOr<tools::RepoIndex*> WorkspaceIndexes::GetForPrompt(const std::stri
   bool start = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto it = first_builds_.find(root); it != first_builds_.end()) {
+    auto it = first_builds_.find(root);
+    // A build that failed is tried again: the cause (a busy database, a file vanishing
+    // mid-walk) is often gone by the next turn, and a stuck error would cost every later turn
+    // its repo map until the daemon restarts.
+    const bool failed = it != first_builds_.end() && it->second->done && !it->second->status.ok();
+    if (it != first_builds_.end() && !failed) {
       build = it->second;
     } else if (refreshed_.count(root) == 0) {
       // Never refreshed by this daemon: a stored index may be stale (files changed while no
@@ -80,7 +85,7 @@ base::StatusOr<tools::RepoIndex*> WorkspaceIndexes::GetForPrompt(const std::stri
       // what changed, so for a stored index it is usually quick.
       build = std::make_shared<FirstBuild>();
       build->started = std::chrono::steady_clock::now();
-      first_builds_.emplace(root, build);
+      first_builds_.insert_or_assign(root, build);
       start = true;
     }
   }

@@ -84,5 +84,19 @@ TEST_CASE("a stored index catches up with edits made while no daemon ran") {
   CHECK((*index)->Files()->size() == 2);
 }
 
+TEST_CASE("a first index that failed is tried again on the next turn") {
+  TempTree cache, repo;
+  std::ofstream(repo.root + "/a.py") << "def f(): pass\n";
+  std::ofstream(cache.root + "/index") << "a file where the index folder should be";
+  base::FakeClock clock;
+  WorkspaceIndexes indexes(cache.root, 1, clock);
+  auto failed = indexes.GetForPrompt(repo.root, 30s);
+  REQUIRE_FALSE(failed.ok());
+  std::filesystem::remove(cache.root + "/index");  // the cause goes away
+  auto retried = indexes.GetForPrompt(repo.root, 30s);
+  REQUIRE_MESSAGE(retried.ok(), retried.status().ToString());
+  CHECK((*retried)->Files()->size() == 1);
+}
+
 }  // namespace
 }  // namespace flashcoded
