@@ -14,12 +14,17 @@ std::string LineContent(const git_diff_line* line) {
   return text;
 }
 
-// Walks every delta of `diff` (after rename detection) into FileHunks.
-base::StatusOr<std::vector<FileHunks>> CollectHunks(git_diff* diff) {
-  git_diff_find_options find;
-  git_diff_find_options_init(&find, GIT_DIFF_FIND_OPTIONS_VERSION);
-  find.flags = GIT_DIFF_FIND_RENAMES | GIT_DIFF_FIND_FOR_UNTRACKED;
-  FC_GIT_CALL(git_diff_find_similar(diff, &find), "rename detection");
+// Walks every delta of `diff` into FileHunks, after rename detection when `find_renames`.
+// A diff parsed from text must not be given to rename detection: libgit2 keeps its patches in
+// the text's delta order while find_similar merges deltas, so later files would get earlier
+// files' hunks (the text states its renames itself).
+base::StatusOr<std::vector<FileHunks>> CollectHunks(git_diff* diff, bool find_renames) {
+  if (find_renames) {
+    git_diff_find_options find;
+    git_diff_find_options_init(&find, GIT_DIFF_FIND_OPTIONS_VERSION);
+    find.flags = GIT_DIFF_FIND_RENAMES | GIT_DIFF_FIND_FOR_UNTRACKED;
+    FC_GIT_CALL(git_diff_find_similar(diff, &find), "rename detection");
+  }
   std::vector<FileHunks> files;
   for (size_t i = 0, n = git_diff_num_deltas(diff); i < n; ++i) {
     const git_diff_delta* delta = git_diff_get_delta(diff, i);
@@ -89,7 +94,7 @@ base::StatusOr<std::vector<FileHunks>> CollectHunks(git_diff* diff) {
 
 base::StatusOr<std::vector<FileHunks>> DiffHunks(const Repository& repo, const DiffSpec& spec) {
   FC_ASSIGN_OR_RETURN(GitPtr<git_diff> diff, MakeDiff(repo, spec));
-  return CollectHunks(diff.get());
+  return CollectHunks(diff.get(), /*find_renames=*/true);
 }
 
 base::StatusOr<std::vector<FileHunks>> HunksOfDiffText(std::string_view diff_text) {
@@ -106,7 +111,7 @@ base::StatusOr<std::vector<FileHunks>> HunksOfDiffText(std::string_view diff_tex
                                  (e != nullptr && e->message != nullptr ? e->message : "?"));
   }
   GitPtr<git_diff> diff(raw);
-  return CollectHunks(diff.get());
+  return CollectHunks(diff.get(), /*find_renames=*/false);
 }
 
 base::StatusOr<std::string> ReadFileAt(const Repository& repo, const std::string& side,

@@ -79,5 +79,49 @@ TEST_CASE("a unified diff text parses into the same hunks, and garbage is refuse
   CHECK(bad.status().code() == StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("a diff text that deletes a file and adds an identical one keeps each hunk on its path") {
+  // As `git diff --no-renames` prints a move plus an edit elsewhere: rename detection on a
+  // parsed diff would merge the first two deltas while the patches keep their text order.
+  const std::string patch =
+      "diff --git a/a/old.txt b/a/old.txt\n"
+      "deleted file mode 100644\n"
+      "index 3333333..0000000\n"
+      "--- a/a/old.txt\n"
+      "+++ /dev/null\n"
+      "@@ -1,3 +0,0 @@\n"
+      "-same one\n"
+      "-same two\n"
+      "-same three\n"
+      "diff --git a/b/moved.txt b/b/moved.txt\n"
+      "new file mode 100644\n"
+      "index 0000000..3333333\n"
+      "--- /dev/null\n"
+      "+++ b/b/moved.txt\n"
+      "@@ -0,0 +1,3 @@\n"
+      "+same one\n"
+      "+same two\n"
+      "+same three\n"
+      "diff --git a/c.txt b/c.txt\n"
+      "index 4444444..5555555 100644\n"
+      "--- a/c.txt\n"
+      "+++ b/c.txt\n"
+      "@@ -1,2 +1,2 @@\n"
+      " keep\n"
+      "-old c\n"
+      "+new c\n";
+  auto files = HunksOfDiffText(patch);
+  REQUIRE(files.ok());
+  REQUIRE(files->size() == 3);
+  CHECK((*files)[0].status == 'D');
+  CHECK((*files)[0].old_path == "a/old.txt");
+  CHECK((*files)[0].hunks[0].lines[0] == HunkLine{'-', 1, -1, "same one"});
+  CHECK((*files)[1].status == 'A');
+  CHECK((*files)[1].new_path == "b/moved.txt");
+  CHECK((*files)[1].hunks[0].lines[0] == HunkLine{'+', -1, 1, "same one"});
+  CHECK((*files)[2].new_path == "c.txt");
+  REQUIRE((*files)[2].hunks.size() == 1);
+  CHECK((*files)[2].hunks[0].lines[2] == HunkLine{'+', -1, 2, "new c"});
+}
+
 }  // namespace
 }  // namespace tools
