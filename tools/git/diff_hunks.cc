@@ -1,9 +1,13 @@
 #include "tools/git/diff_hunks.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 namespace tools {
 namespace {
@@ -90,6 +94,57 @@ base::StatusOr<std::vector<FileHunks>> CollectHunks(git_diff* diff, bool find_re
   return files;
 }
 
+// The file `path` (relative, no "..") under `workdir`, which the path is the diff's word for:
+// a hostile diff text may name "../../etc/passwd", "/dev/zero", a FIFO or a symlink out of
+// the tree. Only a regular file inside the work tree, at most kMaxReadBytes, is read.
+base::StatusOr<std::string> ReadWorkTreeFile(const std::string& workdir, const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path rel(path);
+  if (path.empty() || rel.is_absolute()) {
+    return base::InvalidArgument("'" + path + "' is not a relative path");
+  }
+  for (const fs::path& part : rel) {
+    if (part == "..") return base::InvalidArgument("'" + path + "' leaves the work tree");
+  }
+  std::error_code ec;
+  const fs::path root = fs::canonical(workdir, ec);
+  if (ec) return base::NotFound("work tree " + workdir + ": " + ec.message());
+  // Symlinks in the directories must stay inside the tree; the last component is opened with
+  // O_NOFOLLOW, so a symlink there is refused rather than followed.
+  const fs::path parent = fs::canonical((root / rel).parent_path(), ec);
+  if (ec) return base::NotFound("cannot read " + path + " in the work tree");
+  auto [end, _] = std::mismatch(root.begin(), root.end(), parent.begin(), parent.end());
+  if (end != root.end()) return base::InvalidArgument("'" + path + "' leaves the work tree");
+  const fs::path full = parent / rel.filename();
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below).
+  const int fd = ::open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return base::NotFound("cannot read " + path + " in the work tree");
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    return base::InvalidArgument(path + " is not a regular file");
+  }
+  if (static_cast<uint64_t>(st.st_size) > kMaxReadBytes) {
+    return base::ResourceExhausted(path + " is larger than the read limit");
+  }
+  std::string text;
+  char buffer[64 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return base::NotFound("cannot read " + path + " in the work tree");
+    if (n == 0) break;
+    text.append(buffer, static_cast<size_t>(n));
+    if (text.size() > kMaxReadBytes) {  // grew since the fstat
+      return base::ResourceExhausted(path + " is larger than the read limit");
+    }
+  }
+  return text;
+}
+
 }  // namespace
 
 base::StatusOr<std::vector<FileHunks>> DiffHunks(const Repository& repo, const DiffSpec& spec) {
@@ -116,13 +171,7 @@ base::StatusOr<std::vector<FileHunks>> HunksOfDiffText(std::string_view diff_tex
 
 base::StatusOr<std::string> ReadFileAt(const Repository& repo, const std::string& side,
                                        const std::string& path) {
-  if (side == "workdir" || side == "worktree") {
-    std::ifstream in(std::filesystem::path(repo.workdir()) / path, std::ios::binary);
-    if (!in) return base::NotFound("cannot read " + path + " in the work tree");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
+  if (side == "workdir" || side == "worktree") return ReadWorkTreeFile(repo.workdir(), path);
   git_oid id;
   if (side == "index" || side == "staged") {
     git_index* raw_index = nullptr;
@@ -144,6 +193,9 @@ base::StatusOr<std::string> ReadFileAt(const Repository& repo, const std::string
   git_blob* raw_blob = nullptr;
   FC_GIT_CALL(git_blob_lookup(&raw_blob, repo.raw(), &id), "blob of " + path);
   GitPtr<git_blob> blob(raw_blob);
+  if (static_cast<uint64_t>(git_blob_rawsize(blob.get())) > kMaxReadBytes) {
+    return base::ResourceExhausted(path + " in " + side + " is larger than the read limit");
+  }
   return std::string(static_cast<const char*>(git_blob_rawcontent(blob.get())),
                      static_cast<size_t>(git_blob_rawsize(blob.get())));
 }

@@ -6,6 +6,7 @@
 // the Repository.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,8 +49,14 @@ base::StatusOr<std::vector<FileHunks>> DiffHunks(const Repository& repo, const D
 // The hunks of a unified diff text. InvalidArgument when libgit2 cannot parse it.
 base::StatusOr<std::vector<FileHunks>> HunksOfDiffText(std::string_view diff_text);
 
+// Files larger than this are not read by ReadFileAt (ResourceExhausted).
+inline constexpr uint64_t kMaxReadBytes = 4u << 20;
+
 // The content of `path` on one side: "workdir" reads the file under the work tree, "index" the
 // staged blob, anything else the blob in that revision's tree. NotFound when it is not there.
+// In the work tree only a regular file inside it is read: an absolute path, a ".." component
+// or a directory symlink leading out is InvalidArgument, as is a symlink, FIFO or device as the
+// file itself. Over kMaxReadBytes (either side): ResourceExhausted.
 base::StatusOr<std::string> ReadFileAt(const Repository& repo, const std::string& side,
                                        const std::string& path);
 

@@ -1,6 +1,9 @@
 #include "tools/git/diff_hunks.h"
 
 #include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
 
 #include "tools/git/temp_repo_for_test.h"
 
@@ -121,6 +124,36 @@ TEST_CASE("a diff text that deletes a file and adds an identical one keeps each 
   CHECK((*files)[2].new_path == "c.txt");
   REQUIRE((*files)[2].hunks.size() == 1);
   CHECK((*files)[2].hunks[0].lines[2] == HunkLine{'+', -1, 2, "new c"});
+}
+
+TEST_CASE("the work tree side reads only regular files inside the tree, up to a size") {
+  namespace fs = std::filesystem;
+  TempRepo t;
+  TempDir outside;
+  outside.Write("secret.txt", "secret\n");
+  t.Write("sub/ok.txt", "fine\n");
+  CHECK(ReadFileAt(t.repo(), "workdir", "sub/ok.txt").value() == "fine\n");
+  CHECK(ReadFileAt(t.repo(), "workdir", "sub/../sub/ok.txt").status().code() ==
+        StatusCode::kInvalidArgument);
+  const std::string escape = "../" + fs::path(outside.path()).filename().string() + "/secret.txt";
+  CHECK(ReadFileAt(t.repo(), "workdir", escape).status().code() == StatusCode::kInvalidArgument);
+  CHECK(ReadFileAt(t.repo(), "workdir", outside.path() + "/secret.txt").status().code() ==
+        StatusCode::kInvalidArgument);
+  // Symlinks out of the tree, as the file or as a directory on the way, and special files.
+  fs::create_symlink(fs::path(outside.path()) / "secret.txt", t.dir() / "link.txt");
+  fs::create_directory_symlink(outside.path(), t.dir() / "linkdir");
+  fs::create_symlink("/dev/zero", t.dir() / "zero");
+  REQUIRE(::mkfifo((t.dir() / "fifo").c_str(), 0600) == 0);
+  for (const char* bad : {"link.txt", "linkdir/secret.txt", "zero", "fifo"}) {
+    CAPTURE(bad);
+    auto read = ReadFileAt(t.repo(), "workdir", bad);
+    CHECK(!read.ok());
+  }
+  t.Write("big.log", std::string(kMaxReadBytes + 1, 'x'));
+  CHECK(ReadFileAt(t.repo(), "workdir", "big.log").status().code() ==
+        StatusCode::kResourceExhausted);
+  t.CommitFiles({"big.log"}, "big");
+  CHECK(ReadFileAt(t.repo(), "HEAD", "big.log").status().code() == StatusCode::kResourceExhausted);
 }
 
 }  // namespace
