@@ -22,6 +22,9 @@ struct Agent::RunningTurn {
   };
   std::vector<Follower> followers GUARDED_BY(fanout_mu);
   bool ended GUARDED_BY(fanout_mu) = false;
+  // A compaction holds the session like a turn but streams no turn events (and sends no
+  // terminal one), so nobody may follow it: Attach only replays.
+  bool is_compaction = false;
 };
 
 Agent::Agent(inference::Engine& engine, const inference::Tokenizer& tokenizer,
@@ -218,7 +221,7 @@ base::StatusOr<bool> Agent::Attach(const std::string& session_id, uint64_t after
     auto it = running_.find(session_id);
     if (it != running_.end()) running = it->second;
   }
-  if (running == nullptr) {
+  if (running == nullptr || running->is_compaction) {
     FC_ASSIGN_OR_RETURN(std::vector<Event> events, store_->EventsAfter(session_id, after_seq));
     for (const Event& e : events) sink(e);
     return false;
@@ -262,6 +265,7 @@ base::Status Agent::StartCompact(const std::string& session_id,
                                  std::shared_ptr<base::CancelToken> cancel, CompactDone done) {
   // Claim the session like a turn, so that no turn starts while the summary is written.
   auto running = std::make_shared<RunningTurn>();
+  running->is_compaction = true;
   if (cancel != nullptr) running->cancel = std::move(cancel);
   SessionInfo info;
   std::lock_guard<std::mutex> lock(mu_);

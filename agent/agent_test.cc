@@ -155,6 +155,13 @@ TEST_CASE("agent: StartCompact summarises on a worker that holds the session unt
         base::StatusCode::kFailedPrecondition);
   CHECK(h.agent().StartCompact("no-such-session", nullptr, [](auto) {}).code() ==
         base::StatusCode::kNotFound);
+  // A client attaching meanwhile (chat --resume) gets the stored events and is not left
+  // following a "turn" that never sends a terminal event.
+  std::vector<Event> replayed;
+  auto following = h.agent().Attach(session.id, 0, [&](const Event& e) { replayed.push_back(e); });
+  REQUIRE(following.ok());
+  CHECK_FALSE(*following);
+  CHECK(replayed.size() == first.events().size() + second.events().size());
 
   // The caller's cancel (the RPC's deadline or disconnect) stops the model call.
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
