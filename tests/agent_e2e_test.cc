@@ -465,7 +465,9 @@ TEST_CASE("the Agent service: sessions, turns, cancel, resume, SIGKILL durabilit
     v1::GetSessionResponse got_after;
     REQUIRE(f.Get(longer.id(), &got_after).ok());
     REQUIRE(got_after.messages_size() > 0);
-    CHECK((got_after.messages(0).role() == v1::Message::ROLE_SUMMARY) == s.ok());
+    // A summary the server stored just as the client's deadline passed is possible, so only a
+    // successful call must have compacted.
+    if (s.ok()) CHECK(got_after.messages(0).role() == v1::Message::ROLE_SUMMARY);
     req.set_session_id("no-such-session");
     grpc::ClientContext c2;
     CHECK(f.agent->Compact(&c2, req, &resp).error_code() == grpc::StatusCode::NOT_FOUND);
