@@ -267,8 +267,11 @@ void LocalEngine::Step(const std::vector<Sequence*>& planned) {
       continue;
     }
     seq.fed += n;
-    // Keep the shared part and the whole prompt (the next call of a turn starts with it).
-    const bool prompt_done = seq.fed == seq.request.prompt.size() && seq.output().empty();
+    // Keep the shared part, and an agent call's whole prompt (the turn's next call starts with
+    // it). A completion's or a review hunk's whole prompt is not reused, so caching it would
+    // only push the agent's system prompt out of the few entries there are.
+    const bool prompt_done = seq.request.priority == Priority::kAgent &&
+                             seq.fed == seq.request.prompt.size() && seq.output().empty();
     if (options_.prefix_cache_entries > 0 && (seq.fed == seq.retain_at || prompt_done)) {
       RetainPrefix(seq);
     }

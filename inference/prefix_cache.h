@@ -3,10 +3,10 @@
 // previous model call of the same turn) continues from a copy instead of prefilling it again.
 //
 // Exact prefixes only: a V4 cache carries compressor running state and cannot be cut back to a
-// shorter prefix, so entries are taken where they may be reused — at the end of each prompt,
-// and at the point where a new prompt departs from an entry (the part two prompts share, such
-// as a system prompt, becomes an entry of its own). The least recently used entry goes first.
-// Owned by the engine thread; thread-compatible.
+// shorter prefix, so entries are taken where they may be reused — at the end of each agent
+// call's prompt, and at the point where a new prompt departs from an entry (the part two prompts
+// share, such as a system prompt, becomes an entry of its own). The least recently used entry goes
+// first. Owned by the engine thread; thread-compatible.
 #pragma once
 
 #include <cstdint>

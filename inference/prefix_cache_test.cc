@@ -84,6 +84,29 @@ TEST_CASE("engine: prompts continue from cached prefixes and give the same token
   CHECK(run(Tokens(100, 9)) == 100 + 4);
 }
 
+TEST_CASE("engine: a completion's whole prompt is not cached, an agent call's is") {
+  FakeModelOptions m;
+  m.seed = 5;
+  m.copyable = true;
+  TestEngine t(m, {.prefill_chunk_tokens = 64});
+  size_t finals = 0;
+  auto fed_for = [&](const std::vector<int32_t>& prompt, Priority priority) {
+    const int64_t before = t.model->tokens_fed();
+    Request r = GreedyRequest(prompt, 1);
+    r.priority = priority;
+    t.MustSubmit(std::move(r));
+    REQUIRE(t.recorder.WaitForFinals(++finals));
+    return t.model->tokens_fed() - before;
+  };
+  const std::vector<int32_t> prompt = Tokens(200, 1);
+  std::vector<int32_t> longer = prompt;
+  longer.push_back(7);
+  CHECK(fed_for(prompt, Priority::kInteractive) == 200);
+  CHECK(fed_for(longer, Priority::kInteractive) == 201);  // nothing was kept to continue from
+  CHECK(fed_for(prompt, Priority::kAgent) == 200);
+  CHECK(fed_for(longer, Priority::kAgent) == 1);
+}
+
 TEST_CASE("engine: no prefix cache with a model that cannot copy, or when turned off") {
   FakeModelOptions m;
   m.seed = 5;
