@@ -100,7 +100,8 @@ v1::Severity ToProto(agent::Severity s) {
 struct DiffSource {
   std::vector<tools::FileHunks> files;
   std::unique_ptr<tools::Repository> repo;  // null for a diff text outside a repository
-  std::string head_side;  // where new-side files are read: a revision or "workdir"
+  std::string head_side;               // where new-side files are read: a revision or "workdir"
+  std::vector<std::string> too_large;  // files left out by tools::HunkLimits
 };
 
 // The hunks the request names. Errors: NotFound (no repository), InvalidArgument (revisions,
@@ -142,7 +143,8 @@ base::StatusOr<DiffSource> LoadDiff(const v1::ReviewRequest& r) {
     base = *merge_base;
   }
   FC_RETURN_IF_ERROR(resolves(base));
-  FC_ASSIGN_OR_RETURN(source.files, tools::DiffHunks(*source.repo, {.from = base, .to = head}));
+  FC_ASSIGN_OR_RETURN(source.files, tools::DiffHunks(*source.repo, {.from = base, .to = head}, {},
+                                                     &source.too_large));
   source.head_side = head;
   return source;
 }
@@ -236,9 +238,20 @@ grpc::Status RunReviewJob(ModelHost& model, WorkspaceIndexes* indexes,
     channel.Send(std::move(e));
     return grpc::Status::OK;
   }
+  std::string summary_text = summary->text;
+  if (!source->too_large.empty()) {  // said, so a clean verdict does not hide them
+    summary_text += " " + std::to_string(source->too_large.size()) +
+                    " files were too large to review (over 1 MiB or 20000 changed lines):";
+    for (size_t i = 0; i < source->too_large.size() && i < 10; ++i) {
+      summary_text += (i == 0 ? " " : ", ") + source->too_large[i];
+    }
+    summary_text += source->too_large.size() > 10 ? ", ..." : ".";
+    base::Logger("daemon")->info("{} left out {} files over the size limits", label,
+                                 source->too_large.size());
+  }
   v1::ReviewEvent e;
   v1::ReviewDone* done = e.mutable_done();
-  done->set_summary(summary->text);
+  done->set_summary(base::ValidUtf8(summary_text));
   done->set_files_reviewed(static_cast<uint32_t>(summary->files_reviewed));
   done->set_hunks_reviewed(static_cast<uint32_t>(summary->hunks_reviewed));
   done->set_findings(static_cast<uint32_t>(summary->findings));

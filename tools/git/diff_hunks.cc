@@ -22,7 +22,10 @@ std::string LineContent(const git_diff_line* line) {
 // A diff parsed from text must not be given to rename detection: libgit2 keeps its patches in
 // the text's delta order while find_similar merges deltas, so later files would get earlier
 // files' hunks (the text states its renames itself).
-base::StatusOr<std::vector<FileHunks>> CollectHunks(git_diff* diff, bool find_renames) {
+// Files over `limits` are left out and their paths appended to `too_large` (when not null).
+base::StatusOr<std::vector<FileHunks>> CollectHunks(git_diff* diff, bool find_renames,
+                                                    const HunkLimits& limits,
+                                                    std::vector<std::string>* too_large) {
   if (find_renames) {
     git_diff_find_options find;
     git_diff_find_options_init(&find, GIT_DIFF_FIND_OPTIONS_VERSION);
@@ -30,13 +33,45 @@ base::StatusOr<std::vector<FileHunks>> CollectHunks(git_diff* diff, bool find_re
     FC_GIT_CALL(git_diff_find_similar(diff, &find), "rename detection");
   }
   std::vector<FileHunks> files;
+  size_t total_bytes = 0;
+  auto leave_out = [too_large](const git_diff_delta* delta) {
+    if (too_large == nullptr) return;
+    too_large->push_back(delta->new_file.path   ? delta->new_file.path
+                         : delta->old_file.path ? delta->old_file.path
+                                                : "");
+  };
+  // A file over max_file_bytes was marked binary by libgit2 (MakeDiff's max_size) before its
+  // content was read; its sizes tell it apart from a real binary file.
+  auto over_size = [&limits](const git_diff_delta* delta) {
+    return static_cast<int64_t>(delta->old_file.size) > limits.max_file_bytes ||
+           static_cast<int64_t>(delta->new_file.size) > limits.max_file_bytes;
+  };
   for (size_t i = 0, n = git_diff_num_deltas(diff); i < n; ++i) {
     const git_diff_delta* delta = git_diff_get_delta(diff, i);
-    if ((delta->flags & GIT_DIFF_FLAG_BINARY) != 0) continue;
+    if ((delta->flags & GIT_DIFF_FLAG_BINARY) != 0) {
+      if (over_size(delta)) leave_out(delta);
+      continue;
+    }
     git_patch* raw_patch = nullptr;
     FC_GIT_CALL(git_patch_from_diff(&raw_patch, diff, i), "diff patch");
     if (raw_patch == nullptr) continue;  // unchanged or binary content
     std::unique_ptr<git_patch, decltype(&git_patch_free)> patch(raw_patch, git_patch_free);
+    delta = git_patch_get_delta(patch.get());  // loading the content may have set BINARY
+    if ((delta->flags & GIT_DIFF_FLAG_BINARY) != 0) {
+      if (over_size(delta)) leave_out(delta);
+      continue;
+    }
+    size_t patch_lines = 0;
+    for (size_t h = 0, nh = git_patch_num_hunks(patch.get()); h < nh; ++h) {
+      patch_lines += static_cast<size_t>(git_patch_num_lines_in_hunk(patch.get(), h));
+    }
+    const size_t patch_bytes = git_patch_size(patch.get(), 1, 1, 1);
+    if (patch_lines > limits.max_file_lines || patch_bytes > limits.max_file_patch_bytes ||
+        total_bytes + patch_bytes > limits.max_total_bytes) {
+      leave_out(delta);
+      continue;
+    }
+    total_bytes += patch_bytes;
     FileHunks file;
     switch (delta->status) {
       case GIT_DELTA_ADDED:
@@ -147,9 +182,13 @@ base::StatusOr<std::string> ReadWorkTreeFile(const std::string& workdir, const s
 
 }  // namespace
 
-base::StatusOr<std::vector<FileHunks>> DiffHunks(const Repository& repo, const DiffSpec& spec) {
-  FC_ASSIGN_OR_RETURN(GitPtr<git_diff> diff, MakeDiff(repo, spec));
-  return CollectHunks(diff.get(), /*find_renames=*/true);
+base::StatusOr<std::vector<FileHunks>> DiffHunks(const Repository& repo, const DiffSpec& spec,
+                                                 const HunkLimits& limits,
+                                                 std::vector<std::string>* too_large) {
+  DiffSpec bounded = spec;
+  bounded.max_file_bytes = limits.max_file_bytes;
+  FC_ASSIGN_OR_RETURN(GitPtr<git_diff> diff, MakeDiff(repo, bounded));
+  return CollectHunks(diff.get(), /*find_renames=*/true, limits, too_large);
 }
 
 base::StatusOr<std::vector<FileHunks>> HunksOfDiffText(std::string_view diff_text) {
@@ -166,7 +205,12 @@ base::StatusOr<std::vector<FileHunks>> HunksOfDiffText(std::string_view diff_tex
                                  (e != nullptr && e->message != nullptr ? e->message : "?"));
   }
   GitPtr<git_diff> diff(raw);
-  return CollectHunks(diff.get(), /*find_renames=*/false);
+  // The text itself is bounded by the caller (the Review RPC takes at most 8 MiB).
+  HunkLimits unbounded{.max_file_bytes = INT64_MAX,
+                       .max_file_patch_bytes = SIZE_MAX,
+                       .max_file_lines = SIZE_MAX,
+                       .max_total_bytes = SIZE_MAX};
+  return CollectHunks(diff.get(), /*find_renames=*/false, unbounded, nullptr);
 }
 
 base::StatusOr<std::string> ReadFileAt(const Repository& repo, const std::string& side,

@@ -43,8 +43,21 @@ struct FileHunks {
   bool operator==(const FileHunks&) const = default;
 };
 
-// The hunks between two sides of `repo` (spec.max_patch_bytes is ignored). Errors as Diff.
-base::StatusOr<std::vector<FileHunks>> DiffHunks(const Repository& repo, const DiffSpec& spec);
+// Bounds on what DiffHunks holds in memory: a diff against the work tree may include an
+// untracked multi-gigabyte log. A file over a bound is left out whole and its path reported.
+struct HunkLimits {
+  int64_t max_file_bytes = 1 << 20;       // either side of a file; larger ones are not loaded
+  size_t max_file_patch_bytes = 1 << 20;  // a file's patch text
+  size_t max_file_lines = 20000;          // a file's patch lines (context, added, removed)
+  size_t max_total_bytes = 64u << 20;     // all patches together; files beyond are left out
+};
+
+// The hunks between two sides of `repo` (spec.max_patch_bytes and spec.max_file_bytes are
+// ignored: `limits` decide). The paths of files left out for a limit are appended to
+// `too_large` when it is not null. Errors as Diff.
+base::StatusOr<std::vector<FileHunks>> DiffHunks(const Repository& repo, const DiffSpec& spec,
+                                                 const HunkLimits& limits = {},
+                                                 std::vector<std::string>* too_large = nullptr);
 
 // The hunks of a unified diff text. InvalidArgument when libgit2 cannot parse it.
 base::StatusOr<std::vector<FileHunks>> HunksOfDiffText(std::string_view diff_text);

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "tools/git/temp_repo_for_test.h"
@@ -154,6 +155,34 @@ TEST_CASE("the work tree side reads only regular files inside the tree, up to a 
         StatusCode::kResourceExhausted);
   t.CommitFiles({"big.log"}, "big");
   CHECK(ReadFileAt(t.repo(), "HEAD", "big.log").status().code() == StatusCode::kResourceExhausted);
+}
+
+TEST_CASE("diff hunks leave out files over the size, line and total limits and name them") {
+  TempRepo t;
+  t.Write("small.txt", "one\n");
+  t.CommitFiles({"small.txt"}, "first");
+  t.Write("small.txt", "one\ntwo\n");
+  t.Write("huge.log", std::string((1 << 20) + 10, 'x') + "\n");  // untracked, over 1 MiB
+  std::string many;
+  for (int i = 0; i < 20001; ++i) many += "l\n";
+  t.Write("many.txt", many);  // small, but over 20000 lines
+  std::vector<std::string> too_large;
+  auto files = DiffHunks(t.repo(), {.from = "HEAD", .to = "workdir"}, {}, &too_large);
+  REQUIRE(files.ok());
+  REQUIRE(files->size() == 1);
+  CHECK((*files)[0].new_path == "small.txt");
+  std::sort(too_large.begin(), too_large.end());
+  CHECK(too_large == std::vector<std::string>{"huge.log", "many.txt"});
+
+  // The total: once the patches held reach it, later files are left out.
+  t.Write("z1.txt", "a\n");
+  t.Write("z2.txt", "b\n");
+  too_large.clear();
+  auto bounded = DiffHunks(t.repo(), {.from = "HEAD", .to = "workdir"},
+                           {.max_file_lines = 10, .max_total_bytes = 120}, &too_large);
+  REQUIRE(bounded.ok());
+  CHECK(bounded->size() < 3);
+  CHECK(bounded->size() + too_large.size() == 5);
 }
 
 }  // namespace

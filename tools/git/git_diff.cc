@@ -86,6 +86,7 @@ base::StatusOr<GitPtr<git_diff>> MakeDiff(const Repository& repo, const DiffSpec
   git_diff_options opts;
   git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
   opts.context_lines = static_cast<uint32_t>(std::max(0, spec.context_lines));
+  if (spec.max_file_bytes > 0) opts.max_size = spec.max_file_bytes;
   std::vector<char*> pathspec;
   for (const std::string& p : spec.paths) pathspec.push_back(const_cast<char*>(p.c_str()));
   opts.pathspec.strings = pathspec.data();

@@ -3,6 +3,7 @@
 // per-file summary and a unified patch. Stateless; thread-compatible like the Repository.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct DiffSpec {
   int context_lines = 3;
   bool include_untracked = true;  // with a workdir side, new untracked files count as added
   size_t max_patch_bytes = 256 * 1024;
+  // A file larger than this on either side counts as binary, so its content is never loaded
+  // (0: libgit2's default, 512 MiB).
+  int64_t max_file_bytes = 0;
 };
 
 struct DiffFile {
