@@ -100,10 +100,13 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   const size_t window_slots = shape_rounding && start_pos == 0
                                   ? std::min<size_t>(T, static_cast<size_t>(win))
                                   : static_cast<size_t>(win);
-  // Queries are independent (the ring is only read here): each range of tokens is one thread's.
-  auto queries = [&](size_t t_begin, size_t t_end) {
+  // Queries and their heads are independent (the ring is only read here): each range of
+  // (token, head) pairs is one thread's, so a decode step's single token still uses the pool.
+  auto queries = [&](size_t i_begin, size_t i_end) {
     std::vector<const float*> rows;
-    for (size_t t = t_begin; t < t_end; ++t) {
+    for (size_t i = i_begin; i < i_end;) {
+      const size_t t = i / H;
+      const size_t h_end = std::min(H, i_end - t * H);
       const int64_t pos = start_pos + static_cast<int64_t>(t);
       rows.assign(window_slots, nullptr);
       const int64_t first = std::max<int64_t>(0, pos - win + 1);
@@ -116,14 +119,17 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
       } else if (w.ratio > 0) {
         for (int64_t b = 0; b < (pos + 1) / w.ratio; ++b) rows.push_back(&cache.compressed[b * hd]);
       }
-      SparseAttention(&q[t * H * hd], H, hd, rows.data(), rows.size(), w.attn_sink.data(), scale,
-                      &o[t * H * hd]);
+      for (size_t h = i - t * H; h < h_end; ++h) {
+        SparseAttention(&q[(t * H + h) * hd], 1, hd, rows.data(), rows.size(), &w.attn_sink[h],
+                        scale, &o[(t * H + h) * hd]);
+      }
+      i = t * H + h_end;
     }
   };
   if (pool != nullptr) {
-    pool->ParallelFor(T, 1, queries);
+    pool->ParallelFor(T * H, 1, queries);
   } else {
-    queries(0, T);
+    queries(0, T * H);
   }
   if (trace && *trace) (*trace)(prefix + "attn.o", o.data(), o.size());
   // Only now may the ring be overwritten: the chunk's queries read older slots above.
@@ -143,13 +149,28 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   std::vector<float> z(T * G * R);
   // The reference's bf16 einsum sums several rows in oneDNN's order, a single row sequentially.
   const bool onednn_order = shape_rounding && T > 1;
-  for (size_t g = 0; g < G; ++g) {
-    if (onednn_order) {
+  if (onednn_order) {
+    for (size_t g = 0; g < G; ++g) {
       MatmulDequantizedFp8OneDnnOrder(&o[g * group_in], T, H * hd, w.wo_a, g * R, R, &z[g * R],
                                       G * R, pool);
+    }
+  } else {
+    // All groups in one loop over row slices: a group alone (R rows) is too small to keep the
+    // pool busy, and one loop per group would cost G hand-outs. Each output is computed as in a
+    // per-group product. Decode slices are 64 rows, what the few-row kernel reads at once.
+    const size_t slice_rows = T <= 4 ? 64 : 16;
+    const size_t slices = (R + slice_rows - 1) / slice_rows;
+    auto group_slices = [&](size_t i0, size_t i1) {
+      for (size_t i = i0; i < i1; ++i) {
+        const size_t g = i / slices, r0 = (i % slices) * slice_rows;
+        MatmulDequantizedFp8F32(&o[g * group_in], T, H * hd, w.wo_a, g * R + r0,
+                                std::min(slice_rows, R - r0), &z[g * R + r0], G * R, nullptr);
+      }
+    };
+    if (pool != nullptr) {
+      pool->ParallelFor(G * slices, 1, group_slices);
     } else {
-      MatmulDequantizedFp8F32(&o[g * group_in], T, H * hd, w.wo_a, g * R, R, &z[g * R], G * R,
-                              pool);
+      group_slices(0, G * slices);
     }
   }
   for (float& v : z) v = RoundToBf16(v);

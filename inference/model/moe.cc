@@ -107,8 +107,11 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
   const size_t n_routed = batches.size();
   batches.push_back(Batch{&w.shared, {}, {}, {}, {}});
   const bool across_experts = pool != nullptr && batches.size() >= pool->size();
+  // Across experts, the shared expert (all rows, often a wider format) is handed out first:
+  // taken last, it left one thread working alone at the end of every layer.
   auto run = [&](size_t b0, size_t b1) {
-    for (size_t i = b0; i < b1; ++i) {
+    for (size_t j = b0; j < b1; ++j) {
+      const size_t i = across_experts ? (j == 0 ? n_routed : j - 1) : j;
       Batch& b = batches[i];
       const bool shared = i == n_routed;
       const size_t M = shared ? T : b.rows.size();

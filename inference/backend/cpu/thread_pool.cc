@@ -29,7 +29,7 @@ template <typename Ready>
 bool ThreadPool::SpinUntil(Ready ready) {
   // Long enough to span the serial gap between two loops of a decode step, short enough that
   // an idle pool gives its core back almost at once.
-  constexpr auto kSpin = std::chrono::microseconds(50);
+  constexpr auto kSpin = std::chrono::microseconds(200);
   const auto deadline = std::chrono::steady_clock::now() + kSpin;
   for (;;) {
     for (int i = 0; i < 64; ++i) {
