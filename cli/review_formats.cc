@@ -80,13 +80,57 @@ std::string Fingerprint(const v1::Finding& f) {
   return buf;
 }
 
-std::string Fence(const std::string& text) {  // a fence longer than any run of ` in text
+size_t LongestBacktickRun(const std::string& text) {
   size_t longest = 0, run = 0;
   for (char c : text) {
     run = c == '`' ? run + 1 : 0;
     longest = std::max(longest, run);
   }
-  return std::string(std::max<size_t>(3, longest + 1), '`');
+  return longest;
+}
+
+std::string Fence(const std::string& text) {  // a fence longer than any run of ` in text
+  return std::string(std::max<size_t>(3, LongestBacktickRun(text) + 1), '`');
+}
+
+// Model or diff text for running markdown (a list item, a comment body): one line, no HTML,
+// no @mentions that would notify anyone.
+std::string SafeMarkdownText(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '\n':
+      case '\r':
+        if (!out.empty() && out.back() != ' ') out += ' ';
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '@':
+        out += "@\u200B";  // U+200B: the mention is shown but not linked
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// `text` as a markdown code span on one line: delimited by more backticks than any run
+// inside, padded when it starts or ends with one (CommonMark strips one space each side).
+std::string CodeSpan(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  const std::string ticks(LongestBacktickRun(text) + 1, '`');
+  const bool pad = !text.empty() && (text.front() == '`' || text.back() == '`');
+  return ticks + (pad ? " " : "") + text + (pad ? " " : "") + ticks;
 }
 
 }  // namespace
@@ -109,21 +153,23 @@ bool HasFindingAtLeast(const ReviewReport& report, v1::Severity threshold) {
 std::string FormatMarkdown(const ReviewReport& report) {
   const v1::ReviewDone& d = report.done;
   std::string out = "## flashcode review\n\n";
-  out += "Compared `" + report.base + "` with `" + report.head + "`. " + d.summary() + "\n";
+  out += "Compared " + CodeSpan(report.base) + " with " + CodeSpan(report.head) + ". " +
+         SafeMarkdownText(d.summary()) + "\n";
   std::map<std::string, std::vector<const v1::Finding*>> by_file;
   for (const auto& f : report.findings) by_file[f.file_path()].push_back(&f);
   for (const auto& [path, findings] : by_file) {
-    out += "\n### `" + path + "`\n\n";
+    out += "\n### " + CodeSpan(path) + "\n\n";
     for (const v1::Finding* f : findings) {
       char confidence[16];
       std::snprintf(confidence, sizeof confidence, "%.2f", f->confidence());
-      out += "- **" + std::string(SeverityWord(f->severity())) + "** " + Lines(*f) + " `" +
-             f->rule() + "`: " + f->message() + " (confidence " + confidence + ")\n";
+      out += "- **" + std::string(SeverityWord(f->severity())) + "** " + Lines(*f) + " " +
+             CodeSpan(f->rule()) + ": " + SafeMarkdownText(f->message()) + " (confidence " +
+             confidence + ")\n";
       if (!f->suggestion().empty()) {
-        std::string fence = Fence(f->suggestion());
+        const std::string& s = f->suggestion();
+        std::string fence = Fence(s);
         out += "\n  Suggested replacement:\n\n  " + fence + "\n";
         size_t pos = 0;
-        const std::string& s = f->suggestion();
         while (pos <= s.size()) {
           size_t nl = s.find('\n', pos);
           if (nl == std::string::npos) nl = s.size();
@@ -191,11 +237,12 @@ std::string FormatSarif(const ReviewReport& report) {
 std::string FormatGithubReview(const ReviewReport& report) {
   ordered_json comments = ordered_json::array();
   for (const auto& f : report.findings) {
-    std::string body =
-        "**" + std::string(SeverityWord(f.severity())) + "** `" + f.rule() + "`: " + f.message();
+    std::string body = "**" + std::string(SeverityWord(f.severity())) + "** " + CodeSpan(f.rule()) +
+                       ": " + SafeMarkdownText(f.message());
     if (!f.suggestion().empty()) {
-      std::string fence = Fence(f.suggestion());
-      body += "\n\n" + fence + "suggestion\n" + f.suggestion() + "\n" + fence;
+      const std::string& suggestion = f.suggestion();
+      std::string fence = Fence(suggestion);
+      body += "\n\n" + fence + "suggestion\n" + suggestion + "\n" + fence;
     }
     ordered_json c = {{"path", f.file_path()}, {"line", f.end_line()}, {"side", "RIGHT"}};
     if (f.start_line() < f.end_line()) {
@@ -205,9 +252,9 @@ std::string FormatGithubReview(const ReviewReport& report) {
     c["body"] = body;
     comments.push_back(std::move(c));
   }
-  ordered_json review = {{"body", "**flashcode review**: " + report.done.summary()},
-                         {"event", "COMMENT"},
-                         {"comments", comments}};
+  std::string body = "**flashcode review**: ";
+  body += SafeMarkdownText(report.done.summary());
+  ordered_json review = {{"body", body}, {"event", "COMMENT"}, {"comments", comments}};
   return review.dump(2) + "\n";
 }
 

@@ -5,6 +5,10 @@
 //     and message, not lines, so GitHub code scanning keeps an alert across line shifts);
 //   - github: the body of GitHub's "create a review for a pull request" call (event COMMENT,
 //     one comment per finding on the RIGHT side, suggestions as ```suggestion blocks).
+// Findings come from a model that read attacker-controlled diff text, so in markdown and GitHub
+// bodies their text is neutralised: no raw HTML (< > & escaped), no @mentions (a zero-width
+// space after '@'), no newlines in list items, paths and rules in safe code spans and
+// suggestions in fences longer than any backtick run inside.
 // Pure functions; thread-safe.
 #pragma once
 

@@ -153,5 +153,43 @@ TEST_CASE("--fail-on thresholds") {
   CHECK(SeverityFromName("never") == std::nullopt);
 }
 
+TEST_CASE("hostile finding text cannot mention, embed HTML, add headings or break out of code") {
+  ReviewReport report;
+  report.base = "main";
+  report.head = "HEAD";
+  report.findings.push_back(MakeFinding(
+      "src/`x`\n# evil.c", 1, 2, v1::SEVERITY_ERROR, "rule`\n## Heading",
+      "Ping @org/admins <img src=https://evil.example/x.png> & more\n\n# Injected heading\n- item",
+      "a ```` b\n```\n@org/admins\n"));
+  report.done.set_summary("Done @someone <b>bold</b>.");
+  for (const std::string& text :
+       {FormatMarkdown(report),
+        nlohmann::json::parse(FormatGithubReview(report))["comments"][0]["body"]
+                .get<std::string>() +
+            nlohmann::json::parse(FormatGithubReview(report))["body"].get<std::string>()}) {
+    CAPTURE(text);
+    CHECK(text.find("<img") == std::string::npos);
+    CHECK(text.find("<b>") == std::string::npos);
+    CHECK(text.find("&lt;img src=https://evil.example/x.png&gt; &amp; more") != std::string::npos);
+    CHECK(text.find("Ping @org") == std::string::npos);
+    CHECK(text.find("Ping @\u200Borg/admins") != std::string::npos);
+    CHECK(text.find("@\u200Bsomeone") != std::string::npos);
+    CHECK(text.find("\n# Injected") == std::string::npos);
+    CHECK(text.find("\n## Heading") == std::string::npos);
+    CHECK(text.find("\n# evil") == std::string::npos);
+    CHECK(text.find("``rule` ## Heading``: Ping") != std::string::npos);
+    // The suggestion's fence is longer than its longest backtick run (4), and the block holds
+    // the suggestion verbatim (a code block: no mention, no HTML) without an extra blank line.
+    CHECK(text.find("`````") != std::string::npos);
+  }
+  const std::string md = FormatMarkdown(report);
+  CHECK(md.find("### ``src/`x` # evil.c``\n") != std::string::npos);
+  CHECK(md.find("  `````\n  a ```` b\n  ```\n  @\u200Borg/admins\n  `````") == std::string::npos);
+  CHECK(md.find("  `````\n  a ```` b\n  ```\n  @org/admins\n") != std::string::npos);
+  const std::string gh =
+      nlohmann::json::parse(FormatGithubReview(report))["comments"][0]["body"].get<std::string>();
+  CHECK(gh.find("`````suggestion\na ```` b\n```\n@org/admins\n") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace cli
