@@ -133,6 +133,13 @@ std::string CodeSpan(std::string text) {
   return ticks + (pad ? " " : "") + text + (pad ? " " : "") + ticks;
 }
 
+// A suggestion's lines end with '\n'; the fenced block and SARIF add their own line end, so a
+// final newline would become an extra blank line.
+std::string WithoutFinalNewline(const std::string& text) {
+  if (!text.empty() && text.back() == '\n') return text.substr(0, text.size() - 1);
+  return text;
+}
+
 }  // namespace
 
 std::optional<v1::Severity> SeverityFromName(std::string_view name) {
@@ -166,7 +173,7 @@ std::string FormatMarkdown(const ReviewReport& report) {
              CodeSpan(f->rule()) + ": " + SafeMarkdownText(f->message()) + " (confidence " +
              confidence + ")\n";
       if (!f->suggestion().empty()) {
-        const std::string& s = f->suggestion();
+        const std::string s = WithoutFinalNewline(f->suggestion());
         std::string fence = Fence(s);
         out += "\n  Suggested replacement:\n\n  " + fence + "\n";
         size_t pos = 0;
@@ -215,7 +222,10 @@ std::string FormatSarif(const ReviewReport& report) {
            {"artifactChanges",
             {{{"artifactLocation", artifact},
               {"replacements",
-               {{{"deletedRegion", region}, {"insertedContent", {{"text", f.suggestion()}}}}}}}}}}};
+               {{{"deletedRegion", region},
+                 // whole lines replace whole lines: the text ends with exactly one line end
+                 {"insertedContent",
+                  {{"text", WithoutFinalNewline(f.suggestion()) + "\n"}}}}}}}}}}};
     }
     result["properties"] = {{"confidence", f.confidence()}};
     results.push_back(std::move(result));
@@ -240,7 +250,7 @@ std::string FormatGithubReview(const ReviewReport& report) {
     std::string body = "**" + std::string(SeverityWord(f.severity())) + "** " + CodeSpan(f.rule()) +
                        ": " + SafeMarkdownText(f.message());
     if (!f.suggestion().empty()) {
-      const std::string& suggestion = f.suggestion();
+      const std::string suggestion = WithoutFinalNewline(f.suggestion());
       std::string fence = Fence(suggestion);
       body += "\n\n" + fence + "suggestion\n" + suggestion + "\n" + fence;
     }

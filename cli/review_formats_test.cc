@@ -82,7 +82,7 @@ TEST_CASE("SARIF output: rules, levels, locations, fixes, fingerprints, and it v
   CHECK(loc["region"]["startLine"] == 11);
   CHECK(loc["region"]["endLine"] == 12);
   CHECK(first["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"] ==
-        "  int x = *p;\n  free(p);");
+        "  int x = *p;\n  free(p);\n");  // whole lines: one line end at the end
   CHECK(run["results"][1]["level"] == "note");
   CHECK(run["results"][1].count("fixes") == 0);
   CHECK(run["results"][2]["ruleIndex"] == 0);
@@ -185,10 +185,27 @@ TEST_CASE("hostile finding text cannot mention, embed HTML, add headings or brea
   const std::string md = FormatMarkdown(report);
   CHECK(md.find("### ``src/`x` # evil.c``\n") != std::string::npos);
   CHECK(md.find("  `````\n  a ```` b\n  ```\n  @\u200Borg/admins\n  `````") == std::string::npos);
-  CHECK(md.find("  `````\n  a ```` b\n  ```\n  @org/admins\n") != std::string::npos);
+  CHECK(md.find("  `````\n  a ```` b\n  ```\n  @org/admins\n  `````\n") != std::string::npos);
   const std::string gh =
       nlohmann::json::parse(FormatGithubReview(report))["comments"][0]["body"].get<std::string>();
-  CHECK(gh.find("`````suggestion\na ```` b\n```\n@org/admins\n") != std::string::npos);
+  CHECK(gh.find("`````suggestion\na ```` b\n```\n@org/admins\n`````") != std::string::npos);
+}
+
+TEST_CASE("a suggestion ending in a newline gets no extra blank line, SARIF exactly one") {
+  ReviewReport report;
+  report.findings.push_back(
+      MakeFinding("a.c", 3, 3, v1::SEVERITY_WARNING, "r", "m", "  return 0;\n"));
+  report.findings.push_back(MakeFinding("a.c", 5, 5, v1::SEVERITY_WARNING, "r2", "m2", "x = 1;"));
+  const std::string gh =
+      nlohmann::json::parse(FormatGithubReview(report))["comments"][0]["body"].get<std::string>();
+  CHECK(gh.find("```suggestion\n  return 0;\n```") != std::string::npos);
+  CHECK(FormatMarkdown(report).find("  ```\n    return 0;\n  ```\n") != std::string::npos);
+  auto sarif = nlohmann::json::parse(FormatSarif(report));
+  for (int i : {0, 1}) {
+    const std::string text = sarif["runs"][0]["results"][i]["fixes"][0]["artifactChanges"][0]
+                                  ["replacements"][0]["insertedContent"]["text"];
+    CHECK(text == (i == 0 ? "  return 0;\n" : "x = 1;\n"));
+  }
 }
 
 }  // namespace
