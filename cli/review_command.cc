@@ -50,6 +50,18 @@ bool WriteAtomically(const std::string& path, const std::string& text, std::stri
 
 }  // namespace
 
+bool WriteReviewReport(const ReviewReport& report, const ReviewOptions& options, std::ostream& out,
+                       std::string& error) {
+  std::string text = options.format == "sarif"    ? FormatSarif(report)
+                     : options.format == "github" ? FormatGithubReview(report)
+                                                  : FormatMarkdown(report);
+  if (options.output.empty() || options.output == "-") {
+    out << text << std::flush;
+    return true;
+  }
+  return WriteAtomically(options.output, text, error);
+}
+
 int RunReview(const ConnectionOptions& connection, const ReviewOptions& options, std::istream& in,
               std::ostream& out, std::ostream& err) {
   auto min_severity = SeverityFromName(options.min_severity);
@@ -137,16 +149,16 @@ int RunReview(const ConnectionOptions& connection, const ReviewOptions& options,
     return fail.exit_code;
   }
   if (!stream_error.empty() || !done) {
-    err << "flashcode: the review failed: "
-        << (stream_error.empty() ? "the daemon ended the stream early" : stream_error) << "\n";
+    // The findings so far stand: the report is written (marked partial) so a CI step that
+    // uploads it still finds it, and the exit code says the review failed.
+    report.failure = stream_error.empty() ? "the daemon ended the stream early" : stream_error;
+    if (std::string error; !WriteReviewReport(report, options, out, error)) {
+      err << "flashcode: " << error << "\n";
+    }
+    err << "flashcode: the review failed: " << report.failure << "\n";
     return kExitError;
   }
-  std::string text = options.format == "sarif"    ? FormatSarif(report)
-                     : options.format == "github" ? FormatGithubReview(report)
-                                                  : FormatMarkdown(report);
-  if (options.output.empty() || options.output == "-") {
-    out << text << std::flush;
-  } else if (std::string error; !WriteAtomically(options.output, text, error)) {
+  if (std::string error; !WriteReviewReport(report, options, out, error)) {
     err << "flashcode: " << error << "\n";
     return kExitError;
   }

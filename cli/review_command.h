@@ -7,7 +7,8 @@
 //   --head H                    H against its merge-base with origin/HEAD;
 //   --diff FILE                 a unified diff ("-": stdin) instead of revisions.
 // Exit codes: 0 reviewed (no finding at or above --fail-on), kExitFindings (10) when one is,
-// 1 when the review failed, 2 bad usage, the daemon connection codes otherwise.
+// 1 when the review failed (a failure midway still writes the report, marked partial, with the
+// findings made before), 2 bad usage, the daemon connection codes otherwise.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "cli/daemon_connection.h"
+#include "cli/review_formats.h"
 
 namespace cli {
 
@@ -37,6 +39,11 @@ struct ReviewOptions {
   std::string instructions;
   bool quiet = false;  // no progress on stderr
 };
+
+// Writes `report` in options.format to options.output (atomically) or, for "" or "-", to
+// `out`. False with `error` set when the file cannot be written.
+bool WriteReviewReport(const ReviewReport& report, const ReviewOptions& options, std::ostream& out,
+                       std::string& error);
 
 int RunReview(const ConnectionOptions& connection, const ReviewOptions& options, std::istream& in,
               std::ostream& out, std::ostream& err);

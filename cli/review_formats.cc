@@ -160,6 +160,10 @@ bool HasFindingAtLeast(const ReviewReport& report, v1::Severity threshold) {
 std::string FormatMarkdown(const ReviewReport& report) {
   const v1::ReviewDone& d = report.done;
   std::string out = "## flashcode review\n\n";
+  if (!report.failure.empty()) {
+    out += "**Partial review**: the review failed (" + SafeMarkdownText(report.failure) +
+           "); the findings below are those made before.\n\n";
+  }
   out += "Compared " + CodeSpan(report.base) + " with " + CodeSpan(report.head) + ". " +
          SafeMarkdownText(d.summary()) + "\n";
   std::map<std::string, std::vector<const v1::Finding*>> by_file;
@@ -241,6 +245,14 @@ std::string FormatSarif(const ReviewReport& report) {
                                {"rules", rules}}}}},
                            {"results", results},
                            {"properties", {{"summary", report.done.summary()}}}}}}};
+  if (!report.failure.empty()) {  // a partial review: the run did not finish
+    sarif["runs"][0]["invocations"] = {
+        {{"executionSuccessful", false},
+         {"toolExecutionNotifications",
+          {{{"level", "error"},
+            {"message", {{"text", Sentence("The review failed: " + report.failure)}}}}}}}};
+    sarif["runs"][0]["properties"]["partial"] = true;
+  }
   return sarif.dump(2) + "\n";
 }
 
@@ -263,6 +275,10 @@ std::string FormatGithubReview(const ReviewReport& report) {
     comments.push_back(std::move(c));
   }
   std::string body = "**flashcode review**: ";
+  if (!report.failure.empty()) {
+    body += "partial, the review failed (" + SafeMarkdownText(report.failure) +
+            "); the comments are the findings made before. ";
+  }
   body += SafeMarkdownText(report.done.summary());
   ordered_json review = {{"body", body}, {"event", "COMMENT"}, {"comments", comments}};
   return review.dump(2) + "\n";

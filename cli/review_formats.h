@@ -26,6 +26,9 @@ struct ReviewReport {
   flashcode::v1::ReviewDone done;
   std::string base;  // what was compared, for the markdown header ("HEAD~1", "diff")
   std::string head;  // "working tree" when uncommitted changes were reviewed
+  // Non-empty when the review failed midway: why. The findings so far stand and the report is
+  // marked partial (markdown and GitHub text, SARIF invocation).
+  std::string failure;
 };
 
 std::string FormatMarkdown(const ReviewReport& report);

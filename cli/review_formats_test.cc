@@ -101,9 +101,13 @@ TEST_CASE("SARIF output: rules, levels, locations, fixes, fingerprints, and it v
   auto dir = std::filesystem::temp_directory_path() / ("sarif-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::string good = (dir / "review.sarif").string(), empty = (dir / "empty.sarif").string();
+  std::string partial = (dir / "partial.sarif").string();
   std::ofstream(good) << FormatSarif(report);
   std::ofstream(empty) << FormatSarif(ReviewReport{});
-  auto [rc, out] = Validate({good, empty});
+  ReviewReport failed = report;
+  failed.failure = "engine stopped";
+  std::ofstream(partial) << FormatSarif(failed);
+  auto [rc, out] = Validate({good, empty, partial});
   CHECK_MESSAGE(rc == 0, out);
   auto broken_json = nlohmann::json::parse(FormatSarif(report));
   broken_json["runs"][0]["results"][0]["level"] = "critical";
@@ -206,6 +210,23 @@ TEST_CASE("a suggestion ending in a newline gets no extra blank line, SARIF exac
                                   ["replacements"][0]["insertedContent"]["text"];
     CHECK(text == (i == 0 ? "  return 0;\n" : "x = 1;\n"));
   }
+}
+
+TEST_CASE("a review that failed midway is reported as partial in every format") {
+  ReviewReport report = Sample();
+  report.done.Clear();  // no `done` came
+  report.failure = "engine error: out of memory";
+  const std::string md = FormatMarkdown(report);
+  CHECK(md.find("**Partial review**: the review failed (engine error: out of memory)") !=
+        std::string::npos);
+  CHECK(md.find("`use-after-free`") != std::string::npos);  // the findings so far stand
+  auto gh = nlohmann::json::parse(FormatGithubReview(report));
+  CHECK(gh["body"].get<std::string>().find("partial, the review failed") != std::string::npos);
+  CHECK(gh["comments"].size() == 3);
+  auto sarif = nlohmann::json::parse(FormatSarif(report));
+  CHECK(sarif["runs"][0]["invocations"][0]["executionSuccessful"] == false);
+  CHECK(sarif["runs"][0]["properties"]["partial"] == true);
+  CHECK(nlohmann::json::parse(FormatSarif(Sample()))["runs"][0].count("invocations") == 0);
 }
 
 }  // namespace
