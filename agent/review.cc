@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <tuple>
 
 #include "agent/model_call.h"
@@ -78,6 +79,32 @@ class FindingFilter {
   std::set<std::pair<std::string, std::string>> seen_messages_;
   std::map<std::string, size_t> per_file_;
 };
+
+// Whether the file's text is the hunk's new side: every context and added line is at its
+// new_line. Reviewing a diff text (--diff), the file is read from the work tree, which may be
+// another version; its lines around the hunk would then show the model the wrong code.
+bool FileMatchesHunk(std::string_view file_text, const tools::Hunk& hunk) {
+  if (file_text.empty()) return false;
+  // The lines the hunk needs, located by walking the text once up to the last of them.
+  const int last = hunk.new_start + hunk.new_lines - 1;
+  std::vector<std::string_view> lines;
+  size_t pos = 0;
+  while (pos < file_text.size() && static_cast<int>(lines.size()) < last) {
+    size_t nl = file_text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = file_text.size();
+    std::string_view line = file_text.substr(pos, nl - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // as the diff strips it
+    lines.push_back(line);
+    pos = nl + 1;
+  }
+  for (const tools::HunkLine& l : hunk.lines) {
+    if (l.origin == '-') continue;
+    if (l.new_line < 1 || l.new_line > static_cast<int>(lines.size())) return false;
+    std::string_view content = l.content;
+    if (lines[l.new_line - 1] != content) return false;
+  }
+  return true;
+}
 
 bool AddsLines(const tools::Hunk& hunk) {
   return std::any_of(hunk.lines.begin(), hunk.lines.end(),
@@ -163,7 +190,13 @@ base::StatusOr<ReviewSummary> RunReview(inference::Engine& engine,
     ReviewPromptInput input;
     input.file_path = file->new_path;
     input.hunk = hunk;
-    input.new_file_text = file_text;
+    // A file that is not this hunk's new side gives no context (the hunk alone is reviewed).
+    const bool file_matches = FileMatchesHunk(file_text, *hunk);
+    if (!file_matches && !file_text.empty()) {
+      log->debug("{} {}: the file does not match {}; reviewed without file context",
+                 options.log_label, file->new_path, hunk->header);
+    }
+    input.new_file_text = file_matches ? std::string_view(file_text) : std::string_view();
     input.instructions = options.instructions;
     input.context_lines = options.context_lines;
     const std::string repo_context =

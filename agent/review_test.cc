@@ -153,6 +153,32 @@ TEST_CASE("a review emits checked findings per hunk and counts what it drops") {
   CHECK(engine.prompts().size() == 2);
 }
 
+TEST_CASE("the file gives context only when it is the hunk's new side") {
+  // a.c as TwoFiles' hunk expects it (lines 10..14), and a work tree with another version.
+  std::string matching;
+  for (int i = 1; i <= 9; ++i) matching += "before " + std::to_string(i) + "\n";
+  matching += "int f(int *p) {\n  int x = *p;\n  free(p);\n  return x;\n}\nafter 15\n";
+  std::string other = matching;
+  other.replace(other.find("  free(p);"), 10, "  free(q);");
+  auto files = TwoFiles();
+  files.resize(1);
+  for (const std::string* text : {&matching, &other}) {
+    ScriptedEngine engine({"NONE"s});
+    auto summary = RunReview(
+        engine, V3Tokenizer(), files,
+        [text](const std::string&) -> base::StatusOr<std::string> { return *text; }, {}, {});
+    REQUIRE_MESSAGE(summary.ok(), summary.status().ToString());
+    REQUIRE(engine.prompts().size() == 1);
+    const std::string prompt = V3Tokenizer().Decode(engine.prompts()[0]);
+    const bool with_context = text == &matching;
+    CAPTURE(prompt);
+    CHECK((prompt.find("before 9") != std::string::npos) == with_context);
+    CHECK((prompt.find("after 15") != std::string::npos) == with_context);
+    CHECK(prompt.find("free(q)") == std::string::npos);
+    CHECK(prompt.find("free(p)") != std::string::npos);  // the hunk itself is always there
+  }
+}
+
 TEST_CASE("review limits: severity, per-file and total caps, paths, hunk count and tokens") {
   const std::string two =
       "{\"line\": 11, \"severity\": \"info\", \"rule\": \"a\", \"message\": \"one\"}\n"
