@@ -206,7 +206,9 @@ grpc::Status RunReviewJob(ModelHost& model, WorkspaceIndexes* indexes,
     return tools::ReadFileAt(*repo, side, path);
   };
   agent::ReviewCallbacks callbacks;
-  callbacks.on_progress = [&channel](const agent::ReviewProgress& p) {
+  size_t hunks_started = 0;  // for the log line of a cancelled review
+  callbacks.on_progress = [&channel, &hunks_started](const agent::ReviewProgress& p) {
+    hunks_started = p.hunks_done;
     v1::ReviewEvent e;
     e.mutable_progress()->set_hunks_done(static_cast<uint32_t>(p.hunks_done));
     e.mutable_progress()->set_hunks_total(static_cast<uint32_t>(p.hunks_total));
@@ -230,6 +232,8 @@ grpc::Status RunReviewJob(ModelHost& model, WorkspaceIndexes* indexes,
                                   callbacks);
   if (!summary.ok()) {
     if (summary.status().code() == base::StatusCode::kCancelled) {
+      base::Logger("daemon")->info("{} cancelled at hunk {}; its worker ends", label,
+                                   hunks_started + 1);
       return grpc::Status(grpc::StatusCode::CANCELLED, "review cancelled");
     }
     v1::ReviewEvent e;  // a failure mid-review: the findings so far stand, the error says why

@@ -56,6 +56,7 @@ struct ReviewFixture {
   TempDir dir;
   std::string model = dir.path() + "/tiny";
   std::string socket = dir.path() + "/d.sock";
+  std::string log_file = dir.path() + "/flashcoded.log";
   std::string repo = dir.path() + "/repo";
   std::map<std::string, std::string> env = testing_support::IsolatedEnv(dir.path());
   std::unique_ptr<TestProcess> daemon;
@@ -70,7 +71,7 @@ struct ReviewFixture {
     std::ofstream(config) << "[model]\npath = \"" << model << "\"\ncontext_limit = 512\n";
     daemon = std::make_unique<TestProcess>(
         std::vector<std::string>{testing_support::BuiltBinary("daemon/flashcoded"), "--socket",
-                                 socket, "--config", config},
+                                 socket, "--config", config, "--log-file", log_file},
         TestProcess::Options{env, {}});
     channel = testing_support::WaitForDaemon(*daemon, socket, 60s);
     MakeRepo();
@@ -168,11 +169,21 @@ TEST_CASE("review streams through the real engine, stops at its limits and write
   CHECK(f.Review(bad).status.error_code() == grpc::StatusCode::NOT_FOUND);
   CHECK(f.Review(v1::ReviewRequest{}).status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
 
-  // A client that leaves mid-review cancels it; the daemon keeps serving.
+  // A client that leaves mid-review cancels it; the daemon keeps serving. The client sees
+  // CANCELLED whatever the server did (TryCancel decides that locally), so the server's side is
+  // checked in its log: the review's worker noticed the cancellation and ended without
+  // finishing the review (its log line names the hunk it stopped at).
   v1::ReviewRequest slow = req;
   slow.set_max_tokens_per_hunk(200);
   CHECK(f.Review(slow, /*cancel_after_progress=*/true).status.error_code() ==
         grpc::StatusCode::CANCELLED);
+  std::string daemon_log;
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(100ms)) {
+    daemon_log = ReadAll(f.log_file);  // flushed every second
+    if (daemon_log.find(" cancelled at hunk ") != std::string::npos) break;
+  }
+  CHECK_MESSAGE(daemon_log.find(" cancelled at hunk ") != std::string::npos, daemon_log);
 
   // The CLI writes each format atomically; SARIF validates.
   std::string sarif = f.dir.path() + "/review.sarif";
