@@ -18,7 +18,7 @@ class TestProcess {
   struct Options {
     std::map<std::string, std::string> env;  // added to (or replacing in) our environment
     std::optional<uid_t> uid;                // run as this user (needs root)
-    std::string stdin_file;                  // the child's stdin; empty: /dev/null
+    std::string stdin_file = {};             // the child's stdin; empty: /dev/null
   };
   TestProcess(std::vector<std::string> argv, Options options);
   ~TestProcess();
