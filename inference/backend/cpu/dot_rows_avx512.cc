@@ -7,35 +7,12 @@
 
 #include <immintrin.h>
 
+#include "inference/backend/cpu/avx512_transpose.h"
+
 namespace inference {
 namespace {
 
 #define FC_AVX512 __attribute__((target("avx512f")))
-
-// r[j] = 16 values of row j -> r[c] = value c of the 16 rows.
-FC_AVX512 inline void Transpose16(__m512 r[16]) {
-  __m512 t[16], u[16];
-  for (int i = 0; i < 8; ++i) {
-    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  for (int g = 0; g < 4; ++g) {
-    u[4 * g + 0] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
-    u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
-    u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
-    u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
-  }
-  for (int c = 0; c < 4; ++c) {
-    const __m512 x0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88);
-    const __m512 x1 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD);
-    const __m512 y0 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88);
-    const __m512 y1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
-    r[0 + c] = _mm512_shuffle_f32x4(x0, y0, 0x88);
-    r[4 + c] = _mm512_shuffle_f32x4(x1, y1, 0x88);
-    r[8 + c] = _mm512_shuffle_f32x4(x0, y0, 0xDD);
-    r[12 + c] = _mm512_shuffle_f32x4(x1, y1, 0xDD);
-  }
-}
 
 // acc + x * v with the product rounded on its own (the empty asm blocks contraction to FMA).
 FC_AVX512 inline __m512 AddProduct(__m512 acc, float x, __m512 v) {
@@ -53,7 +30,7 @@ FC_AVX512 void DotRows16Avx512(const float* const rows[16], const float* x, size
   for (; i + 16 <= n; i += 16) {
     __m512 r[16];
     for (int j = 0; j < 16; ++j) r[j] = _mm512_loadu_ps(rows[j] + i);
-    Transpose16(r);
+    Transpose16x16(r, r);
     for (int c = 0; c < 16; ++c) acc = AddProduct(acc, x[i + c], r[c]);
   }
   for (; i < n; ++i) {

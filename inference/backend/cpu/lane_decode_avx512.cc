@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "inference/backend/cpu/avx512_transpose.h"
 #include "inference/backend/cpu/number_formats.h"
 
 namespace inference {
@@ -20,35 +21,9 @@ constexpr size_t kFp4Group = 32;
 
 #define FC_AVX512 __attribute__((target("avx512f")))
 
-// r[j] holds columns k..k+15 of row j; leaves column k + c (16 rows) in o[c].
-FC_AVX512 inline void Transpose16(const __m512 r[16], __m512 o[16]) {
-  __m512 t[16], u[16];
-  for (int i = 0; i < 8; ++i) {
-    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  // Per 128-bit lane q, u[4g + c] holds column 4q + c of rows 4g .. 4g + 3.
-  for (int g = 0; g < 4; ++g) {
-    u[4 * g + 0] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
-    u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
-    u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
-    u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
-  }
-  for (int c = 0; c < 4; ++c) {
-    const __m512 x0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88);
-    const __m512 x1 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD);
-    const __m512 y0 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88);
-    const __m512 y1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
-    o[0 + c] = _mm512_shuffle_f32x4(x0, y0, 0x88);
-    o[4 + c] = _mm512_shuffle_f32x4(x1, y1, 0x88);
-    o[8 + c] = _mm512_shuffle_f32x4(x0, y0, 0xDD);
-    o[12 + c] = _mm512_shuffle_f32x4(x1, y1, 0xDD);
-  }
-}
-
 FC_AVX512 inline void TransposeStore16(const __m512 r[16], float* out) {
   __m512 o[16];
-  Transpose16(r, o);
+  Transpose16x16(r, o);
   for (int c = 0; c < 16; ++c) _mm512_store_ps(out + c * 16, o[c]);
 }
 
