@@ -27,19 +27,7 @@ using testing_support::TempDir;
 using testing_support::TestProcess;
 namespace v1 = flashcode::v1;
 
-// The tiny checkpoint, written once for this test binary (model init takes seconds).
-const std::string& TinyCheckpoint() {
-  static TempDir dir;
-  static std::string path = [] {
-    std::string out = dir.path() + "/tiny";
-    auto init = Run({testing_support::BuiltBinary("cli/flashcode"), "model", "init", "--preset",
-                     "tiny", "--out", out},
-                    {{{"HOME", dir.path()}}, {}}, 120s);
-    REQUIRE_MESSAGE(init.exit_code == 0, init.err);
-    return out;
-  }();
-  return path;
-}
+using testing_support::TinyCheckpoint;
 
 struct AgentFixture {
   TempDir dir;

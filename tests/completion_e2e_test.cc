@@ -24,17 +24,13 @@ namespace v1 = flashcode::v1;
 
 struct CompletionFixture {
   TempDir dir;
-  std::string model = dir.path() + "/tiny";
+  std::string model = testing_support::TinyCheckpoint();
   std::string socket = dir.path() + "/d.sock";
   std::map<std::string, std::string> env = testing_support::IsolatedEnv(dir.path());
   std::unique_ptr<TestProcess> daemon;
   std::shared_ptr<grpc::Channel> channel;
 
   CompletionFixture() {
-    auto init = Run({testing_support::BuiltBinary("cli/flashcode"), "model", "init", "--preset",
-                     "tiny", "--out", model},
-                    {env, {}}, 120s);
-    REQUIRE_MESSAGE(init.exit_code == 0, init.err);
     std::string config = dir.path() + "/config.toml";
     std::ofstream(config) << "[model]\npath = \"" << model << "\"\ncontext_limit = 512\n";
     daemon = std::make_unique<TestProcess>(

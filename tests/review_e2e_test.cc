@@ -54,7 +54,7 @@ std::string ReadAll(const std::string& path) {
 
 struct ReviewFixture {
   TempDir dir;
-  std::string model = dir.path() + "/tiny";
+  std::string model = testing_support::TinyCheckpoint();
   std::string socket = dir.path() + "/d.sock";
   std::string log_file = dir.path() + "/flashcoded.log";
   std::string repo = dir.path() + "/repo";
@@ -63,10 +63,6 @@ struct ReviewFixture {
   std::shared_ptr<grpc::Channel> channel;
 
   ReviewFixture() {
-    auto init = Run({testing_support::BuiltBinary("cli/flashcode"), "model", "init", "--preset",
-                     "tiny", "--out", model},
-                    {env, {}}, 120s);
-    REQUIRE_MESSAGE(init.exit_code == 0, init.err);
     std::string config = dir.path() + "/config.toml";
     std::ofstream(config) << "[model]\npath = \"" << model << "\"\ncontext_limit = 512\n";
     daemon = std::make_unique<TestProcess>(

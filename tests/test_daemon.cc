@@ -35,4 +35,17 @@ std::shared_ptr<grpc::Channel> WaitForDaemon(TestProcess& daemon, const std::str
   return nullptr;
 }
 
+const std::string& TinyCheckpoint() {
+  static TempDir dir;
+  static const std::string path = [] {
+    std::string out = dir.path() + "/tiny";
+    auto init =
+        Run({BuiltBinary("cli/flashcode"), "model", "init", "--preset", "tiny", "--out", out},
+            {{{"HOME", dir.path()}}, {}}, std::chrono::seconds(120));
+    REQUIRE_MESSAGE(init.exit_code == 0, init.err);
+    return out;
+  }();
+  return path;
+}
+
 }  // namespace testing_support

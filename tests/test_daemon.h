@@ -22,4 +22,8 @@ std::map<std::string, std::string> IsolatedEnv(const std::string& dir);
 std::shared_ptr<grpc::Channel> WaitForDaemon(TestProcess& daemon, const std::string& socket,
                                              std::chrono::milliseconds timeout);
 
+// The tiny random checkpoint (`flashcode model init --preset tiny`), written once per test
+// process into a temporary directory that lives until the process ends (init takes seconds).
+const std::string& TinyCheckpoint();
+
 }  // namespace testing_support
