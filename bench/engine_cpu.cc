@@ -18,8 +18,9 @@
 //   peak     peak resident memory of the process (VmHWM) from loading the N-thread model
 //            through its runs (the mapped checkpoint pages it touched count)
 //   bw       bytes of weights a decode step reads (every main-model tensor, routed experts
-//            scaled by active/total, one embedding row) / median step time, as a fraction of
-//            the memory bandwidth measured here (N threads summing a large buffer).
+//            scaled by active/total, one row of the embedding, hash-routing and compressor
+//            position tables) / median step time, as a fraction of the memory bandwidth
+//            measured here (N threads summing a large buffer with 512-bit loads).
 // The machine may be shared: CPU seconds (user+sys of all threads) are printed beside wall.
 #include <sys/resource.h>
 
@@ -35,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/memory_bandwidth.h"
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/thread_pool.h"
 #include "inference/model/checkpoint_layout.h"
@@ -126,12 +128,6 @@ class Stopwatch {
   double cpu_;
 };
 
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 // Peak resident memory since the last reset, in MiB (VmHWM); writing 5 to clear_refs resets it.
 void ResetPeakMemory() { std::ofstream("/proc/self/clear_refs") << "5"; }
@@ -143,39 +139,6 @@ double PeakMemoryMiB() {
   return 0;
 }
 
-// Read bandwidth in GB/s: `threads` threads sum disjoint parts of a buffer larger than the
-// caches (median of `runs` passes after a warm-up pass).
-double MeasureBandwidth(ThreadPool& pool, size_t mib, int runs) {
-  std::vector<uint64_t> buffer(mib * (size_t{1} << 20) / sizeof(uint64_t));
-  for (size_t i = 0; i < buffer.size(); ++i) buffer[i] = i;
-  std::vector<uint64_t> sums(pool.size() * 64 * 8, 0);
-  std::vector<double> rates;
-  for (int r = 0; r <= runs; ++r) {
-    const Stopwatch sw;
-    const size_t parts = pool.size() * 64;
-    const size_t part = (buffer.size() + parts - 1) / parts;
-    pool.ParallelFor(parts, 1, [&](size_t p0, size_t p1) {
-      for (size_t p = p0; p < p1; ++p) {
-        const size_t begin = p * part, end = std::min(buffer.size(), begin + part);
-        uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        size_t i = begin;
-        for (; i + 4 <= end; i += 4) {
-          s0 += buffer[i];
-          s1 += buffer[i + 1];
-          s2 += buffer[i + 2];
-          s3 += buffer[i + 3];
-        }
-        for (; i < end; ++i) s0 += buffer[i];
-        sums[p * 8] = s0 + s1 + s2 + s3;  // one cache line per part: no false sharing
-      }
-    });
-    if (r > 0) rates.push_back(buffer.size() * sizeof(uint64_t) / sw.Wall() / 1e9);
-  }
-  uint64_t check = 0;
-  for (uint64_t s : sums) check += s;
-  if (check == 1) std::printf(" ");  // keeps the sums observable
-  return Median(rates);
-}
 
 base::StatusOr<std::string> PresetConfig(const std::string& name) {
   if (name == "tiny") return inference::ModelPresetConfigJson("tiny");
@@ -201,7 +164,14 @@ double DecodeBytesPerToken(const inference::ModelConfig& c) {
   for (const inference::TensorSpec& t : inference::ExpectedTensors(c)) {
     if (t.optional || t.block >= c.n_layers) continue;  // MTP: not part of a plain decode
     double b = static_cast<double>(t.NumElements()) * inference::DTypeSize(t.dtype);
-    if (t.name == "embed.weight") b = static_cast<double>(c.dim) * 2;  // one bf16 row
+    // Tables of which a step reads one row: the token's embedding and hash-routing entry, the
+    // compressor's position embedding for the token's slot.
+    const auto ends_with = [&](const std::string& suffix) {
+      return t.name.size() >= suffix.size() &&
+             t.name.compare(t.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (t.name == "embed.weight" || ends_with(".tid2eid") || ends_with(".ape"))
+      b = static_cast<double>(t.shape.back()) * inference::DTypeSize(t.dtype);
     if (t.routed_expert >= 0) b *= active;
     bytes += b;
   }
@@ -239,11 +209,11 @@ base::StatusOr<PhaseResult> RunPhases(const inference::DeepSeekV4Model& model, c
     }
   }
   PhaseResult p;
-  p.prefill_wall_s = Median(prefill_wall);
-  p.prefill_cpu_s = Median(prefill_cpu);
+  p.prefill_wall_s = bench::Median(prefill_wall);
+  p.prefill_cpu_s = bench::Median(prefill_cpu);
   p.prefill_tok_s = a.prompt / p.prefill_wall_s;
-  p.decode_step_s = Median(step_wall);
-  p.decode_cpu_s = Median(step_cpu);
+  p.decode_step_s = bench::Median(step_wall);
+  p.decode_cpu_s = bench::Median(step_cpu);
   p.decode_tok_s = 1.0 / p.decode_step_s;
   return p;
 }
@@ -271,8 +241,8 @@ int main(int argc, char** argv) {
   ThreadPool single(1), all(a.threads);
   std::printf("engine_cpu: %zu threads (hardware %zu), lane kernels %s, seed %u, %d runs\n",
               a.threads, ThreadPool::DefaultSize(), inference::MatmulSimdPath(), seed, a.runs);
-  const double bw_1 = MeasureBandwidth(single, a.bandwidth_mib, a.runs);
-  const double bw_n = MeasureBandwidth(all, a.bandwidth_mib, a.runs);
+  const double bw_1 = bench::MeasureReadBandwidth(single, a.bandwidth_mib, a.runs);
+  const double bw_n = bench::MeasureReadBandwidth(all, a.bandwidth_mib, a.runs);
   std::printf("memory read bandwidth: %.2f GB/s (1 thread), %.2f GB/s (%zu threads)\n", bw_1, bw_n,
               a.threads);
   Json report{{"threads", a.threads},
@@ -364,11 +334,11 @@ int main(int argc, char** argv) {
         cpu.push_back(sw.Cpu());
       }
       entry["ttft_tokens"] = a.ttft_tokens;
-      entry["ttft_wall_s"] = Median(wall);
-      entry["ttft_cpu_s"] = Median(cpu);
+      entry["ttft_wall_s"] = bench::Median(wall);
+      entry["ttft_cpu_s"] = bench::Median(cpu);
       std::printf(
           "      time to first token, %zu-token prompt, %zu threads: %.2f s wall, %.2f s CPU\n",
-          a.ttft_tokens, a.threads, Median(wall), Median(cpu));
+          a.ttft_tokens, a.threads, bench::Median(wall), bench::Median(cpu));
     }
     entry["peak_memory_mib"] = PeakMemoryMiB();
     report["presets"].push_back(entry);

@@ -8,6 +8,7 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <type_traits>
 
 #include "inference/backend/cpu/number_formats.h"
 
@@ -152,53 +153,117 @@ FC_AVX512 void Add(Sums<R, NB>& s, size_t b, const float* x, size_t x_stride, si
   }
 }
 
-// e4m3 bytes of 16 rows -> value * 2^-8 as fp16 bits (sign to bit 15, exponent and mantissa to
-// bits 13..7; fp16 subnormals are exactly e4m3's), converted exactly to fp32.
-FC_AVX512 __m512 E4m3TimesInv256(const uint8_t* bytes16) {
-  const __m256i words =
-      _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(bytes16)));
-  const __m256i half =
-      _mm256_and_si256(_mm256_slli_epi16(words, 7), _mm256_set1_epi16(static_cast<short>(0xbfff)));
-  return _mm512_cvtph_ps(half);
+// FP8 chunks are staged as fp16 bit patterns: each e4m3 byte becomes value * 2^-8 in fp16 (sign
+// to bit 15, exponent and mantissa to bits 13..7; fp16 subnormals are exactly e4m3's), which one
+// vcvtph2ps from memory turns into fp32 exactly. Layout: word (4 * col + q) * 16 + j is row j,
+// column 16 * q + col of the chunk.
+constexpr size_t kFp16Stage = 64 * 16;  // words per 16-row block
+
+// Loads 64 bytes of 16 rows (row j at first + j * stride), transposes them and stores the fp16
+// patterns to out. Returns the e4m3 NaN codes' positions (bytes equal to 0x7f or 0xff).
+FC_AVX512 __mmask64 StageFp8(const uint8_t* first, size_t stride, uint16_t* out) {
+  __m512i r[16];
+  __mmask64 nan = 0;
+  const __m512i sign = _mm512_set1_epi8(static_cast<char>(0x80));
+  for (size_t j = 0; j < 16; ++j) {
+    r[j] = _mm512_loadu_si512(first + j * stride);
+    nan |= _mm512_cmpeq_epi8_mask(_mm512_or_si512(r[j], sign), _mm512_set1_epi8(-1));
+  }
+  TransposeBytes(r);
+  const __m512i keep = _mm512_set1_epi16(static_cast<short>(0xbfff));
+  for (size_t c = 0; c < 16; ++c) {  // r[c]: column c of the four 16-column quarters
+    const __m512i q01 = _mm512_cvtepi8_epi16(_mm512_castsi512_si256(r[c]));
+    const __m512i q23 = _mm512_cvtepi8_epi16(_mm512_extracti64x4_epi64(r[c], 1));
+    _mm512_store_si512(out + c * 64, _mm512_and_si512(_mm512_slli_epi16(q01, 7), keep));
+    _mm512_store_si512(out + c * 64 + 32, _mm512_and_si512(_mm512_slli_epi16(q23, 7), keep));
+  }
+  return nan;
+}
+
+// x[r * x_stride + k0 ..+64] * c for each row r into xs[r][..]; false when any product is not
+// exact (overflow, or bits lost below the normal range), checked by scaling back.
+template <size_t R>
+FC_AVX512 bool ScaleExactly(const float* x, size_t x_stride, size_t k0, float c, float inverse,
+                            float (*xs)[64]) {
+  __mmask16 inexact = 0;
+  const __m512 cv = _mm512_set1_ps(c), iv = _mm512_set1_ps(inverse);
+#pragma GCC unroll 4
+  for (size_t r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (size_t i = 0; i < 64; i += 16) {
+      const __m512 v = _mm512_loadu_ps(x + r * x_stride + k0 + i);
+      const __m512 scaled = _mm512_mul_ps(v, cv);
+      inexact |= _mm512_cmp_ps_mask(_mm512_mul_ps(scaled, iv), v, _CMP_NEQ_UQ);
+      _mm512_store_ps(xs[r] + i, scaled);
+    }
+  }
+  return inexact == 0;
 }
 
 // FP8 chunk: 64 columns from k0 (inside one 128-column scale block).
+//   weight = (value * 2^-8) * (2^8 * scale) is exact: both factors are exact, and an e4m3 value
+//   has at most 4 significant bits, the lowest no finer than 2^-9, so the product is
+//   representable for every scale up to 2^119 (byte 246). x * weight is then the one rounding of
+//   x * value * scale. Where x * 2^8 * scale is exact too (checked), (x * 2^8 * scale) *
+//   (value * 2^-8) is that same rounding and saves a multiply per weight vector: the "folded"
+//   loop, when all 16 * NB rows have one scale (usually so: they lie in one 128-row scale
+//   block). Otherwise the scale multiplies each weight vector, and NaN codes or larger scales
+//   take the scalar decoder's table.
 template <size_t R, size_t NB>
 FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, size_t x_stride,
-                     size_t block, uint8_t (*stage)[kStage], const Ahead& ahead, Sums<R, NB>& s) {
+                     size_t block, uint16_t (*stage)[kFp16Stage], const Ahead& ahead,
+                     Sums<R, NB>& s) {
   const size_t K = w.in, scale_cols = (K + kFp8Block - 1) / kFp8Block;
+  // Scale of row n: its byte is 2^(byte - 127).
+  auto scale_byte = [&](size_t n) { return w.scale[(n / kFp8Block) * scale_cols + k0 / kFp8Block]; };
   __mmask64 nan = 0;
-  bool huge_scale = false;
-  alignas(64) float scales[NB][16];
-  __m512 c[NB];  // 2^8 * scale per row
+  bool huge_scale = false, one_scale = true;
+  const uint8_t first = scale_byte(n0);
 #pragma GCC unroll 4
   for (size_t b = 0; b < NB; ++b) {
-    nan |= Stage<true, true>(w.data + (n0 + 16 * b) * K + k0, K, stage[b]);
-    const size_t first = n0 + 16 * b;
-    if (first / kFp8Block == (first + 15) / kFp8Block) {  // one scale for the 16 rows
-      const uint8_t e = w.scale[(first / kFp8Block) * scale_cols + k0 / kFp8Block];
-      huge_scale |= e > 246;  // 2^8 * scale would overflow (255 is NaN)
-      _mm512_store_ps(scales[b], _mm512_set1_ps(E8m0ToFloat(e)));
-    } else {
-      for (size_t j = 0; j < 16; ++j) {
-        const uint8_t e = w.scale[((first + j) / kFp8Block) * scale_cols + k0 / kFp8Block];
-        huge_scale |= e > 246;
-        scales[b][j] = E8m0ToFloat(e);
+    nan |= StageFp8(w.data + (n0 + 16 * b) * K + k0, K, stage[b]);
+    const uint8_t top = scale_byte(n0 + 16 * b), bottom = scale_byte(n0 + 16 * b + 15);
+    huge_scale |= top > 246 || bottom > 246;  // 2^8 * scale would overflow (255 is NaN)
+    one_scale &= top == first && bottom == first;
+  }
+  if (nan == 0 && !huge_scale && one_scale) {
+    alignas(64) float xs[R][64];
+    if (ScaleExactly<R>(x, x_stride, k0, E8m0ToFloat(static_cast<uint8_t>(first + 8)),
+                        E8m0ToFloat(static_cast<uint8_t>(246 - first)), xs)) {
+      for (size_t q = 0; q < 4; ++q) {
+        AtColumn(s, k0 + 16 * q, block);
+        for (size_t col = 0; col < 16; ++col) {
+          PrefetchStep(ahead, 16 * q + col, NB);
+#pragma GCC unroll 4
+          for (size_t b = 0; b < NB; ++b) {
+            const __m512 v = _mm512_cvtph_ps(_mm256_load_si256(
+                reinterpret_cast<const __m256i*>(stage[b] + (4 * col + q) * 16)));
+            Add(s, b, &xs[0][0], 64, 16 * q + col, v);
+          }
+        }
       }
+      return;
     }
-    c[b] = _mm512_mul_ps(_mm512_load_ps(scales[b]), _mm512_set1_ps(256.0f));
+  }
+  alignas(64) float scales[NB][16];
+  for (size_t b = 0; b < NB; ++b) {
+    for (size_t j = 0; j < 16; ++j) scales[b][j] = E8m0ToFloat(scale_byte(n0 + 16 * b + j));
   }
   if (nan == 0 && !huge_scale) {
-    // value * scale = (value * 2^-8) * (2^8 * scale): both sides are the one rounding of the
-    // same exact product (2^8 * scale is exact), so the weight equals the scalar decoder's.
+    __m512 c[NB];  // 2^8 * scale per row
+#pragma GCC unroll 4
+    for (size_t b = 0; b < NB; ++b)
+      c[b] = _mm512_mul_ps(_mm512_load_ps(scales[b]), _mm512_set1_ps(256.0f));
     for (size_t q = 0; q < 4; ++q) {
       AtColumn(s, k0 + 16 * q, block);
       for (size_t col = 0; col < 16; ++col) {
         PrefetchStep(ahead, 16 * q + col, NB);
 #pragma GCC unroll 4
         for (size_t b = 0; b < NB; ++b) {
-          const __m512 v =
-              _mm512_mul_ps(E4m3TimesInv256(stage[b] + col * kRowBytes + q * 16), c[b]);
+          const __m512 v = _mm512_mul_ps(
+              _mm512_cvtph_ps(_mm256_load_si256(
+                  reinterpret_cast<const __m256i*>(stage[b] + (4 * col + q) * 16))),
+              c[b]);
           Add(s, b, x, x_stride, k0 + 16 * q + col, v);
         }
       }
@@ -212,11 +277,11 @@ FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, s
     AtColumn(s, k0 + 16 * q, block);
     for (size_t col = 0; col < 16; ++col) {
       PrefetchStep(ahead, 16 * q + col, NB);
+      const size_t k = k0 + 16 * q + col;
 #pragma GCC unroll 4
       for (size_t b = 0; b < NB; ++b) {
-        const uint8_t* bytes = stage[b] + col * kRowBytes + q * 16;
-        for (size_t j = 0; j < 16; ++j) v[j] = table[bytes[j]] * scales[b][j];
-        Add(s, b, x, x_stride, k0 + 16 * q + col, _mm512_load_ps(v));
+        for (size_t j = 0; j < 16; ++j) v[j] = table[w.data[(n0 + 16 * b + j) * K + k]] * scales[b][j];
+        Add(s, b, x, x_stride, k, _mm512_load_ps(v));
       }
     }
   }
@@ -297,6 +362,11 @@ FC_AVX512 void Chunk(const Bf16Weight& w, size_t n0, size_t k0, const float* x, 
   }
 }
 
+// A 16-row block's staged chunk: fp16 patterns for FP8, transposed bytes otherwise.
+template <typename Weight>
+using StageOf = std::conditional_t<std::is_same_v<Weight, Fp8Weight>, uint16_t[kFp16Stage],
+                                   uint8_t[kStage]>;
+
 template <typename Weight>
 constexpr size_t kChunkColumns = 0;
 template <>
@@ -314,7 +384,7 @@ template <size_t R, size_t NB, typename Weight>
 __attribute__((target("avx512f,avx512bw,f16c"))) void Rows(const Weight& w, size_t n0,
                                                            const float* x, size_t x_stride,
                                                            size_t block, float* out) {
-  alignas(64) uint8_t stage[NB][kStage];
+  alignas(64) StageOf<Weight> stage[NB];
   Sums<R, NB> s;
   Clear(s);
   // Each chunk reads 64 bytes from 16 * NB rows at once, too many short streams for the

@@ -4,9 +4,10 @@
 // Why not the lane-block decoder: decoding each row into a register and transposing 16 float
 // registers costs about 20 vector instructions per 16 weights, far more than the memory read.
 // Here 16 rows x 64 bytes are loaded and transposed as bytes (FP8, FP4) or 32-bit pairs (bf16)
-// into a 1 KiB stack buffer, so each weight column is decoded once, already lane-interleaved:
-// FP8 e4m3 by placing its bits into an fp16 value and converting (exact, subnormals included,
-// no denormal-input slow path), MXFP4 by a 16-entry permute, bf16 by a shift. Up to four 16-row
+// into a small stack buffer, so each weight column is decoded once, already lane-interleaved:
+// FP8 e4m3 by placing its bits into an fp16 value while staging (exact, subnormals included,
+// no denormal-input slow path) and one vcvtph2ps per 16 weights, its power-of-two block scale
+// moved onto the activations where that is exact; MXFP4 by a 16-entry permute; bf16 by a shift. Up to four 16-row
 // blocks run side by side so their sums are independent dependency chains, and the rows ahead are
 // prefetched in software (too many short streams for the hardware prefetcher).
 //
