@@ -248,20 +248,17 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
     LaneBuffer<L> out(4 * M);
     std::optional<LaneBuffer<L>> wt;
     for (size_t n0 = n_first; n0 < n_end;) {
-      size_t blocks = 0;  // 16-row blocks done by the decode-step kernel
       if constexpr (L == 16) {
-        // AVX-512 path, few activation rows (decode): the weight bytes are read once, 64 rows
-        // at a time where there are that many (see step_products_avx512.h).
+        // AVX-512 path, few activation rows (decode): the weight bytes are read once, 16 rows
+        // at a time (see step_products_avx512.h).
         if (M <= 4 && n0 + L <= n_end && StepProductsFit(w, block)) {
-          blocks = n0 + 4 * L <= n_end ? 4 : n0 + 2 * L <= n_end ? 2 : 1;
-          StepProductsAvx512(w, n0, blocks, x, M, x_stride, block,
-                             reinterpret_cast<float*>(out.data()));
+          StepProductsAvx512(w, n0, x, M, x_stride, block, reinterpret_cast<float*>(out.data()));
           const float* sums = reinterpret_cast<const float*>(out.data());
           for (size_t m = 0; m < M; ++m) {
-            for (size_t i = 0; i < blocks * L; ++i)
-              y[m * y_stride + (n0 - row_begin) + i] = finish(sums[m * blocks * L + i]);
+            for (size_t i = 0; i < L; ++i)
+              y[m * y_stride + (n0 - row_begin) + i] = finish(sums[m * L + i]);
           }
-          n0 += blocks * L;
+          n0 += L;
           continue;
         }
       }

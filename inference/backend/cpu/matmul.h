@@ -11,7 +11,7 @@
 // blocks of 8 (each output is still one thread's sequential sum), and the 8-row lane products
 // run in AVX2 registers when the CPU has AVX2 (checked at run time; plain multiply then add, no
 // FMA, so the rounding is the same as the SSE2 baseline), 16 rows at once with AVX-512; for up to
-// 4 activation rows (decode steps) AVX-512 reads the weight bytes once, 64 rows at a time
+// 4 activation rows (decode steps) AVX-512 reads the weight bytes once, 16 rows at a time
 // (step_products_avx512.h).
 // FLASHCODE_CPU_SIMD=baseline|avx2 caps the path. A null pool runs on the caller only.
 // Owned by the CPU backend. Weight views borrow memory that must outlive the call; thread-safe.

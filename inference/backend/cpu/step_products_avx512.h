@@ -1,5 +1,5 @@
-// Matrix products for a few activation rows (a decode step: M <= 4) over 16 or 32 weight rows at
-// once, reading the stored weight bytes once and never writing a decoded block to memory.
+// Matrix products for a few activation rows (a decode step: M <= 4) over 16 weight rows at once,
+// reading the stored weight bytes once and never writing a decoded block to memory.
 //
 // Why not the lane-block decoder: decoding each row into a register and transposing 16 float
 // registers costs about 20 vector instructions per 16 weights, far more than the memory read.
@@ -7,9 +7,9 @@
 // into a small stack buffer, so each weight column is decoded once, already lane-interleaved:
 // FP8 e4m3 by placing its bits into an fp16 value while staging (exact, subnormals included,
 // no denormal-input slow path) and one vcvtph2ps per 16 weights, its power-of-two block scale
-// moved onto the activations where that is exact; MXFP4 by a 16-entry permute; bf16 by a shift. Up to four 16-row
-// blocks run side by side so their sums are independent dependency chains, and the rows ahead are
-// prefetched in software (too many short streams for the hardware prefetcher).
+// moved onto the activations where that is exact; MXFP4 by a 16-entry permute; bf16 by a
+// shift. The rows ahead are prefetched in software (16 short streams are too many for the
+// hardware prefetcher).
 //
 // Every weight value and every product is the scalar decoder's, added in the same order (K-block
 // partials of width `block`, one after another; multiply and add rounded separately), so the
@@ -30,13 +30,13 @@ bool StepProductsFit(const Fp8Weight& w, size_t block);
 bool StepProductsFit(const Fp4Weight& w, size_t block);
 bool StepProductsFit(const Bf16Weight& w, size_t block);
 
-// For M <= 4 rows of x: out[m * 16 * blocks + i] = the blocked sum of x[m] and weight row n0 + i,
-// for i < 16 * blocks (blocks is 1, 2 or 4; all those rows must exist). out is 64-byte aligned.
-void StepProductsAvx512(const Fp8Weight& w, size_t n0, size_t blocks, const float* x, size_t M,
-                        size_t x_stride, size_t block, float* out);
-void StepProductsAvx512(const Fp4Weight& w, size_t n0, size_t blocks, const float* x, size_t M,
-                        size_t x_stride, size_t block, float* out);
-void StepProductsAvx512(const Bf16Weight& w, size_t n0, size_t blocks, const float* x, size_t M,
-                        size_t x_stride, size_t block, float* out);
+// For M <= 4 rows of x: out[m * 16 + i] = the blocked sum of x[m] and weight row n0 + i, for
+// i < 16 (all those rows must exist). out is 64-byte aligned.
+void StepProductsAvx512(const Fp8Weight& w, size_t n0, const float* x, size_t M, size_t x_stride,
+                        size_t block, float* out);
+void StepProductsAvx512(const Fp4Weight& w, size_t n0, const float* x, size_t M, size_t x_stride,
+                        size_t block, float* out);
+void StepProductsAvx512(const Bf16Weight& w, size_t n0, const float* x, size_t M, size_t x_stride,
+                        size_t block, float* out);
 
 }  // namespace inference
