@@ -4,9 +4,9 @@
 #include <cstdlib>
 #include <new>
 #include <optional>
-#include <string>
 #include <vector>
 
+#include "inference/backend/cpu/cpu_simd.h"
 #include "inference/backend/cpu/dot_rows_avx512.h"
 #include "inference/backend/cpu/lane_decode_avx512.h"
 #include "inference/backend/cpu/number_formats.h"
@@ -197,26 +197,6 @@ __attribute__((target("avx512f"))) void LaneProducts16Avx512(const float* x, siz
                                                              size_t block, const Lanes<16>* wt,
                                                              Lanes<16>* out) {
   LaneProductsBody<16, 8>(x, M, x_stride, K, block, wt, out);
-}
-
-enum class Simd { kBaseline, kAvx2, kAvx512 };
-
-// The widest kernel the CPU runs, capped by FLASHCODE_CPU_SIMD=baseline|avx2 when set (to
-// compare the paths, which must agree bit for bit, or to rule one out on a misbehaving host).
-Simd DetectSimd() {
-  const char* cap = std::getenv("FLASHCODE_CPU_SIMD");
-  const std::string limit = cap ? cap : "";
-  if (limit == "baseline") return Simd::kBaseline;
-  if (limit != "avx2" && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
-    return Simd::kAvx512;
-  if (__builtin_cpu_supports("avx2")) return Simd::kAvx2;
-  return Simd::kBaseline;
-}
-
-// The CPU does not change while the process runs: detected once (immutable after init).
-Simd CpuSimd() {
-  static const Simd simd = DetectSimd();
-  return simd;
 }
 
 // Runs `body(n0, n_end)` over the 8- or 16-row output blocks of [row_begin, row_end), split

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "inference/backend/cpu/cpu_simd.h"
 #include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/quantize_avx512.h"
 
 namespace inference {
 namespace {
@@ -29,7 +31,14 @@ void QuantizeBlock(const float* x, size_t n, float max_value, float amax_floor, 
 }  // namespace
 
 void QuantizeDequantizeFp8(const float* x, size_t n, size_t block, float* out) {
-  for (size_t b = 0; b < n; b += block) QuantizeBlock(x + b, block, kFp8Max, 1e-4f, out + b);
+  const bool avx512 = CpuSimd() == Simd::kAvx512 && block % 16 == 0;
+  for (size_t b = 0; b < n; b += block) {
+    if (avx512) {
+      QuantizeDequantizeFp8BlockAvx512(x + b, block, out + b);
+    } else {
+      QuantizeBlock(x + b, block, kFp8Max, 1e-4f, out + b);
+    }
+  }
 }
 
 void SimulateFp8InPlace(float* x, size_t n, size_t block) {
