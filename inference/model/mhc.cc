@@ -14,10 +14,22 @@ namespace inference {
 namespace {
 
 // mixes[k] = (fn[k] . x) * rsqrt(mean(x^2) + eps) over the flattened streams of one token.
-void Mixes(const HcShape& s, const HcParams& p, const float* x, size_t n_mix, float* mixes) {
+// With a pool the rows go out in groups of 16 (a decode step has one token, and its n_mix x
+// hc * dim fp32 weights are worth reading on every core); inside a pool's chunk that runs serially.
+void Mixes(const HcShape& s, const HcParams& p, const float* x, size_t n_mix, float* mixes,
+           ThreadPool* pool) {
   const size_t n = s.hc * s.dim;
   const float r = 1.0f / std::sqrt(MeanOfSquares(x, n) + s.norm_eps);
-  DotRowsStrided(p.fn.data(), n, n_mix, x, n, mixes);  // each one Dot's sequential sum
+  // Each row is one Dot's sequential sum, whichever group computes it.
+  auto rows = [&](size_t g0, size_t g1) {
+    const size_t first = 16 * g0, last = std::min(n_mix, 16 * g1);
+    DotRowsStrided(p.fn.data() + first * n, n, last - first, x, n, mixes + first);
+  };
+  if (pool != nullptr) {
+    pool->ParallelFor((n_mix + 15) / 16, 1, rows);
+  } else {
+    rows(0, (n_mix + 15) / 16);
+  }
   for (size_t k = 0; k < n_mix; ++k) mixes[k] *= r;
 }
 
@@ -40,7 +52,7 @@ void HcPre(const HcShape& s, const HcParams& p, const float* X, size_t T, float*
     std::vector<float> mixes(n_mix), pre(hc);
     for (size_t t = t_begin; t < t_end; ++t) {
       const float* x = X + t * hc * s.dim;
-      Mixes(s, p, x, n_mix, mixes.data());
+      Mixes(s, p, x, n_mix, mixes.data(), pool);
       float* po = post + t * hc;
       float* C = comb + t * hc * hc;
       for (size_t j = 0; j < hc; ++j) {
@@ -80,7 +92,8 @@ void HcPre(const HcShape& s, const HcParams& p, const float* X, size_t T, float*
       if (pre_out) std::copy(pre.begin(), pre.end(), pre_out + t * hc);
     }
   };
-  if (pool != nullptr) {
+  // One token (a decode step): its mixes use the pool instead.
+  if (pool != nullptr && T > 1) {
     pool->ParallelFor(T, 1, tokens);
   } else {
     tokens(0, T);
@@ -108,7 +121,7 @@ void HcHead(const HcShape& s, const HcParams& p, const float* X, size_t T, float
   std::vector<float> mixes(s.hc), pre(s.hc);
   for (size_t t = 0; t < T; ++t) {
     const float* x = X + t * s.hc * s.dim;
-    Mixes(s, p, x, s.hc, mixes.data());
+    Mixes(s, p, x, s.hc, mixes.data(), nullptr);
     for (size_t j = 0; j < s.hc; ++j)
       pre[j] = TorchSigmoid(mixes[j] * p.scale[0] + p.base[j]) + s.hc_eps;
     WeightedStreamSum(s, pre.data(), x, y + t * s.dim);

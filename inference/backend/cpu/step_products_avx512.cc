@@ -141,16 +141,22 @@ FC_AVX512 void AtColumn(Sums<R, NB>& s, size_t k, size_t block) {
   }
 }
 
-// partial += x[r][k] * v, for every row r. The empty asm keeps the multiply and the add two
-// roundings (no contraction into a fused multiply-add).
+// partial[r][b] += x[r][k] * v, for every row r. The empty asm keeps the multiply and the add
+// two roundings (no contraction into a fused multiply-add).
 template <size_t R, size_t NB>
-FC_AVX512 void Add(Sums<R, NB>& s, size_t b, const float* x, size_t x_stride, size_t k, __m512 v) {
+FC_AVX512 void AddTo(__m512 (&partial)[R][NB], size_t b, const float* x, size_t x_stride, size_t k,
+                     __m512 v) {
 #pragma GCC unroll 4
   for (size_t r = 0; r < R; ++r) {
     __m512 product = _mm512_mul_ps(_mm512_set1_ps(x[r * x_stride + k]), v);
     asm("" : "+v"(product));
-    s.partial[r][b] = _mm512_add_ps(s.partial[r][b], product);
+    partial[r][b] = _mm512_add_ps(partial[r][b], product);
   }
+}
+
+template <size_t R, size_t NB>
+FC_AVX512 void Add(Sums<R, NB>& s, size_t b, const float* x, size_t x_stride, size_t k, __m512 v) {
+  AddTo(s.partial, b, x, x_stride, k, v);
 }
 
 // FP8 chunks are staged as fp16 bit patterns: each e4m3 byte becomes value * 2^-8 in fp16 (sign
@@ -299,13 +305,24 @@ FC_AVX512 __m512 E8m0x16(__m512i dwords, size_t q) {
   return _mm512_castsi512_ps(bits);
 }
 
+// FP4 weights of group q, byte column col of a staged block: low nibble (even column) and high
+// nibble, each code times its row's scale.
+FC_AVX512 void Fp4Weights(const uint8_t* stage, size_t q, size_t col, __m512 scale, __m512& lo,
+                          __m512& hi) {
+  const __m512 codes = _mm512_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f, -0.0f, -0.5f,
+                                      -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f);
+  const __m512i bytes = _mm512_cvtepu8_epi32(
+      _mm_load_si128(reinterpret_cast<const __m128i*>(stage + col * kRowBytes + q * 16)));
+  // The permute reads the low 4 bits of each index.
+  lo = _mm512_mul_ps(_mm512_permutexvar_ps(bytes, codes), scale);
+  hi = _mm512_mul_ps(_mm512_permutexvar_ps(_mm512_srli_epi32(bytes, 4), codes), scale);
+}
+
 // MXFP4 chunk: 128 columns from k0 = four scale groups, 16 bytes of each row per group.
 template <size_t R, size_t NB>
 FC_AVX512 void Chunk(const Fp4Weight& w, size_t n0, size_t k0, const float* x, size_t x_stride,
                      size_t block, uint8_t (*stage)[kStage], const Ahead& ahead, Sums<R, NB>& s) {
   const size_t K = w.in, groups = K / kFp4Group;
-  const __m512 codes = _mm512_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f, -0.0f, -0.5f,
-                                      -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f);
   // Scale bytes of the chunk's four groups, one dword per row (byte q = group q).
   __m512i scale_bytes[NB];
   const __m512i row_offsets =
@@ -317,23 +334,57 @@ FC_AVX512 void Chunk(const Fp4Weight& w, size_t n0, size_t k0, const float* x, s
     scale_bytes[b] =
         _mm512_i32gather_epi32(row_offsets, w.scale + (n0 + 16 * b) * groups + k0 / kFp4Group, 1);
   }
+  __m512 scale[4][NB];
+  for (size_t q = 0; q < 4; ++q) {
+#pragma GCC unroll 4
+    for (size_t b = 0; b < NB; ++b) scale[q][b] = E8m0x16(scale_bytes[b], q);
+  }
+  if (block == kFp4Group) {
+    // Each group is a whole partial sum: the four run side by side (independent dependency
+    // chains instead of one) and join the running sum in order, as AtColumn would.
+    __m512 part[4][R][NB];
+    for (size_t q = 0; q < 4; ++q) {
+#pragma GCC unroll 4
+      for (size_t r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+        for (size_t b = 0; b < NB; ++b) part[q][r][b] = _mm512_setzero_ps();
+      }
+    }
+    for (size_t col = 0; col < 16; ++col) {
+#pragma GCC unroll 4
+      for (size_t q = 0; q < 4; ++q) {
+        PrefetchStep(ahead, 4 * col + q, NB);
+        const size_t k = k0 + 32 * q + 2 * col;  // byte col: low nibble k, high nibble k + 1
+#pragma GCC unroll 4
+        for (size_t b = 0; b < NB; ++b) {
+          __m512 lo, hi;
+          Fp4Weights(stage[b], q, col, scale[q][b], lo, hi);
+          AddTo(part[q], b, x, x_stride, k, lo);
+          AddTo(part[q], b, x, x_stride, k + 1, hi);
+        }
+      }
+    }
+    for (size_t q = 0; q < 4; ++q) {
+      AtColumn(s, k0 + 32 * q, block);
+#pragma GCC unroll 4
+      for (size_t r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+        for (size_t b = 0; b < NB; ++b) s.partial[r][b] = part[q][r][b];
+      }
+    }
+    return;
+  }
   for (size_t q = 0; q < 4; ++q) {
     AtColumn(s, k0 + 32 * q, block);
-    __m512 scale[NB];
-#pragma GCC unroll 4
-    for (size_t b = 0; b < NB; ++b) scale[b] = E8m0x16(scale_bytes[b], q);
     for (size_t col = 0; col < 16; ++col) {
-      const size_t k = k0 + 32 * q + 2 * col;  // byte col: low nibble k, high nibble k + 1
+      const size_t k = k0 + 32 * q + 2 * col;
       PrefetchStep(ahead, 16 * q + col, NB);
 #pragma GCC unroll 4
       for (size_t b = 0; b < NB; ++b) {
-        const __m512i bytes = _mm512_cvtepu8_epi32(
-            _mm_load_si128(reinterpret_cast<const __m128i*>(stage[b] + col * kRowBytes + q * 16)));
-        // The permute reads the low 4 bits of each index.
-        const __m512 lo = _mm512_permutexvar_ps(bytes, codes);
-        const __m512 hi = _mm512_permutexvar_ps(_mm512_srli_epi32(bytes, 4), codes);
-        Add(s, b, x, x_stride, k, _mm512_mul_ps(lo, scale[b]));
-        Add(s, b, x, x_stride, k + 1, _mm512_mul_ps(hi, scale[b]));
+        __m512 lo, hi;
+        Fp4Weights(stage[b], q, col, scale[q][b], lo, hi);
+        Add(s, b, x, x_stride, k, lo);
+        Add(s, b, x, x_stride, k + 1, hi);
       }
     }
   }
