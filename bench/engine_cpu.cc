@@ -128,7 +128,6 @@ class Stopwatch {
   double cpu_;
 };
 
-
 // Peak resident memory since the last reset, in MiB (VmHWM); writing 5 to clear_refs resets it.
 void ResetPeakMemory() { std::ofstream("/proc/self/clear_refs") << "5"; }
 double PeakMemoryMiB() {
@@ -138,7 +137,6 @@ double PeakMemoryMiB() {
   }
   return 0;
 }
-
 
 base::StatusOr<std::string> PresetConfig(const std::string& name) {
   if (name == "tiny") return inference::ModelPresetConfigJson("tiny");
@@ -170,8 +168,9 @@ double DecodeBytesPerToken(const inference::ModelConfig& c) {
       return t.name.size() >= suffix.size() &&
              t.name.compare(t.name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
-    if (t.name == "embed.weight" || ends_with(".tid2eid") || ends_with(".ape"))
+    if (t.name == "embed.weight" || ends_with(".ape"))
       b = static_cast<double>(t.shape.back()) * inference::DTypeSize(t.dtype);
+    if (ends_with(".tid2eid")) b = static_cast<double>(t.shape.back()) * 4;  // int32 at load
     if (t.routed_expert >= 0) b *= active;
     bytes += b;
   }

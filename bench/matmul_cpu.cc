@@ -9,8 +9,8 @@
 //   cold  products over a set of such weights whose bytes total C MiB (default 2048, larger than
 //         the last-level cache), in turn: what the kernel reaches when the bytes come from memory.
 // Figures are GB of weight bytes per second (medians of R passes), and cold as a fraction of the
-// read bandwidth measured in the same run (bench/memory_bandwidth.h). Inputs are random; results are not checked
-// here (matmul_test does that).
+// read bandwidth measured in the same run (bench/memory_bandwidth.h). Inputs are random; results
+// are not checked here (matmul_test does that).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -66,8 +66,8 @@ constexpr size_t kOut = 1024, kIn = 1024;
 struct Format {
   std::string name;
   size_t bytes_per_matrix;
-  std::function<void(const uint8_t* data, const uint8_t* scale, const float* x, size_t M,
-                     float* y, ThreadPool* pool)>
+  std::function<void(const uint8_t* data, const uint8_t* scale, const float* x, size_t M, float* y,
+                     ThreadPool* pool)>
       product;
   size_t scale_bytes;
 };
@@ -111,7 +111,8 @@ double Rate(const Format& f, const std::vector<uint8_t>& data, const std::vector
                   M, y.data(), pool);
       }
     });
-    if (r > 0) rates.push_back(static_cast<double>(matrices * f.bytes_per_matrix) / s / 1e9);
+    const size_t bytes = matrices * (f.bytes_per_matrix + f.scale_bytes);  // scales are read too
+    if (r > 0) rates.push_back(static_cast<double>(bytes) / s / 1e9);
   }
   return bench::Median(rates);
 }
@@ -148,8 +149,8 @@ int main(int argc, char** argv) {
     std::vector<uint8_t> data(count * f.bytes_per_matrix), scale(count * f.scale_bytes);
     for (size_t i = 0; i < data.size(); ++i) {
       uint8_t b = static_cast<uint8_t>(rng());
-      if (f.name == "fp8" && (b & 0x7f) == 0x7f) b ^= 1;           // no NaN codes
-      if (f.name == "bf16") b = i % 2 ? (b & 0x3f) | 0x3c : b;     // |w| in [2^-7, 2)-ish
+      if (f.name == "fp8" && (b & 0x7f) == 0x7f) b ^= 1;        // no NaN codes
+      if (f.name == "bf16") b = i % 2 ? (b & 0x3f) | 0x3c : b;  // |w| in [2^-7, 2)-ish
       data[i] = b;
     }
     for (uint8_t& s : scale) s = static_cast<uint8_t>(120 + rng() % 8);

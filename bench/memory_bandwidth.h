@@ -2,14 +2,19 @@
 // the median they quote.
 #pragma once
 
-#include <algorithm>
 #include <immintrin.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <span>
 #include <vector>
 
+#include "inference/backend/cpu/cpu_simd.h"
 #include "inference/backend/cpu/thread_pool.h"
 
 namespace bench {
@@ -28,7 +33,7 @@ inline double Median(std::vector<double> v) {
 // scalar 8-byte loads one core reaches only about two thirds of what wide loads do, so 512-bit
 // loads (four independent sums) are used where the CPU has AVX-512.
 __attribute__((target("avx512f"))) inline uint64_t SumWordsAvx512(const uint64_t* p, size_t begin,
-                                                                 size_t end) {
+                                                                  size_t end) {
   __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
   size_t i = begin;
   for (; i + 32 <= end; i += 32) {
@@ -37,8 +42,8 @@ __attribute__((target("avx512f"))) inline uint64_t SumWordsAvx512(const uint64_t
     s2 = _mm512_add_epi64(s2, _mm512_loadu_si512(p + i + 16));
     s3 = _mm512_add_epi64(s3, _mm512_loadu_si512(p + i + 24));
   }
-  uint64_t total = static_cast<uint64_t>(
-      _mm512_reduce_add_epi64(_mm512_add_epi64(_mm512_add_epi64(s0, s1), _mm512_add_epi64(s2, s3))));
+  uint64_t total = static_cast<uint64_t>(_mm512_reduce_add_epi64(
+      _mm512_add_epi64(_mm512_add_epi64(s0, s1), _mm512_add_epi64(s2, s3))));
   for (; i < end; ++i) total += p[i];
   return total;
 }
@@ -60,9 +65,14 @@ inline uint64_t SumWordsPortable(const uint64_t* p, size_t begin, size_t end) {
 // Read bandwidth in GB/s: the pool's threads sum disjoint parts of a `mib` MiB buffer, larger
 // than the caches (median of `runs` passes after a warm-up pass).
 inline double MeasureReadBandwidth(inference::ThreadPool& pool, size_t mib, int runs) {
-  std::vector<uint64_t> buffer(mib * (size_t{1} << 20) / sizeof(uint64_t));
+  // 64-byte aligned, so no 512-bit load straddles two cache lines.
+  const size_t words = mib * (size_t{1} << 20) / sizeof(uint64_t);
+  std::unique_ptr<uint64_t[], decltype(&std::free)> memory(
+      static_cast<uint64_t*>(std::aligned_alloc(64, words * sizeof(uint64_t))), &std::free);
+  if (!memory) throw std::bad_alloc();
+  const std::span<uint64_t> buffer(memory.get(), words);
   for (size_t i = 0; i < buffer.size(); ++i) buffer[i] = i;
-  const bool wide = __builtin_cpu_supports("avx512f");
+  const bool wide = inference::CpuSimd() == inference::Simd::kAvx512;
   std::vector<uint64_t> sums(pool.size() * 64 * 8, 0);
   std::vector<double> rates;
   for (int r = 0; r <= runs; ++r) {

@@ -157,7 +157,7 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   } else {
     // All groups in one loop over row slices: a group alone (R rows) is too small to keep the
     // pool busy, and one loop per group would cost G hand-outs. Each output is computed as in a
-    // per-group product. Decode slices are 64 rows, what the few-row kernel reads at once.
+    // per-group product. Decode slices are 64 rows (four calls of the few-row kernel).
     const size_t slice_rows = T <= 4 ? 64 : 16;
     const size_t slices = (R + slice_rows - 1) / slice_rows;
     auto group_slices = [&](size_t i0, size_t i1) {

@@ -225,7 +225,7 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
   const size_t K = w.in;
   ForEachLaneBlock<L>(row_begin, row_end, M * K * L, pool, [&](size_t n_first, size_t n_last) {
     const size_t n_end = std::min(n_last, row_end);
-    LaneBuffer<L> out(4 * M);
+    LaneBuffer<L> out(M);
     std::optional<LaneBuffer<L>> wt;
     for (size_t n0 = n_first; n0 < n_end;) {
       if constexpr (L == 16) {

@@ -135,46 +135,51 @@ TEST_CASE("FP8 products with NaN codes and extreme scales equal the sequential d
 }
 
 // The decode-step kernel moves a block's power-of-two scale onto the activations when that is
-// exact; activations that would overflow or fall below the normal range there, and scales
-// whose weights could be subnormal, must keep the scale on the weights.
+// exact; activations that would overflow there, or lose bits below the normal range, must keep
+// the scale on the weights. Quantised activations (MatmulFp8) have few significant bits, so the
+// raw fp32 activations of MatmulDequantizedFp8F32 (24 bits) probe the low end.
 TEST_CASE("FP8 products whose scale cannot move onto the activations equal the definition") {
   std::mt19937 rng(11);
   const size_t N = 512, K = 256;
-  // Scale blocks (128 x 128): 2^119 (the largest the fast path takes), 2^-117, 2^-118, 1, ...
-  const std::vector<uint8_t> scales = {246, 10, 9, 127, 200, 30, 60, 100};
+  // Scale blocks (128 x 128), 2^(byte - 127): the largest the fast path takes, the smallest
+  // bytes (scaled activations fall below the normal range), 1, and a few between.
+  const std::vector<uint8_t> scales = {246, 127, 0, 3, 200, 100, 8, 60};  // [row block][k block]
   std::vector<uint8_t> w8(N * K), s8(scales);
   for (auto& b : w8) b = static_cast<uint8_t>(rng() % 256) & 0xf7;
-  // Activation rows at magnitudes from 2^100 down to 2^-120: for each scale some rows' scaled
-  // copies overflow or lose bits below the normal range while others are exact.
-  const std::vector<int> magnitudes = {100, 60, 20, 0, -20, -60, -100, -120};
+  const std::vector<int> magnitudes = {100, 60, 20, 0, -20, -30, -40};
   const size_t M = magnitudes.size();
   std::vector<float> x(M * K), xq(M * K);
   for (size_t m = 0; m < M; ++m) {
-    for (size_t k = 0; k < K; ++k) {
-      const float v = std::normal_distribution<float>(0.0f, 1.0f)(rng);
-      x[m * K + k] = RoundToBf16(std::ldexp(v, magnitudes[m]));
-    }
+    for (size_t k = 0; k < K; ++k)
+      x[m * K + k] = std::ldexp(std::normal_distribution<float>(0.0f, 1.0f)(rng), magnitudes[m]);
     QuantizeDequantizeFp8(&x[m * K], K, 128, &xq[m * K]);
   }
   const Fp8Weight fp8{w8.data(), s8.data(), N, K};
   std::vector<float> row(K);
   ThreadPool pool(2);
-  for (size_t m = 0; m < M; ++m) {
-    CAPTURE(magnitudes[m]);
-    std::vector<float> ref(N), y(N);
-    for (size_t n = 0; n < N; ++n) {
-      DecodeFp8Row(fp8, n, row.data());
-      ref[n] = RoundToBf16(BlockedDot(&xq[m * K], row.data(), K, 128));
-    }
-    MatmulFp8(x.data() + m * K, 1, fp8, y.data(), &pool);
-    for (size_t n = 0; n < N; ++n) {  // NaN (inf - inf) as NaN, the rest bit for bit
+  // NaN (inf - inf) compared as NaN, the rest bit for bit.
+  auto same = [](const std::vector<float>& got, const std::vector<float>& want) {
+    for (size_t n = 0; n < want.size(); ++n) {
       CAPTURE(n);
-      if (std::isnan(ref[n])) {
-        CHECK(std::isnan(y[n]));
+      if (std::isnan(want[n])) {
+        CHECK(std::isnan(got[n]));
       } else {
-        CHECK(std::memcmp(&y[n], &ref[n], sizeof(float)) == 0);
+        CHECK(std::memcmp(&got[n], &want[n], sizeof(float)) == 0);
       }
     }
+  };
+  for (size_t m = 0; m < M; ++m) {
+    CAPTURE(magnitudes[m]);
+    std::vector<float> quantised(N), raw(N), y(N);
+    for (size_t n = 0; n < N; ++n) {
+      DecodeFp8Row(fp8, n, row.data());
+      quantised[n] = RoundToBf16(BlockedDot(&xq[m * K], row.data(), K, 128));
+      raw[n] = BlockedDot(&x[m * K], row.data(), K, K);
+    }
+    MatmulFp8(x.data() + m * K, 1, fp8, y.data(), &pool);
+    same(y, quantised);
+    MatmulDequantizedFp8F32(x.data() + m * K, 1, K, fp8, 0, N, y.data(), N, &pool);
+    same(y, raw);
   }
 }
 

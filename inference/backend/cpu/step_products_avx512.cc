@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "inference/backend/cpu/avx512_transpose.h"
 #include "inference/backend/cpu/number_formats.h"
 
 namespace inference {
@@ -22,88 +23,31 @@ constexpr size_t kFp4Group = 32;   // MXFP4 scale group along K
 constexpr size_t kRowBytes = 64;   // bytes of one row staged per chunk (one zmm)
 constexpr size_t kStage = 16 * kRowBytes;
 
-// r[j] = 64 bytes of row j. Afterwards, in each 128-bit lane q, r[c] holds byte column c of the
-// 16 rows (byte j = row j): four 16x16 byte transposes at once, in four unpack rounds.
-FC_AVX512 void TransposeBytes(__m512i r[16]) {
-  __m512i a[16], b[16];
-  for (int p = 0; p < 8; ++p) {  // a[p]: word c = rows 2p, 2p+1 of column c; a[8+p]: column 8+c
-    a[p] = _mm512_unpacklo_epi8(r[2 * p], r[2 * p + 1]);
-    a[8 + p] = _mm512_unpackhi_epi8(r[2 * p], r[2 * p + 1]);
-  }
-  for (int q = 0; q < 4; ++q) {  // b[4g + q]: dword c = rows 4q..4q+3 of column 4g + c
-    b[q] = _mm512_unpacklo_epi16(a[2 * q], a[2 * q + 1]);
-    b[4 + q] = _mm512_unpackhi_epi16(a[2 * q], a[2 * q + 1]);
-    b[8 + q] = _mm512_unpacklo_epi16(a[8 + 2 * q], a[8 + 2 * q + 1]);
-    b[12 + q] = _mm512_unpackhi_epi16(a[8 + 2 * q], a[8 + 2 * q + 1]);
-  }
-  for (int g = 0; g < 4; ++g) {  // a[4g + 2h (+1)]: qword = rows 8h..8h+7 of columns 4g, 4g+1 (+2)
-    for (int h = 0; h < 2; ++h) {
-      a[4 * g + 2 * h] = _mm512_unpacklo_epi32(b[4 * g + 2 * h], b[4 * g + 2 * h + 1]);
-      a[4 * g + 2 * h + 1] = _mm512_unpackhi_epi32(b[4 * g + 2 * h], b[4 * g + 2 * h + 1]);
-    }
-  }
-  for (int g = 0; g < 4; ++g) {
-    r[4 * g + 0] = _mm512_unpacklo_epi64(a[4 * g + 0], a[4 * g + 2]);
-    r[4 * g + 1] = _mm512_unpackhi_epi64(a[4 * g + 0], a[4 * g + 2]);
-    r[4 * g + 2] = _mm512_unpacklo_epi64(a[4 * g + 1], a[4 * g + 3]);
-    r[4 * g + 3] = _mm512_unpackhi_epi64(a[4 * g + 1], a[4 * g + 3]);
-  }
-}
-
-// r[j] (16 dwords of row j) -> r[c] = dword c of the 16 rows.
-FC_AVX512 void TransposeDwords(__m512i r[16]) {
-  __m512i t[16], u[16];
-  for (int i = 0; i < 8; ++i) {
-    t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
-  }
-  for (int g = 0; g < 4; ++g) {  // per 128-bit lane q: u[4g + c] = column 4q + c of rows 4g..4g+3
-    u[4 * g + 0] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
-    u[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
-    u[4 * g + 2] = _mm512_unpacklo_epi64(t[4 * g + 1], t[4 * g + 3]);
-    u[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
-  }
-  for (int c = 0; c < 4; ++c) {
-    const __m512i x0 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0x88);
-    const __m512i x1 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0xDD);
-    const __m512i y0 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0x88);
-    const __m512i y1 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0xDD);
-    r[0 + c] = _mm512_shuffle_i32x4(x0, y0, 0x88);
-    r[4 + c] = _mm512_shuffle_i32x4(x1, y1, 0x88);
-    r[8 + c] = _mm512_shuffle_i32x4(x0, y0, 0xDD);
-    r[12 + c] = _mm512_shuffle_i32x4(x1, y1, 0xDD);
-  }
-}
-
 // Loads 64 bytes of 16 rows (row j at first + j * stride) and stores them transposed (bytes or
-// dwords) to out. Returns the rows' bytes OR-ed with 0x80 compared to 0xff: the e4m3 NaN codes.
-template <bool kBytes, bool kFindNan = false>
-FC_AVX512 __mmask64 Stage(const uint8_t* first, size_t stride, uint8_t* out) {
+// dwords) to out.
+template <bool kBytes>
+FC_AVX512 void Stage(const uint8_t* first, size_t stride, uint8_t* out) {
   __m512i r[16];
-  __mmask64 nan = 0;
-  const __m512i sign = _mm512_set1_epi8(static_cast<char>(0x80));
-  for (size_t j = 0; j < 16; ++j) {
-    r[j] = _mm512_loadu_si512(first + j * stride);
-    if (kFindNan) nan |= _mm512_cmpeq_epi8_mask(_mm512_or_si512(r[j], sign), _mm512_set1_epi8(-1));
-  }
+  for (size_t j = 0; j < 16; ++j) r[j] = _mm512_loadu_si512(first + j * stride);
   if (kBytes) {
     TransposeBytes(r);
   } else {
-    TransposeDwords(r);
+    __m512* f = reinterpret_cast<__m512*>(r);  // the dwords move as float bit patterns
+    Transpose16x16(f, f);
   }
   for (size_t c = 0; c < 16; ++c) _mm512_store_si512(out + c * kRowBytes, r[c]);
-  return nan;
 }
 
-// Running sums of R activation rows against NB 16-row blocks.
-// Where the chunk ahead starts (row n0 + j at first + j * row_bytes).
+// Where the chunk ahead starts (row n0 + j at first + j * row_bytes). An address, not a
+// pointer: near the end of a weight it lies past the array, which a prefetch may touch (it
+// never faults) but pointer arithmetic may not.
 struct Ahead {
-  const char* first;
+  uintptr_t first;
   size_t row_bytes;
 };
 
 FC_AVX512 void Prefetch(const Ahead& a, size_t row) {
-  _mm_prefetch(a.first + row * a.row_bytes, _MM_HINT_T0);
+  _mm_prefetch(reinterpret_cast<const char*>(a.first + row * a.row_bytes), _MM_HINT_T0);
 }
 
 // Step t of the 64 per chunk (FP8, FP4): prefetches its share of the 16 * NB rows ahead.
@@ -111,6 +55,7 @@ FC_AVX512 void PrefetchStep(const Ahead& a, size_t t, size_t NB) {
   if (t % (4 / NB) == 0) Prefetch(a, t * NB / 4);
 }
 
+// Running sums of R activation rows against NB 16-row blocks.
 template <size_t R, size_t NB>
 struct Sums {
   __m512 partial[R][NB];
@@ -221,7 +166,9 @@ FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, s
                      Sums<R, NB>& s) {
   const size_t K = w.in, scale_cols = (K + kFp8Block - 1) / kFp8Block;
   // Scale of row n: its byte is 2^(byte - 127).
-  auto scale_byte = [&](size_t n) { return w.scale[(n / kFp8Block) * scale_cols + k0 / kFp8Block]; };
+  auto scale_byte = [&](size_t n) {
+    return w.scale[(n / kFp8Block) * scale_cols + k0 / kFp8Block];
+  };
   __mmask64 nan = 0;
   bool huge_scale = false, one_scale = true;
   const uint8_t first = scale_byte(n0);
@@ -242,8 +189,8 @@ FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, s
           PrefetchStep(ahead, 16 * q + col, NB);
 #pragma GCC unroll 4
           for (size_t b = 0; b < NB; ++b) {
-            const __m512 v = _mm512_cvtph_ps(_mm256_load_si256(
-                reinterpret_cast<const __m256i*>(stage[b] + (4 * col + q) * 16)));
+            const __m512 v = _mm512_cvtph_ps(
+                _mm256_load_si256(reinterpret_cast<const __m256i*>(stage[b] + (4 * col + q) * 16)));
             Add(s, b, &xs[0][0], 64, 16 * q + col, v);
           }
         }
@@ -266,10 +213,10 @@ FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, s
         PrefetchStep(ahead, 16 * q + col, NB);
 #pragma GCC unroll 4
         for (size_t b = 0; b < NB; ++b) {
-          const __m512 v = _mm512_mul_ps(
-              _mm512_cvtph_ps(_mm256_load_si256(
-                  reinterpret_cast<const __m256i*>(stage[b] + (4 * col + q) * 16))),
-              c[b]);
+          const __m512 v =
+              _mm512_mul_ps(_mm512_cvtph_ps(_mm256_load_si256(
+                                reinterpret_cast<const __m256i*>(stage[b] + (4 * col + q) * 16))),
+                            c[b]);
           Add(s, b, x, x_stride, k0 + 16 * q + col, v);
         }
       }
@@ -286,7 +233,8 @@ FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, s
       const size_t k = k0 + 16 * q + col;
 #pragma GCC unroll 4
       for (size_t b = 0; b < NB; ++b) {
-        for (size_t j = 0; j < 16; ++j) v[j] = table[w.data[(n0 + 16 * b + j) * K + k]] * scales[b][j];
+        for (size_t j = 0; j < 16; ++j)
+          v[j] = table[w.data[(n0 + 16 * b + j) * K + k]] * scales[b][j];
         Add(s, b, x, x_stride, k, _mm512_load_ps(v));
       }
     }
@@ -415,8 +363,8 @@ FC_AVX512 void Chunk(const Bf16Weight& w, size_t n0, size_t k0, const float* x, 
 
 // A 16-row block's staged chunk: fp16 patterns for FP8, transposed bytes otherwise.
 template <typename Weight>
-using StageOf = std::conditional_t<std::is_same_v<Weight, Fp8Weight>, uint16_t[kFp16Stage],
-                                   uint8_t[kStage]>;
+using StageOf =
+    std::conditional_t<std::is_same_v<Weight, Fp8Weight>, uint16_t[kFp16Stage], uint8_t[kStage]>;
 
 template <typename Weight>
 constexpr size_t kChunkColumns = 0;
@@ -445,8 +393,9 @@ __attribute__((target("avx512f,avx512bw,f16c"))) void Rows(const Weight& w, size
   // block) measured best: 2 left the memory idle, 16 no better.
   constexpr size_t kAhead = 8;
   const size_t row_bytes = RowBytes(w), chunks = w.in / kChunkColumns<Weight>;
-  const char* data = reinterpret_cast<const char*>(w.data);
+  const uintptr_t data = reinterpret_cast<uintptr_t>(w.data);
   for (size_t i = 0, k0 = 0; k0 < w.in; ++i, k0 += kChunkColumns<Weight>) {
+    // Past the rows' last chunk: the next rows' first chunks (for short rows, further on).
     const Ahead ahead{i + kAhead < chunks
                           ? data + n0 * row_bytes + (i + kAhead) * kRowBytes
                           : data + (n0 + 16 * NB) * row_bytes + (i + kAhead - chunks) * kRowBytes,
