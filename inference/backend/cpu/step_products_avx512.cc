@@ -151,6 +151,27 @@ FC_AVX512 bool ScaleExactly(const float* x, size_t x_stride, size_t k0, float c,
   return inexact == 0;
 }
 
+// The 64 staged FP8 columns against x: with kFolded, x is the scaled copy (the weights need no
+// scale); otherwise weight vector b is multiplied by c[b]. Column k0 + i is x's column x_k0 + i.
+template <bool kFolded, size_t R, size_t NB>
+FC_AVX512 void Fp8Columns(const uint16_t (*stage)[kFp16Stage], const float* x, size_t x_stride,
+                          size_t x_k0, size_t k0, size_t block, const __m512* c, const Ahead& ahead,
+                          Sums<R, NB>& s) {
+  for (size_t q = 0; q < 4; ++q) {
+    AtColumn(s, k0 + 16 * q, block);
+    for (size_t col = 0; col < 16; ++col) {
+      PrefetchStep(ahead, 16 * q + col, NB);
+#pragma GCC unroll 4
+      for (size_t b = 0; b < NB; ++b) {
+        __m512 v = _mm512_cvtph_ps(
+            _mm256_load_si256(reinterpret_cast<const __m256i*>(stage[b] + (4 * col + q) * 16)));
+        if (!kFolded) v = _mm512_mul_ps(v, c[b]);
+        Add(s, b, x, x_stride, x_k0 + 16 * q + col, v);
+      }
+    }
+  }
+}
+
 // FP8 chunk: 64 columns from k0 (inside one 128-column scale block).
 //   weight = (value * 2^-8) * (2^8 * scale) is exact: both factors are exact, and an e4m3 value
 //   has at most 4 significant bits, the lowest no finer than 2^-9, so the product is
@@ -183,19 +204,7 @@ FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, s
     alignas(64) float xs[R][64];
     if (ScaleExactly<R>(x, x_stride, k0, E8m0ToFloat(static_cast<uint8_t>(first + 8)),
                         E8m0ToFloat(static_cast<uint8_t>(246 - first)), xs)) {
-      for (size_t q = 0; q < 4; ++q) {
-        AtColumn(s, k0 + 16 * q, block);
-        for (size_t col = 0; col < 16; ++col) {
-          PrefetchStep(ahead, 16 * q + col, NB);
-#pragma GCC unroll 4
-          for (size_t b = 0; b < NB; ++b) {
-            const __m512 v = _mm512_cvtph_ps(
-                _mm256_load_si256(reinterpret_cast<const __m256i*>(stage[b] + (4 * col + q) * 16)));
-            Add(s, b, &xs[0][0], 64, 16 * q + col, v);
-          }
-        }
-      }
-      return;
+      return Fp8Columns<true>(stage, &xs[0][0], 64, 0, k0, block, nullptr, ahead, s);
     }
   }
   alignas(64) float scales[NB][16];
@@ -207,21 +216,7 @@ FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, s
 #pragma GCC unroll 4
     for (size_t b = 0; b < NB; ++b)
       c[b] = _mm512_mul_ps(_mm512_load_ps(scales[b]), _mm512_set1_ps(256.0f));
-    for (size_t q = 0; q < 4; ++q) {
-      AtColumn(s, k0 + 16 * q, block);
-      for (size_t col = 0; col < 16; ++col) {
-        PrefetchStep(ahead, 16 * q + col, NB);
-#pragma GCC unroll 4
-        for (size_t b = 0; b < NB; ++b) {
-          const __m512 v =
-              _mm512_mul_ps(_mm512_cvtph_ps(_mm256_load_si256(
-                                reinterpret_cast<const __m256i*>(stage[b] + (4 * col + q) * 16))),
-                            c[b]);
-          Add(s, b, x, x_stride, k0 + 16 * q + col, v);
-        }
-      }
-    }
-    return;
+    return Fp8Columns<false>(stage, x, x_stride, k0, k0, block, c, ahead, s);
   }
   // Rare: NaN codes or scales near the float range; the table gives the scalar decoder's values.
   const float* table = E4m3Table();
@@ -266,7 +261,8 @@ FC_AVX512 void Fp4Weights(const uint8_t* stage, size_t q, size_t col, __m512 sca
   hi = _mm512_mul_ps(_mm512_permutexvar_ps(_mm512_srli_epi32(bytes, 4), codes), scale);
 }
 
-// MXFP4 chunk: 128 columns from k0 = four scale groups, 16 bytes of each row per group.
+// MXFP4 chunk: 128 columns from k0 = four scale groups, 16 bytes of each row per group; each group
+// is one partial sum (block == 32, StepProductsFit).
 template <size_t R, size_t NB>
 FC_AVX512 void Chunk(const Fp4Weight& w, size_t n0, size_t k0, const float* x, size_t x_stride,
                      size_t block, uint8_t (*stage)[kStage], const Ahead& ahead, Sums<R, NB>& s) {
@@ -287,53 +283,36 @@ FC_AVX512 void Chunk(const Fp4Weight& w, size_t n0, size_t k0, const float* x, s
 #pragma GCC unroll 4
     for (size_t b = 0; b < NB; ++b) scale[q][b] = E8m0x16(scale_bytes[b], q);
   }
-  if (block == kFp4Group) {
-    // Each group is a whole partial sum: the four run side by side (independent dependency
-    // chains instead of one) and join the running sum in order, as AtColumn would.
-    __m512 part[4][R][NB];
-    for (size_t q = 0; q < 4; ++q) {
-#pragma GCC unroll 4
-      for (size_t r = 0; r < R; ++r) {
-#pragma GCC unroll 4
-        for (size_t b = 0; b < NB; ++b) part[q][r][b] = _mm512_setzero_ps();
-      }
-    }
-    for (size_t col = 0; col < 16; ++col) {
-#pragma GCC unroll 4
-      for (size_t q = 0; q < 4; ++q) {
-        PrefetchStep(ahead, 4 * col + q, NB);
-        const size_t k = k0 + 32 * q + 2 * col;  // byte col: low nibble k, high nibble k + 1
-#pragma GCC unroll 4
-        for (size_t b = 0; b < NB; ++b) {
-          __m512 lo, hi;
-          Fp4Weights(stage[b], q, col, scale[q][b], lo, hi);
-          AddTo(part[q], b, x, x_stride, k, lo);
-          AddTo(part[q], b, x, x_stride, k + 1, hi);
-        }
-      }
-    }
-    for (size_t q = 0; q < 4; ++q) {
-      AtColumn(s, k0 + 32 * q, block);
-#pragma GCC unroll 4
-      for (size_t r = 0; r < R; ++r) {
-#pragma GCC unroll 4
-        for (size_t b = 0; b < NB; ++b) s.partial[r][b] = part[q][r][b];
-      }
-    }
-    return;
-  }
+  // Each group is a whole partial sum: the four run side by side (independent dependency
+  // chains instead of one) and join the running sum in order, as AtColumn would.
+  __m512 part[4][R][NB];
   for (size_t q = 0; q < 4; ++q) {
-    AtColumn(s, k0 + 32 * q, block);
-    for (size_t col = 0; col < 16; ++col) {
-      const size_t k = k0 + 32 * q + 2 * col;
-      PrefetchStep(ahead, 16 * q + col, NB);
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+      for (size_t b = 0; b < NB; ++b) part[q][r][b] = _mm512_setzero_ps();
+    }
+  }
+  for (size_t col = 0; col < 16; ++col) {
+#pragma GCC unroll 4
+    for (size_t q = 0; q < 4; ++q) {
+      PrefetchStep(ahead, 4 * col + q, NB);
+      const size_t k = k0 + 32 * q + 2 * col;  // byte col: low nibble k, high nibble k + 1
 #pragma GCC unroll 4
       for (size_t b = 0; b < NB; ++b) {
         __m512 lo, hi;
         Fp4Weights(stage[b], q, col, scale[q][b], lo, hi);
-        Add(s, b, x, x_stride, k, lo);
-        Add(s, b, x, x_stride, k + 1, hi);
+        AddTo(part[q], b, x, x_stride, k, lo);
+        AddTo(part[q], b, x, x_stride, k + 1, hi);
       }
+    }
+  }
+  for (size_t q = 0; q < 4; ++q) {
+    AtColumn(s, k0 + 32 * q, block);
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+      for (size_t b = 0; b < NB; ++b) s.partial[r][b] = part[q][r][b];
     }
   }
 }
@@ -442,7 +421,7 @@ bool StepProductsFit(const Fp8Weight& w, size_t block) {
   return w.in % kChunkColumns<Fp8Weight> == 0 && block % 16 == 0;
 }
 bool StepProductsFit(const Fp4Weight& w, size_t block) {
-  return w.in % kChunkColumns<Fp4Weight> == 0 && block % 32 == 0;
+  return w.in % kChunkColumns<Fp4Weight> == 0 && block == kFp4Group;
 }
 bool StepProductsFit(const Bf16Weight& w, size_t block) {
   return w.in % kChunkColumns<Bf16Weight> == 0 && block % 16 == 0;
