@@ -15,14 +15,18 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "bench/memory_bandwidth.h"
+#include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/thread_pool.h"
 
@@ -62,7 +66,8 @@ bool ParseArgs(int argc, char** argv, Args& a) {
 constexpr size_t kOut = 1024, kIn = 1024;
 
 // One format's weights: `count` matrices of kOut x kIn in one allocation, random bytes (FP8
-// codes avoid NaN; scales stay near 1 so the products are ordinary numbers).
+// codes avoid NaN; scales stay near 1 so the products are ordinary numbers), each rewritten in
+// the interleaved layout the model's weights use (interleaved_weight.h).
 struct Format {
   std::string name;
   size_t bytes_per_matrix;
@@ -72,24 +77,51 @@ struct Format {
   size_t scale_bytes;
 };
 
+// Rewrites one matrix's bytes (and MXFP4 scales) in place in the interleaved order.
+template <typename Weight>
+void InterleaveInPlace(const Weight& plain, uint8_t* data, size_t data_bytes, uint8_t* scale,
+                       size_t scale_bytes) {
+  const auto copy = inference::Interleaved(plain);
+  if (!copy.view.interleaved) throw std::runtime_error("matmul_cpu: weight not interleaved");
+  std::memcpy(data, copy.view.data, data_bytes);
+  if constexpr (std::is_same_v<Weight, inference::Fp4Weight>)
+    std::memcpy(scale, copy.view.scale, scale_bytes);
+}
+
 std::vector<Format> Formats() {
+  using inference::Bf16Weight, inference::Fp4Weight, inference::Fp8Weight;
   return {
       {"fp8", kOut * kIn,
        [](const uint8_t* d, const uint8_t* s, const float* x, size_t M, float* y, ThreadPool* p) {
-         inference::MatmulFp8(x, M, inference::Fp8Weight{d, s, kOut, kIn}, y, p);
+         inference::MatmulFp8(x, M, Fp8Weight{d, s, kOut, kIn, true}, y, p);
        },
        (kOut / 128) * (kIn / 128)},
       {"fp4", kOut * kIn / 2,
        [](const uint8_t* d, const uint8_t* s, const float* x, size_t M, float* y, ThreadPool* p) {
-         inference::MatmulFp4(x, M, inference::Fp4Weight{d, s, kOut, kIn}, y, p);
+         inference::MatmulFp4(x, M, Fp4Weight{d, s, kOut, kIn, true}, y, p);
        },
        kOut * kIn / 32},
       {"bf16", kOut * kIn * 2,
        [](const uint8_t* d, const uint8_t*, const float* x, size_t M, float* y, ThreadPool* p) {
-         inference::MatmulBf16WeightF32(x, M, inference::Bf16Weight{d, kOut, kIn}, y, p);
+         inference::MatmulBf16WeightF32(x, M, Bf16Weight{d, kOut, kIn, true}, y, p);
        },
        0},
   };
+}
+
+// Rewrites matrix m of format f in the interleaved order.
+void Interleave(const Format& f, size_t m, std::vector<uint8_t>& data,
+                std::vector<uint8_t>& scale) {
+  uint8_t* d = data.data() + m * f.bytes_per_matrix;
+  uint8_t* s = scale.data() + m * f.scale_bytes;
+  if (f.name == "fp8") {
+    InterleaveInPlace(inference::Fp8Weight{d, s, kOut, kIn}, d, f.bytes_per_matrix, s, 0);
+  } else if (f.name == "fp4") {
+    InterleaveInPlace(inference::Fp4Weight{d, s, kOut, kIn}, d, f.bytes_per_matrix, s,
+                      f.scale_bytes);
+  } else {
+    InterleaveInPlace(inference::Bf16Weight{d, kOut, kIn}, d, f.bytes_per_matrix, s, 0);
+  }
 }
 
 double Seconds(const std::function<void()>& fn) {
@@ -154,6 +186,7 @@ int main(int argc, char** argv) {
       data[i] = b;
     }
     for (uint8_t& s : scale) s = static_cast<uint8_t>(120 + rng() % 8);
+    for (size_t m = 0; m < count; ++m) Interleave(f, m, data, scale);
     for (ThreadPool* pool : {&single, &all}) {
       if (pool == &all && a.threads == 1) break;
       const double hot = Rate(f, data, scale, 1, 64, x, a.rows, y, pool, a.runs);

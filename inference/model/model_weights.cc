@@ -1,6 +1,7 @@
 #include "inference/model/model_weights.h"
 
 #include <cstring>
+#include <initializer_list>
 
 #include "inference/backend/cpu/number_formats.h"
 
@@ -19,7 +20,8 @@ namespace {
 // Reads validated tensors; every Get() here names a tensor the layout guarantees.
 class Reader {
  public:
-  explicit Reader(const Checkpoint& ckpt) : ckpt_(ckpt) {}
+  Reader(const Checkpoint& ckpt, std::vector<AlignedBytes>& storage)
+      : ckpt_(ckpt), storage_(storage) {}
 
   const TensorView& View(const std::string& name) const { return *ckpt_.Get(name); }
 
@@ -32,10 +34,24 @@ class Reader {
     return out;
   }
 
+  // The interleaved copy of `plain` (kept in storage_), and `sources` (what it was copied
+  // from) dropped from resident memory; `plain` itself where the layout does not take it.
+  template <typename Weight>
+  Weight Interleaved(const Weight& plain, std::initializer_list<const TensorView*> sources) const {
+    AlignedBytes bytes;
+    const Weight w = Interleave(plain, bytes);
+    if (w.interleaved) {
+      storage_.push_back(std::move(bytes));
+      for (const TensorView* v : sources) EvictResident(*v);
+    }
+    return w;
+  }
+
   Fp8Weight Fp8(const std::string& name) const {
     const TensorView& w = View(name + ".weight");
-    return {w.data, View(name + ".scale").data, static_cast<size_t>(w.shape[0]),
-            static_cast<size_t>(w.shape[1])};
+    const Fp8Weight plain{w.data, View(name + ".scale").data, static_cast<size_t>(w.shape[0]),
+                          static_cast<size_t>(w.shape[1])};
+    return Interleaved(plain, {&w});
   }
 
   QuantLinear Linear(const std::string& name) const {
@@ -43,17 +59,25 @@ class Reader {
     const TensorView& w = View(name + ".weight");
     if (w.dtype == DType::kI8) {
       l.is_fp4 = true;
-      l.fp4 = {w.data, View(name + ".scale").data, static_cast<size_t>(w.shape[0]),
-               static_cast<size_t>(w.shape[1] * 2)};
+      const TensorView& scale = View(name + ".scale");
+      const Fp4Weight plain{w.data, scale.data, static_cast<size_t>(w.shape[0]),
+                            static_cast<size_t>(w.shape[1] * 2)};
+      l.fp4 = Interleaved(plain, {&w, &scale});
     } else {
       l.fp8 = Fp8(name);
     }
     return l;
   }
 
-  Bf16Weight Bf16(const std::string& name) const {
+  // A bf16 matrix as stored (the embedding: one row read per token).
+  Bf16Weight Bf16Rows(const std::string& name) const {
     const TensorView& w = View(name);
     return {w.data, static_cast<size_t>(w.shape[0]), static_cast<size_t>(w.shape[1])};
+  }
+
+  // A bf16 matrix the products read.
+  Bf16Weight Bf16(const std::string& name) const {
+    return Interleaved(Bf16Rows(name), {&View(name)});
   }
 
   HcParams Hc(const std::string& prefix) const {
@@ -131,15 +155,16 @@ class Reader {
 
  private:
   const Checkpoint& ckpt_;
+  std::vector<AlignedBytes>& storage_;
 };
 
 }  // namespace
 
 base::StatusOr<std::unique_ptr<ModelWeights>> ModelWeights::Build(const Checkpoint& ckpt) {
   const ModelConfig& c = ckpt.config();
-  Reader r(ckpt);
   auto w = std::make_unique<ModelWeights>();
-  w->embed = r.Bf16("embed.weight");
+  Reader r(ckpt, w->interleaved);
+  w->embed = r.Bf16Rows("embed.weight");
   w->head = r.Bf16("head.weight");
   w->norm = r.Floats("norm.weight");
   w->hc_head = r.Hc("hc_head");

@@ -1,10 +1,14 @@
 // ModelWeights: typed views of every tensor of a validated Checkpoint, grouped the way the
 // forward pass uses them (globals, one BlockWeights per layer, the MTP block).
 //
-// Large matrices stay in their stored precision inside the checkpoint's mapping (FP8, MXFP4,
-// bf16 views); only small vectors (norm weights, biases, sinks, mHC parameters, the hash table)
-// are copied into fp32/int vectors, which is exact. Borrows the Checkpoint, which must outlive
-// it. Immutable after Build; thread-safe for concurrent reads.
+// Large matrices stay in their stored precision (FP8, MXFP4, bf16). Those the matrix products
+// read are copied once into the interleaved layout the decode kernels stream
+// (backend/cpu/interleaved_weight.h), and the checkpoint's pages they came from are dropped from
+// resident memory, so the process still holds about one copy of the weights; the embedding
+// (read one row per token) and the FP8 scales stay views of the checkpoint's mapping. Small
+// vectors (norm weights, biases, sinks, mHC parameters, the hash table) are copied into fp32/int
+// vectors, which is exact. Borrows the Checkpoint, which must outlive it. Immutable after Build;
+// thread-safe for concurrent reads.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +18,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/matmul.h"
 #include "inference/model/checkpoint.h"
 
@@ -94,6 +99,7 @@ struct ModelWeights {
   HcParams hc_head;
   std::vector<BlockWeights> blocks;
   std::vector<MtpWeights> mtp;
+  std::vector<AlignedBytes> interleaved;  // the copies the interleaved views point into
 
   // Builds the views. InvalidArgument when a table holds out-of-range values (tid2eid).
   static base::StatusOr<std::unique_ptr<ModelWeights>> Build(const Checkpoint& ckpt);

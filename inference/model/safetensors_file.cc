@@ -118,4 +118,13 @@ const TensorView* SafetensorsFile::Find(const std::string& name) const {
   return it == tensors_.end() ? nullptr : &it->second;
 }
 
+void EvictResident(const TensorView& v) {
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t first = reinterpret_cast<uintptr_t>(v.data);
+  // Only whole pages: the partial ones at either end may hold a neighbouring tensor.
+  const uintptr_t begin = (first + page - 1) / page * page, end = (first + v.nbytes) / page * page;
+  // Read-only private file pages: dropping them loses nothing (a later read faults them back).
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 }  // namespace inference

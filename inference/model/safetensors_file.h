@@ -30,6 +30,11 @@ struct TensorView {
   std::string Describe() const;  // "BF16 [1024, 256]"
 };
 
+// Drops the view's pages from this process's resident memory, for data already copied
+// elsewhere (the interleaved weights). The view stays valid: a later read faults the pages back
+// in from the file.
+void EvictResident(const TensorView& v);
+
 class SafetensorsFile {
  public:
   // Maps `path` and validates its header. NotFound if it cannot be opened; DataLoss for a

@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <cstring>
 
+#include "inference/backend/cpu/avx512_formats.h"
 #include "inference/backend/cpu/avx512_transpose.h"
+#include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/number_formats.h"
 
 namespace inference {
@@ -58,8 +60,7 @@ FC_AVX512 inline void DecodeTile(const Fp8Weight& w, size_t n0, size_t k, __m512
 
 FC_AVX512 inline void DecodeTile(const Fp4Weight& w, size_t n0, size_t k, __m512 r[16]) {
   const size_t K = w.in;
-  const __m512 codes = _mm512_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f, -0.0f, -0.5f,
-                                      -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f);
+  const __m512 values = E2m1Values();
   for (size_t j = 0; j < 16; ++j) {
     const size_t row = n0 + j;
     const float s = E8m0ToFloat(w.scale[row * (K / kFp4Group) + k / kFp4Group]);
@@ -70,7 +71,7 @@ FC_AVX512 inline void DecodeTile(const Fp4Weight& w, size_t n0, size_t k, __m512
     const __m128i lo = _mm_and_si128(bytes, _mm_set1_epi8(0x0f));
     const __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), _mm_set1_epi8(0x0f));
     const __m512i idx = _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(lo, hi));
-    r[j] = _mm512_mul_ps(_mm512_permutexvar_ps(idx, codes), _mm512_set1_ps(s));
+    r[j] = _mm512_mul_ps(_mm512_permutexvar_ps(idx, values), _mm512_set1_ps(s));
   }
 }
 
@@ -92,16 +93,61 @@ FC_AVX512 inline void DecodeLanes(const Weight& w, size_t n0, float* wt) {
   }
 }
 
+// Interleaved weights: a 16-row block is already one value per lane, column after column (n0 a
+// multiple of 16; the FP8 rows share one 128-row scale block).
+FC_AVX512 inline void DecodeInterleaved(const Fp8Weight& w, size_t n0, float* wt) {
+  const size_t K = w.in, scale_cols = (K + kFp8Block - 1) / kFp8Block;
+  const uint8_t* codes = w.data + n0 * K;
+  const uint8_t* scales = w.scale + (n0 / kFp8Block) * scale_cols;
+  __m512 s = _mm512_setzero_ps();
+  for (size_t k = 0; k < K; ++k) {
+    if (k % kFp8Block == 0) s = _mm512_set1_ps(E8m0ToFloat(scales[k / kFp8Block]));
+    _mm512_store_ps(wt + k * 16, _mm512_mul_ps(DecodeE4m3x16(codes + k * 16), s));
+  }
+}
+
+FC_AVX512 inline void DecodeInterleaved(const Fp4Weight& w, size_t n0, float* wt) {
+  const size_t K = w.in;
+  const uint8_t* bytes = w.data + n0 * (K / 2);
+  const uint8_t* scales = w.scale + n0 * (K / kFp4Group);
+  const __m512 values = E2m1Values();
+  __m512 s = _mm512_setzero_ps();
+  for (size_t k = 0; k < K; k += 2) {  // byte k / 2: columns k (low nibble) and k + 1
+    if (k % kFp4Group == 0) s = E8m0x16(scales + (k / kFp4Group) * 16);
+    __m512 lo, hi;
+    E2m1Pairs(bytes + (k / 2) * 16, values, lo, hi);
+    _mm512_store_ps(wt + k * 16, _mm512_mul_ps(lo, s));
+    _mm512_store_ps(wt + (k + 1) * 16, _mm512_mul_ps(hi, s));
+  }
+}
+
+FC_AVX512 inline void DecodeInterleaved(const Bf16Weight& w, size_t n0, float* wt) {
+  const size_t K = w.in;
+  const uint8_t* pairs = w.data + n0 * K * 2;
+  const __m512i high = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
+  for (size_t k = 0; k < K; k += 2) {  // dword k / 2: column k in the low half, k + 1 high
+    const __m512i pair = _mm512_loadu_si512(pairs + k * 32);
+    _mm512_store_si512(wt + k * 16, _mm512_slli_epi32(pair, 16));
+    _mm512_store_si512(wt + (k + 1) * 16, _mm512_and_si512(pair, high));
+  }
+}
+
+template <typename Weight>
+FC_AVX512 inline void DecodeBlock(const Weight& w, size_t n0, float* wt) {
+  if (w.interleaved) return DecodeInterleaved(w, n0, wt);
+  DecodeLanes(w, n0, wt);
+}
+
 }  // namespace
 
 FC_AVX512 void DecodeLanes16Avx512(const Fp8Weight& w, size_t n0, float* wt) {
-  DecodeLanes(w, n0, wt);
+  DecodeBlock(w, n0, wt);
 }
 FC_AVX512 void DecodeLanes16Avx512(const Fp4Weight& w, size_t n0, float* wt) {
-  DecodeLanes(w, n0, wt);
+  DecodeBlock(w, n0, wt);
 }
 FC_AVX512 void DecodeLanes16Avx512(const Bf16Weight& w, size_t n0, float* wt) {
-  DecodeLanes(w, n0, wt);
+  DecodeBlock(w, n0, wt);
 }
 
 #undef FC_AVX512

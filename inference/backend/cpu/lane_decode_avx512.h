@@ -5,8 +5,12 @@
 // equals the scalar decoder's exactly (the same exact code value times the same power-of-two
 // scale), so the products' results do not change. (Decode steps use step_products_avx512.h.)
 //
-// Only for CPUs with AVX-512F (the caller checks) and K a multiple of 16 with all 16 rows
-// present; the caller falls back to the scalar decoder otherwise. Pure functions; thread-safe.
+// An interleaved weight (interleaved_weight.h) needs no transpose: its block is already
+// lane-interleaved, and each column is decoded (and scaled) in one register.
+//
+// Only for CPUs with AVX-512F (the caller checks) and, row-major, K a multiple of 16 with all 16
+// rows present; interleaved, n0 a multiple of 16. The caller falls back to the scalar decoder
+// otherwise. Pure functions; thread-safe.
 #pragma once
 
 #include <cstddef>

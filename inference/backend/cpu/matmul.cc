@@ -8,6 +8,7 @@
 
 #include "inference/backend/cpu/cpu_simd.h"
 #include "inference/backend/cpu/dot_rows_avx512.h"
+#include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/lane_decode_avx512.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/quantize.h"
@@ -37,33 +38,40 @@ namespace {
 void DecodeFp8RowStrided(const Fp8Weight& w, size_t r, float* out, size_t stride) {
   const float* table = E4m3Table();
   const size_t scale_cols = (w.in + kFp8Block - 1) / kFp8Block;
-  const uint8_t* src = w.data + r * w.in;
+  const RowUnits codes = UnitsOfRow(w.interleaved, r, w.in);
+  const uint8_t* src = w.data + codes.first;
   const uint8_t* scales = w.scale + (r / kFp8Block) * scale_cols;
   for (size_t kb = 0; kb < scale_cols; ++kb) {
     const float s = E8m0ToFloat(scales[kb]);
     const size_t end = std::min(w.in, (kb + 1) * kFp8Block);
-    for (size_t k = kb * kFp8Block; k < end; ++k) out[k * stride] = table[src[k]] * s;
+    for (size_t k = kb * kFp8Block; k < end; ++k) out[k * stride] = table[src[k * codes.step]] * s;
   }
 }
 
 void DecodeFp4RowStrided(const Fp4Weight& w, size_t r, float* out, size_t stride) {
-  float codes[16];
-  for (uint8_t c = 0; c < 16; ++c) codes[c] = E2m1ToFloat(c);
-  const uint8_t* src = w.data + r * (w.in / 2);
-  const uint8_t* scales = w.scale + r * (w.in / kFp4Group);
+  float values[16];
+  for (uint8_t c = 0; c < 16; ++c) values[c] = E2m1ToFloat(c);
+  const RowUnits bytes = UnitsOfRow(w.interleaved, r, w.in / 2);
+  const RowUnits scales = UnitsOfRow(w.interleaved, r, w.in / kFp4Group);
   for (size_t g = 0; g < w.in / kFp4Group; ++g) {
-    const float s = E8m0ToFloat(scales[g]);
+    const float s = E8m0ToFloat(w.scale[scales.first + g * scales.step]);
     for (size_t k = g * kFp4Group; k < (g + 1) * kFp4Group; k += 2) {
-      const uint8_t byte = src[k / 2];
-      out[k * stride] = codes[byte & 0xf] * s;
-      out[(k + 1) * stride] = codes[byte >> 4] * s;
+      const uint8_t byte = w.data[bytes.first + (k / 2) * bytes.step];
+      out[k * stride] = values[byte & 0xf] * s;
+      out[(k + 1) * stride] = values[byte >> 4] * s;
     }
   }
 }
 
 void DecodeBf16RowStrided(const Bf16Weight& w, size_t r, float* out, size_t stride) {
-  const uint8_t* src = w.data + r * w.in * 2;
-  for (size_t k = 0; k < w.in; ++k) out[k * stride] = LoadBf16(src + 2 * k);
+  if (!w.interleaved) {
+    const uint8_t* src = w.data + r * w.in * 2;
+    for (size_t k = 0; k < w.in; ++k) out[k * stride] = LoadBf16(src + 2 * k);
+    return;
+  }
+  const RowUnits pairs = UnitsOfRow(true, r, w.in / 2);  // 4-byte units: columns 2u, 2u + 1
+  for (size_t k = 0; k < w.in; ++k)
+    out[k * stride] = LoadBf16(w.data + (pairs.first + (k / 2) * pairs.step) * 4 + (k % 2) * 2);
 }
 
 }  // namespace
@@ -126,8 +134,9 @@ void DecodeLaneBlock(const Weight& w, size_t n0, size_t rows, DecodeRow decode_r
   }
   float* lanes = reinterpret_cast<float*>(wt);
   if constexpr (L == 16) {
-    // Only reached on the AVX-512 path: whole blocks are decoded and transposed in registers.
-    if (n0 + L <= rows && K % 16 == 0) {
+    // Only reached on the AVX-512 path: whole blocks decoded in registers (an interleaved
+    // block's padding rows exist, and decode as zeros).
+    if (w.interleaved ? n0 % kInterleaveRows == 0 : n0 + L <= rows && K % 16 == 0) {
       DecodeLanes16Avx512(w, n0, lanes);
       return;
     }
@@ -229,13 +238,13 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
     std::optional<LaneBuffer<L>> wt;
     for (size_t n0 = n_first; n0 < n_end;) {
       if constexpr (L == 16) {
-        // AVX-512 path, few activation rows (decode): the weight bytes are read once, 16 rows
-        // at a time (see step_products_avx512.h).
-        if (M <= 4 && n0 + L <= n_end && StepProductsFit(w, block)) {
+        // AVX-512 path, few activation rows (decode): the interleaved weight bytes stream in
+        // once, 16 rows at a time (see step_products_avx512.h); rows past n_end are dropped.
+        if (M <= 4 && n0 % kInterleaveRows == 0 && StepProductsFit(w, block)) {
           StepProductsAvx512(w, n0, x, M, x_stride, block, reinterpret_cast<float*>(out.data()));
           const float* sums = reinterpret_cast<const float*>(out.data());
           for (size_t m = 0; m < M; ++m) {
-            for (size_t i = 0; i < L; ++i)
+            for (size_t i = 0; i < std::min(L, n_end - n0); ++i)
               y[m * y_stride + (n0 - row_begin) + i] = finish(sums[m * L + i]);
           }
           n0 += L;

@@ -11,8 +11,8 @@
 // blocks of 8 (each output is still one thread's sequential sum), and the 8-row lane products
 // run in AVX2 registers when the CPU has AVX2 (checked at run time; plain multiply then add, no
 // FMA, so the rounding is the same as the SSE2 baseline), 16 rows at once with AVX-512; for up to
-// 4 activation rows (decode steps) AVX-512 reads the weight bytes once, 16 rows at a time
-// (step_products_avx512.h).
+// 4 activation rows (decode steps) AVX-512 streams the weight bytes once, 16 rows at a time,
+// from weights in the interleaved layout (interleaved_weight.h, step_products_avx512.h).
 // FLASHCODE_CPU_SIMD=baseline|avx2 caps the path. A null pool runs on the caller only.
 // Owned by the CPU backend. Weight views borrow memory that must outlive the call; thread-safe.
 #pragma once
@@ -24,12 +24,17 @@ namespace inference {
 
 class ThreadPool;
 
-// FP8 weight [out, in] row-major with scales [ceil(out/128), ceil(in/128)].
+// Every weight is [out, in], row-major as stored in the checkpoint or, when `interleaved`, in
+// the layout of interleaved_weight.h (set only by Interleave, which checks what that layout
+// assumes).
+
+// FP8 weight with scales [ceil(out/128), ceil(in/128)] (row-major either way).
 struct Fp8Weight {
   const uint8_t* data = nullptr;
   const uint8_t* scale = nullptr;
   size_t out = 0;
   size_t in = 0;
+  bool interleaved = false;
 };
 
 // MXFP4 weight: data [out, in/2] bytes (low nibble = even column), scales [out, in/32].
@@ -38,13 +43,15 @@ struct Fp4Weight {
   const uint8_t* scale = nullptr;
   size_t out = 0;
   size_t in = 0;
+  bool interleaved = false;
 };
 
-// bf16 weight [out, in] row-major (possibly unaligned memory).
+// bf16 weight (row-major data may be unaligned).
 struct Bf16Weight {
   const uint8_t* data = nullptr;
   size_t out = 0;
   size_t in = 0;
+  bool interleaved = false;
 };
 
 // Decodes row r of each weight kind into `row` (in floats), scales applied (exact).

@@ -1,6 +1,7 @@
 // The threaded and SIMD matrix products must give exactly the result of the sequential
 // definition (per output: K-block partial sums in K order, no fused multiply-add), for every
-// pool size and shapes that are not multiples of the lane width.
+// pool size, both weight layouts (row-major and interleaved) and shapes that are not multiples of
+// the lane width.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -9,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/quantize.h"
@@ -57,15 +59,19 @@ TEST_CASE("threaded SIMD products equal the sequential definition bit for bit") 
   const Fp4Weight fp4{w4.data(), s4.data(), N, K};
   const Bf16Weight bf16{wb.data(), N, K};
 
-  // The definitions, one output at a time.
-  const size_t row_begin = 37, row_count = 200;
-  std::vector<float> ref8(M * N), ref4(M * N), refb(M * N), refd(M * row_count), row(K);
+  // The definitions, one output at a time. Two row ranges for MatmulDequantizedFp8F32: one not
+  // starting on a 16-row block, one starting on a block and ending inside one.
+  const size_t row_begins[2] = {37, 32}, row_count = 200;
+  std::vector<float> ref8(M * N), ref4(M * N), refb(M * N), refd[2], row(K);
+  for (auto& r : refd) r.resize(M * row_count);
   for (size_t n = 0; n < N; ++n) {
     for (size_t m = 0; m < M; ++m) {
       DecodeFp8Row(fp8, n, row.data());
       ref8[m * N + n] = RoundToBf16(BlockedDot(&xq[m * K], row.data(), K, 128));
-      if (n >= row_begin && n < row_begin + row_count)
-        refd[m * row_count + n - row_begin] = BlockedDot(&x[m * K], row.data(), K, K);
+      for (size_t i = 0; i < 2; ++i) {
+        if (n >= row_begins[i] && n < row_begins[i] + row_count)
+          refd[i][m * row_count + n - row_begins[i]] = BlockedDot(&x[m * K], row.data(), K, K);
+      }
       DecodeFp4Row(fp4, n, row.data());
       ref4[m * N + n] = RoundToBf16(BlockedDot(&xq[m * K], row.data(), K, 32));
       DecodeBf16Row(bf16, n, row.data());
@@ -73,31 +79,48 @@ TEST_CASE("threaded SIMD products equal the sequential definition bit for bit") 
     }
   }
   // Rows are independent, so the first Mt rows of each reference are the answer for Mt rows
-  // (Mt <= 4 takes the decode-step kernel on AVX-512).
+  // (Mt <= 4 takes the decode-step kernel on AVX-512, for interleaved weights).
   auto first = [](const std::vector<float>& v, size_t n) {
     return std::vector<float>(v.begin(), v.begin() + n);
   };
-  for (size_t threads : {0, 1, 2, 3}) {
-    for (size_t Mt : {1, 2, 3, 4, 5, 11}) {  // 11: 8 + 1 + 1 + 1 rows on AVX-512
-      CAPTURE(threads);
-      CAPTURE(Mt);
-      ThreadPool pool(threads == 0 ? 1 : threads);
-      ThreadPool* p = threads == 0 ? nullptr : &pool;
-      std::vector<float> y8(Mt * N), y4(Mt * N), yb(Mt * N), yd(Mt * row_count);
-      MatmulFp8(x.data(), Mt, fp8, y8.data(), p);
-      MatmulFp4(x.data(), Mt, fp4, y4.data(), p);
-      MatmulBf16WeightF32(x.data(), Mt, bf16, yb.data(), p);
-      MatmulDequantizedFp8F32(x.data(), Mt, K, fp8, row_begin, row_count, yd.data(), row_count, p);
-      CHECK(SameBits(y8, first(ref8, Mt * N)));
-      CHECK(SameBits(y4, first(ref4, Mt * N)));
-      CHECK(SameBits(yb, first(refb, Mt * N)));
-      CHECK(SameBits(yd, first(refd, Mt * row_count)));
+  const auto fp8_i = Interleaved(fp8);
+  const auto fp4_i = Interleaved(fp4);
+  const auto bf16_i = Interleaved(bf16);
+  REQUIRE(fp8_i.view.interleaved);
+  REQUIRE(fp4_i.view.interleaved);
+  REQUIRE(bf16_i.view.interleaved);
+  for (bool interleaved : {false, true}) {
+    const Fp8Weight& w8v = interleaved ? fp8_i.view : fp8;
+    const Fp4Weight& w4v = interleaved ? fp4_i.view : fp4;
+    const Bf16Weight& wbv = interleaved ? bf16_i.view : bf16;
+    for (size_t threads : {0, 1, 2, 3}) {
+      for (size_t Mt : {1, 2, 3, 4, 5, 11}) {  // 11: 8 + 1 + 1 + 1 rows on AVX-512
+        CAPTURE(interleaved);
+        CAPTURE(threads);
+        CAPTURE(Mt);
+        ThreadPool pool(threads == 0 ? 1 : threads);
+        ThreadPool* p = threads == 0 ? nullptr : &pool;
+        std::vector<float> y8(Mt * N), y4(Mt * N), yb(Mt * N), yd(Mt * row_count);
+        MatmulFp8(x.data(), Mt, w8v, y8.data(), p);
+        MatmulFp4(x.data(), Mt, w4v, y4.data(), p);
+        MatmulBf16WeightF32(x.data(), Mt, wbv, yb.data(), p);
+        CHECK(SameBits(y8, first(ref8, Mt * N)));
+        CHECK(SameBits(y4, first(ref4, Mt * N)));
+        CHECK(SameBits(yb, first(refb, Mt * N)));
+        for (size_t i = 0; i < 2; ++i) {
+          CAPTURE(row_begins[i]);
+          MatmulDequantizedFp8F32(x.data(), Mt, K, w8v, row_begins[i], row_count, yd.data(),
+                                  row_count, p);
+          CHECK(SameBits(yd, first(refd[i], Mt * row_count)));
+        }
+      }
     }
   }
 }
 
-// The decode-step kernel (AVX-512, M <= 4) takes the table's values where its fast decoding
-// does not apply: NaN e4m3 codes, scales whose 2^8 multiple overflows, and the subnormal scale.
+// NaN e4m3 codes: Interleave keeps such a weight row-major (the interleaved kernels do not check
+// codes), and the row-major paths give the table's values. Scales whose 2^8 multiple overflows
+// and the subnormal scale take the decode-step kernel's own fallbacks (interleaved, below).
 TEST_CASE("FP8 products with NaN codes and extreme scales equal the sequential definition") {
   std::mt19937 rng(7);
   const size_t N = 256, K = 256, M = 3;
@@ -110,16 +133,25 @@ TEST_CASE("FP8 products with NaN codes and extreme scales equal the sequential d
   for (auto& v : x) v = RoundToBf16(std::normal_distribution<float>(0.0f, 1.0f)(rng));
   for (size_t m = 0; m < M; ++m) QuantizeDequantizeFp8(&x[m * K], K, 128, &xq[m * K]);
   const Fp8Weight fp8{w8.data(), s8.data(), N, K};
-  std::vector<float> ref(M * N), row(K);
+  CHECK_FALSE(Interleaved(fp8).view.interleaved);
+  std::vector<uint8_t> no_nan(w8);
+  no_nan[5 * K + 3] = no_nan[130 * K + 200] = 0x01;
+  const auto interleaved = Interleaved(Fp8Weight{no_nan.data(), s8.data(), N, K});
+  REQUIRE(interleaved.view.interleaved);
+  std::vector<float> ref(M * N), ref_i(M * N), row(K);
   for (size_t n = 0; n < N; ++n) {
     DecodeFp8Row(fp8, n, row.data());
     for (size_t m = 0; m < M; ++m)
       ref[m * N + n] = RoundToBf16(BlockedDot(&xq[m * K], row.data(), K, 128));
+    DecodeFp8Row(interleaved.view, n, row.data());
+    for (size_t m = 0; m < M; ++m)
+      ref_i[m * N + n] = RoundToBf16(BlockedDot(&xq[m * K], row.data(), K, 128));
   }
   ThreadPool pool(2);
   for (size_t Mt : {1, 3}) {
     CAPTURE(Mt);
-    std::vector<float> y(Mt * N);
+    std::vector<float> y(Mt * N), y_i(Mt * N);
+    MatmulFp8(x.data(), Mt, interleaved.view, y_i.data(), &pool);
     MatmulFp8(x.data(), Mt, fp8, y.data(), &pool);
     // A NaN's sign depends on the operand order of the multiply that produced it: NaN is
     // compared as NaN, everything else bit for bit.
@@ -129,6 +161,11 @@ TEST_CASE("FP8 products with NaN codes and extreme scales equal the sequential d
         CHECK(std::isnan(y[i]));
       } else {
         CHECK(std::memcmp(&y[i], &ref[i], sizeof(float)) == 0);
+      }
+      if (std::isnan(ref_i[i])) {
+        CHECK(std::isnan(y_i[i]));
+      } else {
+        CHECK(std::memcmp(&y_i[i], &ref_i[i], sizeof(float)) == 0);
       }
     }
   }
@@ -154,7 +191,9 @@ TEST_CASE("FP8 products whose scale cannot move onto the activations equal the d
       x[m * K + k] = std::ldexp(std::normal_distribution<float>(0.0f, 1.0f)(rng), magnitudes[m]);
     QuantizeDequantizeFp8(&x[m * K], K, 128, &xq[m * K]);
   }
-  const Fp8Weight fp8{w8.data(), s8.data(), N, K};
+  const auto interleaved = Interleaved(Fp8Weight{w8.data(), s8.data(), N, K});
+  REQUIRE(interleaved.view.interleaved);
+  const Fp8Weight& fp8 = interleaved.view;
   std::vector<float> row(K);
   ThreadPool pool(2);
   // NaN (inf - inf) compared as NaN, the rest bit for bit.

@@ -1,20 +1,19 @@
 // Matrix products for a few activation rows (a decode step: M <= 4) over 16 weight rows at once,
-// reading the stored weight bytes once and never writing a decoded block to memory.
+// streaming the weight bytes once from the interleaved layout (interleaved_weight.h) and never
+// writing a decoded block to memory.
 //
 // Why not the lane-block decoder: decoding each row into a register and transposing 16 float
 // registers costs about 20 vector instructions per 16 weights, far more than the memory read.
-// Here 16 rows x 64 bytes are loaded and transposed as bytes (FP8, FP4) or 32-bit pairs (bf16)
-// into a small stack buffer, so each weight column is decoded once, already lane-interleaved:
-// FP8 e4m3 by placing its bits into an fp16 value while staging (exact, subnormals included,
-// no denormal-input slow path) and one vcvtph2ps per 16 weights, its power-of-two block scale
-// moved onto the activations where that is exact; MXFP4 by a 16-entry permute; bf16 by a
-// shift. The rows ahead are prefetched in software (16 short streams are too many for the
-// hardware prefetcher).
+// Interleaved, one load gives a column of all 16 rows, already one value per lane: FP8 e4m3 is
+// decoded by placing its bits into an fp16 value (exact, subnormals included, no denormal-input
+// slow path) and one vcvtph2ps per 16 weights, its power-of-two block scale moved onto the
+// activations where that is exact; MXFP4 by a 16-entry permute; bf16 by a shift. The stream is
+// prefetched in software ahead of use.
 //
 // Every weight value and every product is the scalar decoder's, added in the same order (K-block
 // partials of width `block`, one after another; multiply and add rounded separately), so the
-// results are bit-identical to the other paths. Chunks with NaN e4m3 codes or huge scales take
-// the scalar decoder's values.
+// results are bit-identical to the other paths. Blocks with huge FP8 scales take the scalar
+// decoder's values.
 //
 // Requires AVX-512F/BW (the caller checks) and StepProductsFit. Pure functions; thread-safe.
 #pragma once
@@ -25,13 +24,15 @@
 
 namespace inference {
 
-// Whether StepProductsAvx512 handles this weight's width and partial-sum block.
+// Whether StepProductsAvx512 handles this weight: interleaved, and its width and partial-sum
+// block fit the kernel.
 bool StepProductsFit(const Fp8Weight& w, size_t block);
 bool StepProductsFit(const Fp4Weight& w, size_t block);
 bool StepProductsFit(const Bf16Weight& w, size_t block);
 
 // For M <= 4 rows of x: out[m * 16 + i] = the blocked sum of x[m] and weight row n0 + i, for
-// i < 16 (all those rows must exist). out is 64-byte aligned.
+// i < 16 (n0 a multiple of 16; rows past w.out are the layout's zero padding). out is 64-byte
+// aligned.
 void StepProductsAvx512(const Fp8Weight& w, size_t n0, const float* x, size_t M, size_t x_stride,
                         size_t block, float* out);
 void StepProductsAvx512(const Fp4Weight& w, size_t n0, const float* x, size_t M, size_t x_stride,

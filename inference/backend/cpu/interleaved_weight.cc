@@ -1,0 +1,85 @@
+#include "inference/backend/cpu/interleaved_weight.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace inference {
+namespace {
+
+constexpr size_t kFp4Group = 32;
+constexpr size_t kHugePage = size_t{2} << 20;
+
+// Copies rows x units of kUnitBytes each from row-major `src` into the interleaved `dst`. Row by
+// row: a block's 16 rows write into the same destination tile, which stays in the caches.
+template <size_t kUnitBytes>
+void InterleaveUnits(const uint8_t* src, size_t rows, size_t units, uint8_t* dst) {
+  for (size_t r = 0; r < rows; ++r) {
+    const RowUnits at = UnitsOfRow(true, r, units);
+    const uint8_t* row = src + r * units * kUnitBytes;
+    uint8_t* out = dst + at.first * kUnitBytes;
+    for (size_t u = 0; u < units; ++u)
+      std::memcpy(out + u * at.step * kUnitBytes, row + u * kUnitBytes, kUnitBytes);
+  }
+}
+
+bool HasE4m3Nan(const uint8_t* codes, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if ((codes[i] & 0x7f) == 0x7f) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+AlignedBytes::AlignedBytes(size_t n) : size_(n) {
+  const size_t alignment = n >= kHugePage ? kHugePage : 64;
+  const size_t rounded = (std::max<size_t>(n, 1) + alignment - 1) / alignment * alignment;
+  bytes_.reset(static_cast<uint8_t*>(std::aligned_alloc(alignment, rounded)));
+  if (!bytes_) throw std::bad_alloc();
+  // Before the first touch, so the pages are huge from the start (ignored where THP is off).
+  if (alignment == kHugePage) madvise(bytes_.get(), rounded, MADV_HUGEPAGE);
+  std::memset(bytes_.get(), 0, rounded);
+}
+
+void AlignedBytes::Free::operator()(uint8_t* p) const { std::free(p); }
+
+Fp8Weight Interleave(const Fp8Weight& w, AlignedBytes& storage) {
+  if (w.interleaved || HasE4m3Nan(w.data, w.out * w.in)) return w;
+  storage = AlignedBytes(InterleavedRows(w.out) * w.in);
+  InterleaveUnits<1>(w.data, w.out, w.in, storage.data());
+  Fp8Weight v = w;
+  v.data = storage.data();
+  v.interleaved = true;
+  return v;
+}
+
+Fp4Weight Interleave(const Fp4Weight& w, AlignedBytes& storage) {
+  if (w.interleaved) return w;
+  const size_t rows = InterleavedRows(w.out), bytes = w.in / 2, groups = w.in / kFp4Group;
+  // Scales after the codes, at a 64-byte boundary.
+  const size_t scale_offset = (rows * bytes + 63) / 64 * 64;
+  storage = AlignedBytes(scale_offset + rows * groups);
+  InterleaveUnits<1>(w.data, w.out, bytes, storage.data());
+  InterleaveUnits<1>(w.scale, w.out, groups, storage.data() + scale_offset);
+  Fp4Weight v = w;
+  v.data = storage.data();
+  v.scale = storage.data() + scale_offset;
+  v.interleaved = true;
+  return v;
+}
+
+Bf16Weight Interleave(const Bf16Weight& w, AlignedBytes& storage) {
+  if (w.interleaved || w.in % 2 != 0) return w;
+  storage = AlignedBytes(InterleavedRows(w.out) * w.in * 2);
+  InterleaveUnits<4>(w.data, w.out, w.in / 2, storage.data());
+  Bf16Weight v = w;
+  v.data = storage.data();
+  v.interleaved = true;
+  return v;
+}
+
+}  // namespace inference
