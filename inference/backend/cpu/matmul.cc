@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <new>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "inference/backend/cpu/cpu_simd.h"
@@ -232,6 +233,10 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
                 DecodeRow decode_row, LaneFn lane_products, size_t row_begin, size_t row_end,
                 float* y, size_t y_stride, ThreadPool* pool, Finish finish) {
   const size_t K = w.in;
+  ActivationFacts facts;
+  if constexpr (L == 16 && !std::is_same_v<Weight, Bf16Weight>) {
+    if (M <= 4 && StepProductsFit(w, block)) facts = MeasureActivationsAvx512(x, M, x_stride, K);
+  }
   ForEachLaneBlock<L>(row_begin, row_end, M * K * L, pool, [&](size_t n_first, size_t n_last) {
     const size_t n_end = std::min(n_last, row_end);
     LaneBuffer<L> out(M);
@@ -241,7 +246,8 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
         // AVX-512 path, few activation rows (decode): the interleaved weight bytes stream in
         // once, 16 rows at a time (see step_products_avx512.h); rows past n_end are dropped.
         if (M <= 4 && n0 % kInterleaveRows == 0 && StepProductsFit(w, block)) {
-          StepProductsAvx512(w, n0, x, M, x_stride, block, reinterpret_cast<float*>(out.data()));
+          StepProductsAvx512(w, n0, x, M, x_stride, block, facts,
+                             reinterpret_cast<float*>(out.data()));
           const float* sums = reinterpret_cast<const float*>(out.data());
           for (size_t m = 0; m < M; ++m) {
             for (size_t i = 0; i < std::min(L, n_end - n0); ++i)

@@ -7,7 +7,9 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #include "inference/backend/cpu/avx512_formats.h"
 #include "inference/backend/cpu/interleaved_weight.h"
@@ -16,7 +18,7 @@
 namespace inference {
 namespace {
 
-#define FC_AVX512 __attribute__((target("avx512f,avx512bw,f16c"), always_inline)) inline
+#define FC_AVX512 __attribute__((target("avx512f,avx512bw,f16c,fma"), always_inline)) inline
 
 constexpr size_t kFp8Block = 128;  // FP8 scale block (rows and columns)
 constexpr size_t kFp4Group = 32;   // MXFP4 scale group along K
@@ -75,6 +77,26 @@ FC_AVX512 void AddTo(__m512 (&partial)[R], const float* x, size_t x_stride, size
   }
 }
 
+// The same where the products are exact (ActivationFacts): one fused multiply-add, which then
+// rounds only the sum, as the add above does.
+template <size_t R>
+FC_AVX512 void FusedAddTo(__m512 (&partial)[R], const float* x, size_t x_stride, size_t k,
+                          __m512 v) {
+#pragma GCC unroll 4
+  for (size_t r = 0; r < R; ++r)
+    partial[r] = _mm512_fmadd_ps(_mm512_set1_ps(x[r * x_stride + k]), v, partial[r]);
+}
+
+template <bool kFused, size_t R>
+FC_AVX512 void AddProducts(__m512 (&partial)[R], const float* x, size_t x_stride, size_t k,
+                           __m512 v) {
+  if constexpr (kFused) {
+    FusedAddTo(partial, x, x_stride, k, v);
+  } else {
+    AddTo(partial, x, x_stride, k, v);
+  }
+}
+
 // x[r * x_stride + k0 ..+64] * c for each row r into xs[r][..]; false when any product is not
 // exact (overflow, or bits lost below the normal range), checked by scaling back.
 template <size_t R>
@@ -99,8 +121,9 @@ FC_AVX512 bool ScaleExactly(const float* x, size_t x_stride, size_t k0, float c,
 // byte becomes value * 2^-8 as an fp16 bit pattern (sign to bit 15, exponent and mantissa to
 // bits 13..7; fp16 subnormals are exactly e4m3's), which vcvtph2ps turns into fp32 exactly. With
 // kFolded, x is the scaled copy (the weights need no scale); otherwise each weight vector is
-// multiplied by c = 2^8 * scale. Column k0 + i is x's column x_k0 + i.
-template <bool kFolded, size_t R>
+// multiplied by c = 2^8 * scale; with kFused (folded only) the products are exact. Column k0 + i
+// is x's column x_k0 + i.
+template <bool kFolded, bool kFused, size_t R>
 FC_AVX512 void Fp8Columns(const uint8_t* chunk, const float* x, size_t x_stride, size_t x_k0,
                           size_t k0, size_t block, __m512 c, Sums<R>& s) {
   const __m512i keep = _mm512_set1_epi16(static_cast<short>(0xbfff));
@@ -122,7 +145,7 @@ FC_AVX512 void Fp8Columns(const uint8_t* chunk, const float* x, size_t x_stride,
 #pragma GCC unroll 4
       for (size_t i = 0; i < 4; ++i) {
         if (!kFolded) v[i] = _mm512_mul_ps(v[i], c);
-        AddTo(s.partial, x, x_stride, x_k0 + 16 * q + 4 * g + i, v[i]);
+        AddProducts<kFused>(s.partial, x, x_stride, x_k0 + 16 * q + 4 * g + i, v[i]);
       }
     }
   }
@@ -137,9 +160,13 @@ FC_AVX512 void Fp8Columns(const uint8_t* chunk, const float* x, size_t x_stride,
 //   (value * 2^-8) is that same rounding and saves a multiply per weight vector: the "folded"
 //   loop. Larger scales take the scalar decoder's table. (Interleave keeps weights with NaN
 //   codes row-major, so none reach this kernel.)
+//   A product (x * 2^8 * scale) * (value * 2^-8) is exact when x has at most 20 significant bits
+//   (the value has at most 4) and it lies in the normal range: the nonzero values are at least
+//   2^-17, at most 1.75, so it does when 2^(min_exponent + 8 + e - 17) >= 2^-126 and
+//   2^(max_exponent + 8 + e + 1) <= 2^127 for the scale 2^e. Then the fused loop.
 template <size_t R>
 FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, size_t x_stride,
-                     size_t block, Sums<R>& s) {
+                     size_t block, const ActivationFacts& facts, Sums<R>& s) {
   const size_t K = w.in, scale_cols = (K + kFp8Block - 1) / kFp8Block;
   const uint8_t* chunk = w.data + n0 * K + k0 * kInterleaveRows;
   const uint8_t byte = w.scale[(n0 / kFp8Block) * scale_cols + k0 / kFp8Block];
@@ -147,10 +174,16 @@ FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, s
     alignas(64) float xs[R][64];
     if (ScaleExactly<R>(x, x_stride, k0, E8m0ToFloat(static_cast<uint8_t>(byte + 8)),
                         E8m0ToFloat(static_cast<uint8_t>(246 - byte)), xs)) {
-      return Fp8Columns<true>(chunk, &xs[0][0], 64, 0, k0, block, _mm512_setzero_ps(), s);
+      const int e = static_cast<int>(byte) - 127;
+      const bool exact_products = facts.known && facts.significant_bits <= 20 &&
+                                  facts.min_exponent + e >= -117 && facts.max_exponent + e <= 118;
+      if (exact_products) {
+        return Fp8Columns<true, true>(chunk, &xs[0][0], 64, 0, k0, block, _mm512_setzero_ps(), s);
+      }
+      return Fp8Columns<true, false>(chunk, &xs[0][0], 64, 0, k0, block, _mm512_setzero_ps(), s);
     }
     const __m512 c = _mm512_set1_ps(E8m0ToFloat(byte) * 256.0f);
-    return Fp8Columns<false>(chunk, x, x_stride, k0, k0, block, c, s);
+    return Fp8Columns<false, false>(chunk, x, x_stride, k0, k0, block, c, s);
   }
   const float* table = E4m3Table();
   const float scale = E8m0ToFloat(byte);
@@ -165,10 +198,13 @@ FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, s
 }
 
 // MXFP4 chunk: 128 columns from k0 = four scale groups of 16 bytes per row (byte u of row j at
-// u * 16 + j); each group is one partial sum (block == 32, StepProductsFit).
-template <size_t R>
-FC_AVX512 void Chunk(const Fp4Weight& w, size_t n0, size_t k0, const float* x, size_t x_stride,
-                     size_t block, Sums<R>& s) {
+// u * 16 + j); each group is one partial sum (block == 32, StepProductsFit). With kScaleSums the
+// products are exact and every sum stays normal (FitsScaledSums), so each group's partial is
+// summed from x * code with fused multiply-adds and multiplied by the row's scale once: every
+// intermediate sum is the reference's divided by that power of two, hence the same bits.
+template <bool kScaleSums, size_t R>
+FC_AVX512 void Fp4Chunk(const Fp4Weight& w, size_t n0, size_t k0, const float* x, size_t x_stride,
+                        size_t block, Sums<R>& s) {
   const size_t K = w.in;
   const uint8_t* chunk = w.data + n0 * (K / 2) + (k0 / 2) * kInterleaveRows;
   const uint8_t* scales = w.scale + n0 * (K / kFp4Group) + (k0 / kFp4Group) * kInterleaveRows;
@@ -190,22 +226,59 @@ FC_AVX512 void Chunk(const Fp4Weight& w, size_t n0, size_t k0, const float* x, s
       const size_t k = k0 + 32 * q + 2 * u;  // byte u: low nibble column k, high nibble k + 1
       __m512 lo, hi;
       E2m1Pairs(bytes, values, lo, hi);
-      AddTo(part[q], x, x_stride, k, _mm512_mul_ps(lo, scale[q]));
-      AddTo(part[q], x, x_stride, k + 1, _mm512_mul_ps(hi, scale[q]));
+      if constexpr (kScaleSums) {
+        FusedAddTo(part[q], x, x_stride, k, lo);
+        FusedAddTo(part[q], x, x_stride, k + 1, hi);
+      } else {
+        AddTo(part[q], x, x_stride, k, _mm512_mul_ps(lo, scale[q]));
+        AddTo(part[q], x, x_stride, k + 1, _mm512_mul_ps(hi, scale[q]));
+      }
     }
   }
   for (size_t q = 0; q < 4; ++q) {
     AtColumn(s, k0 + 32 * q, block);
 #pragma GCC unroll 4
-    for (size_t r = 0; r < R; ++r) s.partial[r] = part[q][r];
+    for (size_t r = 0; r < R; ++r)
+      s.partial[r] = kScaleSums ? _mm512_mul_ps(part[q][r], scale[q]) : part[q][r];
   }
+}
+
+// Whether Fp4Chunk<true> keeps every bit for rows [n0, n0 + 16). x has at most b significant
+// bits and exponents in [lo, hi]; a code has at most 2 bits and is a multiple of 1/2, at most 6.
+// Products are exact when b <= 22. Every product and sum is a multiple of 2^(lo - b) (rounding
+// keeps that), so nonzero ones stay normal, scaled by 2^e or not, when lo - b + min(e, 0) >=
+// -126; a group's sums are below 32 * 6 * 2^(hi + 1) < 2^(hi + 9), finite when hi + 9 + max(e,
+// 0) <= 126. e ranges over the block's scales; the weights code * 2^e themselves must be finite
+// (6 * 2^e < 2^128: bytes up to 252), and byte 0 (a subnormal scale) never fits.
+FC_AVX512 bool FitsScaledSums(const Fp4Weight& w, size_t n0, const ActivationFacts& facts) {
+  if (!facts.known || facts.significant_bits > 22) return false;
+  const size_t bytes = kInterleaveRows * (w.in / kFp4Group);  // whole lines: w.in % 128 == 0
+  const uint8_t* scales = w.scale + n0 * (w.in / kFp4Group);
+  __m512i lo = _mm512_set1_epi8(-1), hi = _mm512_setzero_si512();
+  for (size_t i = 0; i < bytes; i += kLine) {
+    const __m512i v = _mm512_loadu_si512(scales + i);
+    lo = _mm512_min_epu8(lo, v);
+    hi = _mm512_max_epu8(hi, v);
+  }
+  alignas(64) uint8_t los[kLine], his[kLine];
+  _mm512_store_si512(los, lo);
+  _mm512_store_si512(his, hi);
+  int min_byte = 255, max_byte = 0;
+  for (size_t i = 0; i < kLine; ++i) {
+    min_byte = std::min<int>(min_byte, los[i]);
+    max_byte = std::max<int>(max_byte, his[i]);
+  }
+  if (min_byte == 0 || max_byte > 252) return false;
+  const int e_lo = min_byte - 127, e_hi = max_byte - 127;
+  return facts.min_exponent - facts.significant_bits + std::min(e_lo, 0) >= -126 &&
+         facts.max_exponent + 9 + std::max(e_hi, 0) <= 126;
 }
 
 // bf16 chunk: 32 columns from k0; line c holds the pair (k0 + 2c, k0 + 2c + 1) of each row, the
 // even column in the low half of the dword.
 template <size_t R>
 FC_AVX512 void Chunk(const Bf16Weight& w, size_t n0, size_t k0, const float* x, size_t x_stride,
-                     size_t block, Sums<R>& s) {
+                     size_t block, const ActivationFacts&, Sums<R>& s) {
   const uint8_t* chunk = w.data + (n0 * w.in + k0 * kInterleaveRows) * 2;
   const __m512i high = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
   for (size_t half = 0; half < 2; ++half) {
@@ -232,13 +305,25 @@ template <>
 constexpr size_t kChunkColumns<Bf16Weight> = 32;
 
 template <size_t R, typename Weight>
-__attribute__((target("avx512f,avx512bw,f16c"))) void Rows(const Weight& w, size_t n0,
-                                                           const float* x, size_t x_stride,
-                                                           size_t block, float* out) {
+__attribute__((target("avx512f,avx512bw,f16c,fma"))) void Rows(const Weight& w, size_t n0,
+                                                               const float* x, size_t x_stride,
+                                                               size_t block,
+                                                               const ActivationFacts& facts,
+                                                               float* out) {
   Sums<R> s;
   Clear(s);
-  for (size_t k0 = 0; k0 < w.in; k0 += kChunkColumns<Weight>)
-    Chunk(w, n0, k0, x, x_stride, block, s);
+  if constexpr (std::is_same_v<Weight, Fp4Weight>) {
+    if (FitsScaledSums(w, n0, facts)) {
+      for (size_t k0 = 0; k0 < w.in; k0 += kChunkColumns<Weight>)
+        Fp4Chunk<true>(w, n0, k0, x, x_stride, block, s);
+    } else {
+      for (size_t k0 = 0; k0 < w.in; k0 += kChunkColumns<Weight>)
+        Fp4Chunk<false>(w, n0, k0, x, x_stride, block, s);
+    }
+  } else {
+    for (size_t k0 = 0; k0 < w.in; k0 += kChunkColumns<Weight>)
+      Chunk(w, n0, k0, x, x_stride, block, facts, s);
+  }
 #pragma GCC unroll 4
   for (size_t r = 0; r < R; ++r) {
     const __m512 total = w.in <= block ? s.partial[r] : _mm512_add_ps(s.acc[r], s.partial[r]);
@@ -248,22 +333,60 @@ __attribute__((target("avx512f,avx512bw,f16c"))) void Rows(const Weight& w, size
 
 template <typename Weight>
 void RowsM(const Weight& w, size_t n0, const float* x, size_t M, size_t x_stride, size_t block,
-           float* out) {
+           const ActivationFacts& facts, float* out) {
   switch (M) {
     case 1:
-      return Rows<1>(w, n0, x, x_stride, block, out);
+      return Rows<1>(w, n0, x, x_stride, block, facts, out);
     case 2:
-      return Rows<2>(w, n0, x, x_stride, block, out);
+      return Rows<2>(w, n0, x, x_stride, block, facts, out);
     case 3:
-      return Rows<3>(w, n0, x, x_stride, block, out);
+      return Rows<3>(w, n0, x, x_stride, block, facts, out);
     default:
-      return Rows<4>(w, n0, x, x_stride, block, out);
+      return Rows<4>(w, n0, x, x_stride, block, facts, out);
   }
 }
 
 #undef FC_AVX512
 
 }  // namespace
+
+__attribute__((target("avx512f"))) ActivationFacts MeasureActivationsAvx512(const float* x,
+                                                                            size_t M,
+                                                                            size_t x_stride,
+                                                                            size_t K) {
+  // Over the nonzero values: the smallest and largest exponent field, and the OR of the
+  // mantissas (its trailing zeros are the low bits no value uses).
+  const __m512i magnitude_bits = _mm512_set1_epi32(0x7fffffff),
+                mantissa = _mm512_set1_epi32(0x7fffff);
+  __m512i min_e = _mm512_set1_epi32(255), max_e = _mm512_setzero_si512();
+  __m512i bits = _mm512_setzero_si512();
+  for (size_t m = 0; m < M; ++m) {
+    for (size_t k = 0; k < K; k += 16) {
+      const __mmask16 in = K - k >= 16 ? 0xffff : static_cast<__mmask16>((1u << (K - k)) - 1);
+      const __m512i v = _mm512_maskz_loadu_epi32(in, x + m * x_stride + k);
+      const __mmask16 nonzero = _mm512_mask_test_epi32_mask(in, v, magnitude_bits);
+      const __m512i e = _mm512_and_si512(_mm512_srli_epi32(v, 23), _mm512_set1_epi32(0xff));
+      min_e = _mm512_mask_min_epu32(min_e, nonzero, min_e, e);
+      max_e = _mm512_mask_max_epu32(max_e, nonzero, max_e, e);
+      bits = _mm512_mask_or_epi32(bits, nonzero, bits, _mm512_and_si512(v, mantissa));
+    }
+  }
+  const int lo = static_cast<int>(_mm512_reduce_min_epu32(min_e));
+  const int hi = static_cast<int>(_mm512_reduce_max_epu32(max_e));
+  const uint32_t used = static_cast<uint32_t>(_mm512_reduce_or_epi32(bits)) | 0x800000u;
+  ActivationFacts f;
+  if (lo == 255 && hi == 0) {  // all zero
+    f.known = true;
+    f.significant_bits = 1;
+    return f;
+  }
+  if (lo == 0 || hi == 255) return f;  // a subnormal, an infinity or a NaN: nothing assumed
+  f.known = true;
+  f.significant_bits = 24 - __builtin_ctz(used);
+  f.min_exponent = lo - 127;
+  f.max_exponent = hi - 127;
+  return f;
+}
 
 bool StepProductsFit(const Fp8Weight& w, size_t block) {
   return w.interleaved && w.in % kChunkColumns<Fp8Weight> == 0 && block % 16 == 0;
@@ -276,16 +399,16 @@ bool StepProductsFit(const Bf16Weight& w, size_t block) {
 }
 
 void StepProductsAvx512(const Fp8Weight& w, size_t n0, const float* x, size_t M, size_t x_stride,
-                        size_t block, float* out) {
-  RowsM(w, n0, x, M, x_stride, block, out);
+                        size_t block, const ActivationFacts& facts, float* out) {
+  RowsM(w, n0, x, M, x_stride, block, facts, out);
 }
 void StepProductsAvx512(const Fp4Weight& w, size_t n0, const float* x, size_t M, size_t x_stride,
-                        size_t block, float* out) {
-  RowsM(w, n0, x, M, x_stride, block, out);
+                        size_t block, const ActivationFacts& facts, float* out) {
+  RowsM(w, n0, x, M, x_stride, block, facts, out);
 }
 void StepProductsAvx512(const Bf16Weight& w, size_t n0, const float* x, size_t M, size_t x_stride,
-                        size_t block, float* out) {
-  RowsM(w, n0, x, M, x_stride, block, out);
+                        size_t block, const ActivationFacts& facts, float* out) {
+  RowsM(w, n0, x, M, x_stride, block, facts, out);
 }
 
 }  // namespace inference

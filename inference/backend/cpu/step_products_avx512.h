@@ -24,20 +24,34 @@
 
 namespace inference {
 
+// What the kernels may assume about the activation rows of one product, measured once
+// (MeasureActivationsAvx512). When every value has few significant bits and a known exponent
+// range, each product x * w is exact, so a fused multiply-add rounds exactly as the multiply and
+// add it replaces, and MXFP4's power-of-two scale may multiply a group's partial sum instead of
+// each product (scaling is exact, so every intermediate sum is the same value scaled). The
+// kernels check the ranges against the weight's scales and otherwise keep the separate steps.
+struct ActivationFacts {
+  bool known = false;         // false: nothing is assumed
+  int significant_bits = 24;  // every value has at most this many
+  int min_exponent = 0;       // of the nonzero values, which are all finite and normal
+  int max_exponent = 0;
+};
+ActivationFacts MeasureActivationsAvx512(const float* x, size_t M, size_t x_stride, size_t K);
+
 // Whether StepProductsAvx512 handles this weight: interleaved, and its width and partial-sum
 // block fit the kernel.
 bool StepProductsFit(const Fp8Weight& w, size_t block);
 bool StepProductsFit(const Fp4Weight& w, size_t block);
 bool StepProductsFit(const Bf16Weight& w, size_t block);
 
-// For M <= 4 rows of x: out[m * 16 + i] = the blocked sum of x[m] and weight row n0 + i, for
-// i < 16 (n0 a multiple of 16; rows past w.out are the layout's zero padding). out is 64-byte
-// aligned.
+// For M <= 4 rows of x (described by facts): out[m * 16 + i] = the blocked sum of x[m] and weight
+// row n0 + i, for i < 16 (n0 a multiple of 16; rows past w.out are the layout's zero padding). out
+// is 64-byte aligned.
 void StepProductsAvx512(const Fp8Weight& w, size_t n0, const float* x, size_t M, size_t x_stride,
-                        size_t block, float* out);
+                        size_t block, const ActivationFacts& facts, float* out);
 void StepProductsAvx512(const Fp4Weight& w, size_t n0, const float* x, size_t M, size_t x_stride,
-                        size_t block, float* out);
+                        size_t block, const ActivationFacts& facts, float* out);
 void StepProductsAvx512(const Bf16Weight& w, size_t n0, const float* x, size_t M, size_t x_stride,
-                        size_t block, float* out);
+                        size_t block, const ActivationFacts& facts, float* out);
 
 }  // namespace inference
