@@ -42,8 +42,8 @@ TEST_CASE("threaded SIMD products equal the sequential definition bit for bit") 
   std::printf("matmul_parallel_test seed %u, path %s\n", seed, MatmulSimdPath());
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  const size_t M = 11, N = 300, K = 384;
-  std::vector<uint8_t> w8(N * K), s8(3 * 3), w4(N * K / 2), s4(N * K / 32), wb(N * K * 2);
+  const size_t M = 11, N = 300, K = 640;  // K: five 128-column blocks
+  std::vector<uint8_t> w8(N * K), s8(3 * 5), w4(N * K / 2), s4(N * K / 32), wb(N * K * 2);
   for (auto& b : w8) b = static_cast<uint8_t>(rng() % 256) & 0xf7;  // no NaN codes
   for (auto& b : s8) b = static_cast<uint8_t>(120 + rng() % 6);
   for (auto& b : w4) b = static_cast<uint8_t>(rng() % 256);

@@ -117,9 +117,26 @@ FC_AVX512 bool ScaleExactly(const float* x, size_t x_stride, size_t k0, float c,
   return inexact == 0;
 }
 
-// The 64 FP8 columns of a chunk (column k0 + c of row j at byte c * 16 + j) against x. Each e4m3
-// byte becomes value * 2^-8 as an fp16 bit pattern (sign to bit 15, exponent and mantissa to
-// bits 13..7; fp16 subnormals are exactly e4m3's), which vcvtph2ps turns into fp32 exactly. With
+// The four columns of 16 rows in one line of FP8 codes, as fp32 weights value * 2^-8: each e4m3
+// byte becomes the fp16 bit pattern of that (sign to bit 15, exponent and mantissa to bits
+// 13..7; fp16 subnormals are exactly e4m3's), which vcvtph2ps turns into fp32 exactly. Each half
+// line is widened straight from memory (no extract on the shuffle port).
+FC_AVX512 void Fp8Line(const uint8_t* line, __m512i keep, __m512 (&v)[4]) {
+  const __m512i lo = _mm512_and_si512(
+      _mm512_slli_epi16(
+          _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(line))), 7),
+      keep);
+  const __m512i hi = _mm512_and_si512(
+      _mm512_slli_epi16(
+          _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(line + 32))), 7),
+      keep);
+  v[0] = _mm512_cvtph_ps(_mm512_castsi512_si256(lo));
+  v[1] = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(lo, 1));
+  v[2] = _mm512_cvtph_ps(_mm512_castsi512_si256(hi));
+  v[3] = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(hi, 1));
+}
+
+// The 64 FP8 columns of a chunk (column k0 + c of row j at byte c * 16 + j) against x. With
 // kFolded, x is the scaled copy (the weights need no scale); otherwise each weight vector is
 // multiplied by c = 2^8 * scale; with kFused (folded only) the products are exact. Column k0 + i
 // is x's column x_k0 + i.
@@ -133,15 +150,8 @@ FC_AVX512 void Fp8Columns(const uint8_t* chunk, const float* x, size_t x_stride,
     for (size_t g = 0; g < 4; ++g) {
       const uint8_t* line = chunk + (4 * q + g) * kLine;  // columns 16q + 4g .. + 3
       PrefetchAhead(line);
-      const __m512i codes = _mm512_loadu_si512(line);
-      const __m512i lo = _mm512_and_si512(
-          _mm512_slli_epi16(_mm512_cvtepi8_epi16(_mm512_castsi512_si256(codes)), 7), keep);
-      const __m512i hi = _mm512_and_si512(
-          _mm512_slli_epi16(_mm512_cvtepi8_epi16(_mm512_extracti64x4_epi64(codes, 1)), 7), keep);
-      __m512 v[4] = {_mm512_cvtph_ps(_mm512_castsi512_si256(lo)),
-                     _mm512_cvtph_ps(_mm512_extracti64x4_epi64(lo, 1)),
-                     _mm512_cvtph_ps(_mm512_castsi512_si256(hi)),
-                     _mm512_cvtph_ps(_mm512_extracti64x4_epi64(hi, 1))};
+      __m512 v[4];
+      Fp8Line(line, keep, v);
 #pragma GCC unroll 4
       for (size_t i = 0; i < 4; ++i) {
         if (!kFolded) v[i] = _mm512_mul_ps(v[i], c);
@@ -195,6 +205,65 @@ FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, s
       AddTo(s.partial, x, x_stride, k0 + col, _mm512_load_ps(v));
     }
   }
+}
+
+// Two FP8 scale blocks side by side (columns k0 .. k0 + 255, partials of width 128), where both
+// fold and their products are exact (as in Chunk): alone, a block's partial is one chain of
+// dependent multiply-adds, and their latency bounds it. The two partials are independent, so
+// they run as two chains and join the running sum in order, as AtColumn would. False, with
+// nothing added, where that does not apply.
+template <size_t R>
+FC_AVX512 bool Fp8FusedPair(const Fp8Weight& w, size_t n0, size_t k0, const float* x,
+                            size_t x_stride, const ActivationFacts& facts, Sums<R>& s) {
+  const size_t K = w.in, scale_cols = (K + kFp8Block - 1) / kFp8Block;
+  const uint8_t* scales = w.scale + (n0 / kFp8Block) * scale_cols + k0 / kFp8Block;
+  alignas(64) float xs[2][R][128];
+  for (size_t b = 0; b < 2; ++b) {
+    const uint8_t byte = scales[b];
+    const int e = static_cast<int>(byte) - 127;
+    if (byte > 246 || !facts.known || facts.significant_bits > 20 ||
+        facts.min_exponent + e < -117 || facts.max_exponent + e > 118) {
+      return false;
+    }
+    const float c = E8m0ToFloat(static_cast<uint8_t>(byte + 8));
+    const float inverse = E8m0ToFloat(static_cast<uint8_t>(246 - byte));
+    for (size_t h = 0; h < 2; ++h) {
+      alignas(64) float half[R][64];
+      if (!ScaleExactly<R>(x, x_stride, k0 + kFp8Block * b + 64 * h, c, inverse, half))
+        return false;
+      for (size_t r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+        for (size_t i = 0; i < 64; i += 16)
+          _mm512_store_ps(&xs[b][r][64 * h + i], _mm512_load_ps(&half[r][i]));
+      }
+    }
+  }
+  const uint8_t* first = w.data + n0 * K + k0 * kInterleaveRows;
+  const __m512i keep = _mm512_set1_epi16(static_cast<short>(0xbfff));
+  __m512 part[2][R];
+#pragma GCC unroll 2
+  for (size_t b = 0; b < 2; ++b) {
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r) part[b][r] = _mm512_setzero_ps();
+  }
+  for (size_t l = 0; l < 32; ++l) {  // line l of each block holds its columns 4l .. 4l + 3
+#pragma GCC unroll 2
+    for (size_t b = 0; b < 2; ++b) {
+      const uint8_t* line = first + (32 * b + l) * kLine;
+      PrefetchAhead(line);
+      __m512 v[4];
+      Fp8Line(line, keep, v);
+#pragma GCC unroll 4
+      for (size_t i = 0; i < 4; ++i) FusedAddTo(part[b], &xs[b][0][0], 128, 4 * l + i, v[i]);
+    }
+  }
+#pragma GCC unroll 2
+  for (size_t b = 0; b < 2; ++b) {
+    AtColumn(s, k0 + kFp8Block * b, kFp8Block);
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r) s.partial[r] = part[b][r];
+  }
+  return true;
 }
 
 // MXFP4 chunk: 128 columns from k0 = four scale groups of 16 bytes per row (byte u of row j at
@@ -321,8 +390,15 @@ __attribute__((target("avx512f,avx512bw,f16c,fma"))) void Rows(const Weight& w, 
         Fp4Chunk<false>(w, n0, k0, x, x_stride, block, s);
     }
   } else {
-    for (size_t k0 = 0; k0 < w.in; k0 += kChunkColumns<Weight>)
-      Chunk(w, n0, k0, x, x_stride, block, facts, s);
+    size_t k0 = 0;
+    if constexpr (std::is_same_v<Weight, Fp8Weight>) {
+      for (; block == kFp8Block && k0 + 2 * kFp8Block <= w.in; k0 += 2 * kFp8Block) {
+        if (Fp8FusedPair(w, n0, k0, x, x_stride, facts, s)) continue;
+        for (size_t k = k0; k < k0 + 2 * kFp8Block; k += kChunkColumns<Weight>)
+          Chunk(w, n0, k, x, x_stride, block, facts, s);
+      }
+    }
+    for (; k0 < w.in; k0 += kChunkColumns<Weight>) Chunk(w, n0, k0, x, x_stride, block, facts, s);
   }
 #pragma GCC unroll 4
   for (size_t r = 0; r < R; ++r) {

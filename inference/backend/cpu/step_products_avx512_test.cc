@@ -1,0 +1,125 @@
+// The decode-step kernels' fp32 sums, before any bf16 rounding (which would hide a wrong order of
+// additions in its last bits), equal the sequential definition bit for bit: on quantised
+// activations (the fused paths: exact products, FP8 scale blocks in pairs, MXFP4 scales on the
+// partial sums) and on raw fp32 activations (the separate multiply and add).
+#include "inference/backend/cpu/step_products_avx512.h"
+
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "inference/backend/cpu/cpu_simd.h"
+#include "inference/backend/cpu/interleaved_weight.h"
+#include "inference/backend/cpu/matmul.h"
+#include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/quantize.h"
+
+namespace inference {
+namespace {
+
+float BlockedDot(const float* a, const float* w, size_t K, size_t block) {
+  float acc = 0.0f;
+  for (size_t k0 = 0; k0 < K; k0 += block) {
+    float partial = 0.0f;
+    for (size_t k = k0; k < k0 + block && k < K; ++k) {
+      const float product = a[k] * w[k];
+      partial += product;
+    }
+    acc = k0 == 0 ? partial : acc + partial;
+  }
+  return acc;
+}
+
+// Every 16-row block of w through the kernel, against BlockedDot of the decoded rows.
+template <typename Weight, typename DecodeRow>
+void CheckKernel(const Weight& w, DecodeRow decode_row, const std::vector<float>& x, size_t M,
+                 size_t block) {
+  const size_t K = w.in;
+  REQUIRE(StepProductsFit(w, block));
+  const ActivationFacts facts = MeasureActivationsAvx512(x.data(), M, K, K);
+  alignas(64) float out[4 * 16];
+  std::vector<float> row(K);
+  for (size_t n0 = 0; n0 < w.out; n0 += 16) {
+    StepProductsAvx512(w, n0, x.data(), M, K, block, facts, out);
+    for (size_t j = 0; j < 16 && n0 + j < w.out; ++j) {
+      decode_row(w, n0 + j, row.data());
+      for (size_t m = 0; m < M; ++m) {
+        CAPTURE(n0 + j);
+        CAPTURE(m);
+        const float want = BlockedDot(&x[m * K], row.data(), K, block);
+        CHECK(std::memcmp(&out[m * 16 + j], &want, sizeof want) == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("decode-step kernels sum exactly as the definition before rounding") {
+  if (CpuSimd() != Simd::kAvx512) {
+    MESSAGE("skipped: the decode-step kernels need AVX-512 (path " << MatmulSimdPath() << ")");
+    return;
+  }
+  const unsigned seed = std::random_device{}();
+  std::printf("step_products_avx512_test seed %u\n", seed);
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const size_t N = 48, K = 1152;  // nine FP8 scale blocks: four pairs and one alone
+  std::vector<uint8_t> w8(N * K), s8(1 * 9), w4(N * K / 2), s4(N * K / 32), wb(N * K * 2);
+  for (auto& b : w8) b = static_cast<uint8_t>(rng() % 256) & 0xf7;  // no NaN codes
+  for (auto& b : s8) b = static_cast<uint8_t>(118 + rng() % 10);
+  for (auto& b : w4) b = static_cast<uint8_t>(rng() % 256);
+  for (auto& b : s4) b = static_cast<uint8_t>(118 + rng() % 10);
+  for (size_t i = 0; i < N * K; ++i) {
+    const uint16_t bits = FloatToBf16Bits(normal(rng) * 0.05f);
+    std::memcpy(&wb[2 * i], &bits, 2);
+  }
+  const auto fp8 = Interleaved(Fp8Weight{w8.data(), s8.data(), N, K});
+  const auto fp4 = Interleaved(Fp4Weight{w4.data(), s4.data(), N, K});
+  const auto bf16 = Interleaved(Bf16Weight{wb.data(), N, K});
+  for (size_t M = 1; M <= 4; ++M) {
+    CAPTURE(M);
+    std::vector<float> x(M * K), xq(M * K);
+    for (auto& v : x) v = normal(rng);
+    for (size_t m = 0; m < M; ++m) QuantizeDequantizeFp8(&x[m * K], K, 128, &xq[m * K]);
+    CHECK(MeasureActivationsAvx512(xq.data(), M, K, K).significant_bits <= 4);
+    CHECK(MeasureActivationsAvx512(x.data(), M, K, K).significant_bits > 20);
+    for (const std::vector<float>* in : {&xq, &x}) {
+      CheckKernel(fp8.view, DecodeFp8Row, *in, M, 128);
+      CheckKernel(fp8.view, DecodeFp8Row, *in, M, K);  // one sum (wo_a's dequantised product)
+      CheckKernel(fp4.view, DecodeFp4Row, *in, M, 32);
+      CheckKernel(bf16.view, DecodeBf16Row, *in, M, K);
+    }
+  }
+}
+
+TEST_CASE("activation facts: significant bits, exponent range, nothing assumed past normal") {
+  if (CpuSimd() != Simd::kAvx512) {
+    MESSAGE("skipped: needs AVX-512");
+    return;
+  }
+  std::vector<float> x = {0.0f, 1.5f, -0.375f, 96.0f, -0.0f, 3.0f, 0.0f, 0.0f, 0.0f,
+                          0.0f, 0.0f, 0.0f,    0.0f,  0.0f,  0.0f, 0.0f, 0.0f};  // 17: a tail
+  ActivationFacts f = MeasureActivationsAvx512(x.data(), 1, x.size(), x.size());
+  CHECK(f.known);
+  CHECK(f.significant_bits == 2);  // 1.5, 0.375, 96 and 3 are two-bit numbers
+  CHECK(f.min_exponent == -2);     // 0.375 = 1.5 * 2^-2
+  CHECK(f.max_exponent == 6);      // 96 = 1.5 * 2^6
+  x[16] = 1.0f + 1.0f / 1024;      // in the tail: 11 bits
+  CHECK(MeasureActivationsAvx512(x.data(), 1, x.size(), x.size()).significant_bits == 11);
+  x[7] = 1e-40f;  // subnormal
+  CHECK_FALSE(MeasureActivationsAvx512(x.data(), 1, x.size(), x.size()).known);
+  x[7] = std::numeric_limits<float>::infinity();
+  CHECK_FALSE(MeasureActivationsAvx512(x.data(), 1, x.size(), x.size()).known);
+  x[7] = 0.0f;
+  // Rows apart by a stride: the gap is not read.
+  std::vector<float> two = {1.0f, 2.0f, 1e-40f, 4.0f, 8.0f};
+  f = MeasureActivationsAvx512(two.data(), 2, 3, 2);
+  CHECK(f.known);
+  CHECK(f.max_exponent == 3);
+}
+
+}  // namespace
+}  // namespace inference
