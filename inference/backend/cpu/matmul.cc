@@ -239,6 +239,10 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
   }
   ForEachLaneBlock<L>(row_begin, row_end, M * K * L, pool, [&](size_t n_first, size_t n_last) {
     const size_t n_end = std::min(n_last, row_end);
+    if constexpr (L == 16) {
+      if (M <= 4 && n_first % kInterleaveRows == 0 && StepProductsFit(w, block))
+        PrefetchStepStart(w, n_first);
+    }
     LaneBuffer<L> out(M);
     std::optional<LaneBuffer<L>> wt;
     for (size_t n0 = n_first; n0 < n_end;) {

@@ -464,6 +464,32 @@ __attribute__((target("avx512f"))) ActivationFacts MeasureActivationsAvx512(cons
   return f;
 }
 
+namespace {
+
+// Prefetches the first kAheadBytes of rows n0.. (the kernels' own prefetch runs that far ahead
+// of their reads, so a range's start would otherwise come from memory on demand).
+template <typename Weight>
+void PrefetchStart(const Weight& w, size_t n0, size_t row_bytes) {
+  const uint8_t* first = w.data + n0 * row_bytes;
+  for (uintptr_t i = 0; i < kAheadBytes; i += kLine) {
+    _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(first) + i),
+                 _MM_HINT_T1);
+  }
+}
+
+}  // namespace
+
+void PrefetchStepStart(const Fp8Weight& w, size_t n0) { PrefetchStart(w, n0, w.in); }
+void PrefetchStepStart(const Fp4Weight& w, size_t n0) {
+  PrefetchStart(w, n0, w.in / 2);
+  for (uintptr_t i = 0; i < kAheadBytes / kChunkBytes * kLine; i += kLine) {
+    _mm_prefetch(reinterpret_cast<const char*>(
+                     reinterpret_cast<uintptr_t>(w.scale + n0 * (w.in / kFp4Group)) + i),
+                 _MM_HINT_T1);
+  }
+}
+void PrefetchStepStart(const Bf16Weight& w, size_t n0) { PrefetchStart(w, n0, w.in * 2); }
+
 bool StepProductsFit(const Fp8Weight& w, size_t block) {
   return w.interleaved && w.in % kChunkColumns<Fp8Weight> == 0 && block % 16 == 0;
 }

@@ -44,6 +44,11 @@ bool StepProductsFit(const Fp8Weight& w, size_t block);
 bool StepProductsFit(const Fp4Weight& w, size_t block);
 bool StepProductsFit(const Bf16Weight& w, size_t block);
 
+// Prefetches the start of the interleaved rows n0.. (a thread's first block of a product).
+void PrefetchStepStart(const Fp8Weight& w, size_t n0);
+void PrefetchStepStart(const Fp4Weight& w, size_t n0);
+void PrefetchStepStart(const Bf16Weight& w, size_t n0);
+
 // For M <= 4 rows of x (described by facts): out[m * 16 + i] = the blocked sum of x[m] and weight
 // row n0 + i, for i < 16 (n0 a multiple of 16; rows past w.out are the layout's zero padding). out
 // is 64-byte aligned.
