@@ -1,5 +1,6 @@
 #include "inference/model/model_weights.h"
 
+#include <algorithm>
 #include <cstring>
 #include <initializer_list>
 
@@ -35,11 +36,16 @@ class Reader {
   }
 
   // The interleaved copy of `plain` (kept in storage_), and `sources` (what it was copied
-  // from) dropped from resident memory; `plain` itself where the layout does not take it.
+  // from, codes first) dropped from resident memory: the codes as their rows are copied, so a
+  // large weight is never resident twice; `plain` itself where the layout does not take it.
   template <typename Weight>
   Weight Interleaved(const Weight& plain, std::initializer_list<const TensorView*> sources) const {
     AlignedBytes bytes;
-    const Weight w = Interleave(plain, bytes);
+    const TensorView& codes = **sources.begin();
+    const size_t row_bytes = codes.nbytes / std::max<size_t>(plain.out, 1);
+    const Weight w = Interleave(plain, bytes, [&](size_t begin, size_t end) {
+      EvictResident(codes, begin * row_bytes, (end - begin) * row_bytes);
+    });
     if (w.interleaved) {
       storage_.push_back(std::move(bytes));
       for (const TensorView* v : sources) EvictResident(*v);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -118,11 +119,15 @@ const TensorView* SafetensorsFile::Find(const std::string& name) const {
   return it == tensors_.end() ? nullptr : &it->second;
 }
 
-void EvictResident(const TensorView& v) {
+void EvictResident(const TensorView& v) { EvictResident(v, 0, v.nbytes); }
+
+void EvictResident(const TensorView& v, size_t offset, size_t n) {
+  if (offset >= v.nbytes) return;
+  n = std::min(n, v.nbytes - offset);
   const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  const uintptr_t first = reinterpret_cast<uintptr_t>(v.data);
+  const uintptr_t first = reinterpret_cast<uintptr_t>(v.data) + offset;
   // Only whole pages: the partial ones at either end may hold a neighbouring tensor.
-  const uintptr_t begin = (first + page - 1) / page * page, end = (first + v.nbytes) / page * page;
+  const uintptr_t begin = (first + page - 1) / page * page, end = (first + n) / page * page;
   // Read-only private file pages: dropping them loses nothing (a later read faults them back).
   if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }

@@ -34,6 +34,8 @@ struct TensorView {
 // elsewhere (the interleaved weights). The view stays valid: a later read faults the pages back
 // in from the file.
 void EvictResident(const TensorView& v);
+// The same for bytes [offset, offset + n) of the view.
+void EvictResident(const TensorView& v, size_t offset, size_t n);
 
 class SafetensorsFile {
  public:

@@ -15,14 +15,22 @@ constexpr size_t kHugePage = size_t{2} << 20;
 
 // Copies rows x units of kUnitBytes each from row-major `src` into the interleaved `dst`. Row by
 // row: a block's 16 rows write into the same destination tile, which stays in the caches.
+// `copied` (if set) hears of every stretch of about 4 MiB of source rows.
 template <size_t kUnitBytes>
-void InterleaveUnits(const uint8_t* src, size_t rows, size_t units, uint8_t* dst) {
-  for (size_t r = 0; r < rows; ++r) {
-    const RowUnits at = UnitsOfRow(true, r, units);
-    const uint8_t* row = src + r * units * kUnitBytes;
-    uint8_t* out = dst + at.first * kUnitBytes;
-    for (size_t u = 0; u < units; ++u)
-      std::memcpy(out + u * at.step * kUnitBytes, row + u * kUnitBytes, kUnitBytes);
+void InterleaveUnits(const uint8_t* src, size_t rows, size_t units, uint8_t* dst,
+                     const RowsCopied& copied) {
+  const size_t row_bytes = units * kUnitBytes;
+  const size_t stretch = std::max<size_t>(1, (size_t{4} << 20) / std::max<size_t>(row_bytes, 1));
+  for (size_t begin = 0; begin < rows; begin += stretch) {
+    const size_t end = std::min(rows, begin + stretch);
+    for (size_t r = begin; r < end; ++r) {
+      const RowUnits at = UnitsOfRow(true, r, units);
+      const uint8_t* row = src + r * row_bytes;
+      uint8_t* out = dst + at.first * kUnitBytes;
+      for (size_t u = 0; u < units; ++u)
+        std::memcpy(out + u * at.step * kUnitBytes, row + u * kUnitBytes, kUnitBytes);
+    }
+    if (copied) copied(begin, end);
   }
 }
 
@@ -47,24 +55,24 @@ AlignedBytes::AlignedBytes(size_t n) : size_(n) {
 
 void AlignedBytes::Free::operator()(uint8_t* p) const { std::free(p); }
 
-Fp8Weight Interleave(const Fp8Weight& w, AlignedBytes& storage) {
+Fp8Weight Interleave(const Fp8Weight& w, AlignedBytes& storage, const RowsCopied& copied) {
   if (w.interleaved || HasE4m3Nan(w.data, w.out * w.in)) return w;
   storage = AlignedBytes(InterleavedRows(w.out) * w.in);
-  InterleaveUnits<1>(w.data, w.out, w.in, storage.data());
+  InterleaveUnits<1>(w.data, w.out, w.in, storage.data(), copied);
   Fp8Weight v = w;
   v.data = storage.data();
   v.interleaved = true;
   return v;
 }
 
-Fp4Weight Interleave(const Fp4Weight& w, AlignedBytes& storage) {
+Fp4Weight Interleave(const Fp4Weight& w, AlignedBytes& storage, const RowsCopied& copied) {
   if (w.interleaved) return w;
   const size_t rows = InterleavedRows(w.out), bytes = w.in / 2, groups = w.in / kFp4Group;
   // Scales after the codes, at a 64-byte boundary.
   const size_t scale_offset = (rows * bytes + 63) / 64 * 64;
   storage = AlignedBytes(scale_offset + rows * groups);
-  InterleaveUnits<1>(w.data, w.out, bytes, storage.data());
-  InterleaveUnits<1>(w.scale, w.out, groups, storage.data() + scale_offset);
+  InterleaveUnits<1>(w.data, w.out, bytes, storage.data(), copied);
+  InterleaveUnits<1>(w.scale, w.out, groups, storage.data() + scale_offset, {});
   Fp4Weight v = w;
   v.data = storage.data();
   v.scale = storage.data() + scale_offset;
@@ -72,10 +80,10 @@ Fp4Weight Interleave(const Fp4Weight& w, AlignedBytes& storage) {
   return v;
 }
 
-Bf16Weight Interleave(const Bf16Weight& w, AlignedBytes& storage) {
+Bf16Weight Interleave(const Bf16Weight& w, AlignedBytes& storage, const RowsCopied& copied) {
   if (w.interleaved || w.in % 2 != 0) return w;
   storage = AlignedBytes(InterleavedRows(w.out) * w.in * 2);
-  InterleaveUnits<4>(w.data, w.out, w.in / 2, storage.data());
+  InterleaveUnits<4>(w.data, w.out, w.in / 2, storage.data(), copied);
   Bf16Weight v = w;
   v.data = storage.data();
   v.interleaved = true;

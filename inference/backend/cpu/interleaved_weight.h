@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "inference/backend/cpu/matmul.h"
@@ -63,13 +64,18 @@ class AlignedBytes {
   size_t size_ = 0;
 };
 
+// Called as the copy goes with each stretch of rows [begin, end) of the weight's codes now
+// copied, so the caller can release them as it goes (the model loader drops a large weight's
+// source pages progressively rather than holding it twice at the end).
+using RowsCopied = std::function<void(size_t begin, size_t end)>;
+
 // An interleaved copy of `w` in `storage` (allocated here); the returned view has interleaved
 // set. A weight the layout does not take is returned as it is (interleaved false, storage left
 // empty): bf16 with an odd number of columns, and FP8 holding e4m3 NaN codes (0x7f, 0xff; real
 // checkpoints have none), since the interleaved kernels decode codes without checking for them.
-Fp8Weight Interleave(const Fp8Weight& w, AlignedBytes& storage);
-Fp4Weight Interleave(const Fp4Weight& w, AlignedBytes& storage);
-Bf16Weight Interleave(const Bf16Weight& w, AlignedBytes& storage);
+Fp8Weight Interleave(const Fp8Weight& w, AlignedBytes& storage, const RowsCopied& copied = {});
+Fp4Weight Interleave(const Fp4Weight& w, AlignedBytes& storage, const RowsCopied& copied = {});
+Bf16Weight Interleave(const Bf16Weight& w, AlignedBytes& storage, const RowsCopied& copied = {});
 
 // A weight view together with the bytes it points into (tests, benchmarks).
 template <typename Weight>
