@@ -1,8 +1,8 @@
 // ModelWeights: typed views of every tensor of a validated Checkpoint, grouped the way the
 // forward pass uses them (globals, one BlockWeights per layer, the MTP block).
 //
-// Large matrices stay in their stored precision (FP8, MXFP4, bf16). Those the matrix products
-// read are copied once into the interleaved layout the decode kernels stream
+// Large matrices stay in their stored precision (FP8, MXFP4, bf16). On AVX-512 CPUs, those the
+// matrix products read are copied once into the interleaved layout the decode kernels stream
 // (backend/cpu/interleaved_weight.h), and the checkpoint's pages they came from are dropped from
 // resident memory, so the process still holds about one copy of the weights; the embedding
 // (read one row per token) and the FP8 scales stay views of the checkpoint's mapping. Small

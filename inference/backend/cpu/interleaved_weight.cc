@@ -13,16 +13,20 @@ namespace {
 constexpr size_t kFp4Group = 32;
 constexpr size_t kHugePage = size_t{2} << 20;
 
-// Copies rows x units of kUnitBytes each from row-major `src` into the interleaved `dst`. Row by
-// row: a block's 16 rows write into the same destination tile, which stays in the caches.
-// `copied` (if set) hears of every stretch of about 4 MiB of source rows.
+// Copies rows x units of kUnitBytes each from row-major `src` into the interleaved `dst`, in
+// stretches of about 4 MiB of source rows: each is first checked (`accept`, if set: false stops
+// the copy and returns false), then copied row by row (a block's 16 rows write into the same
+// destination tile, which stays in the caches), then reported (`copied`, if set). So a weight's
+// source is read once, a stretch at a time, and never needs to be resident whole.
 template <size_t kUnitBytes>
-void InterleaveUnits(const uint8_t* src, size_t rows, size_t units, uint8_t* dst,
+bool InterleaveUnits(const uint8_t* src, size_t rows, size_t units, uint8_t* dst,
+                     const std::function<bool(const uint8_t*, size_t)>& accept,
                      const RowsCopied& copied) {
   const size_t row_bytes = units * kUnitBytes;
   const size_t stretch = std::max<size_t>(1, (size_t{4} << 20) / std::max<size_t>(row_bytes, 1));
   for (size_t begin = 0; begin < rows; begin += stretch) {
     const size_t end = std::min(rows, begin + stretch);
+    if (accept && !accept(src + begin * row_bytes, (end - begin) * row_bytes)) return false;
     for (size_t r = begin; r < end; ++r) {
       const RowUnits at = UnitsOfRow(true, r, units);
       const uint8_t* row = src + r * row_bytes;
@@ -32,33 +36,39 @@ void InterleaveUnits(const uint8_t* src, size_t rows, size_t units, uint8_t* dst
     }
     if (copied) copied(begin, end);
   }
+  return true;
 }
 
-bool HasE4m3Nan(const uint8_t* codes, size_t n) {
+bool NoE4m3Nan(const uint8_t* codes, size_t n) {
   for (size_t i = 0; i < n; ++i) {
-    if ((codes[i] & 0x7f) == 0x7f) return true;
+    if ((codes[i] & 0x7f) == 0x7f) return false;
   }
-  return false;
+  return true;
 }
 
 }  // namespace
 
-AlignedBytes::AlignedBytes(size_t n) : size_(n) {
+AlignedBytes::AlignedBytes(size_t n) {
+  // 2 MiB-aligned when large, so whole huge pages fit, but only rounded up to a small page: a
+  // weight of 4.25 MiB must not take 6.
   const size_t alignment = n >= kHugePage ? kHugePage : 64;
-  const size_t rounded = (std::max<size_t>(n, 1) + alignment - 1) / alignment * alignment;
-  bytes_.reset(static_cast<uint8_t*>(std::aligned_alloc(alignment, rounded)));
-  if (!bytes_) throw std::bad_alloc();
-  // Before the first touch, so the pages are huge from the start (ignored where THP is off).
-  if (alignment == kHugePage) madvise(bytes_.get(), rounded, MADV_HUGEPAGE);
-  std::memset(bytes_.get(), 0, rounded);
+  const size_t rounded = (std::max<size_t>(n, 1) + 4095) / 4096 * 4096;
+  void* p = nullptr;
+  if (posix_memalign(&p, alignment, rounded) != 0) throw std::bad_alloc();
+  bytes_.reset(static_cast<uint8_t*>(p));
+  // Before the first touch, so those pages are huge from the start (ignored where THP is off).
+  if (alignment == kHugePage) madvise(p, rounded / kHugePage * kHugePage, MADV_HUGEPAGE);
+  std::memset(p, 0, rounded);  // the padding rows (the copy overwrites the rest)
 }
 
 void AlignedBytes::Free::operator()(uint8_t* p) const { std::free(p); }
 
 Fp8Weight Interleave(const Fp8Weight& w, AlignedBytes& storage, const RowsCopied& copied) {
-  if (w.interleaved || HasE4m3Nan(w.data, w.out * w.in)) return w;
-  storage = AlignedBytes(InterleavedRows(w.out) * w.in);
-  InterleaveUnits<1>(w.data, w.out, w.in, storage.data(), copied);
+  if (w.interleaved) return w;
+  AlignedBytes bytes(InterleavedRows(w.out) * w.in);
+  // A NaN code anywhere keeps the weight row-major (found stretch by stretch, as copied).
+  if (!InterleaveUnits<1>(w.data, w.out, w.in, bytes.data(), NoE4m3Nan, copied)) return w;
+  storage = std::move(bytes);
   Fp8Weight v = w;
   v.data = storage.data();
   v.interleaved = true;
@@ -66,13 +76,13 @@ Fp8Weight Interleave(const Fp8Weight& w, AlignedBytes& storage, const RowsCopied
 }
 
 Fp4Weight Interleave(const Fp4Weight& w, AlignedBytes& storage, const RowsCopied& copied) {
-  if (w.interleaved) return w;
+  if (w.interleaved || w.in % kFp4Group != 0) return w;
   const size_t rows = InterleavedRows(w.out), bytes = w.in / 2, groups = w.in / kFp4Group;
   // Scales after the codes, at a 64-byte boundary.
   const size_t scale_offset = (rows * bytes + 63) / 64 * 64;
   storage = AlignedBytes(scale_offset + rows * groups);
-  InterleaveUnits<1>(w.data, w.out, bytes, storage.data(), copied);
-  InterleaveUnits<1>(w.scale, w.out, groups, storage.data() + scale_offset, {});
+  InterleaveUnits<1>(w.data, w.out, bytes, storage.data(), {}, copied);
+  InterleaveUnits<1>(w.scale, w.out, groups, storage.data() + scale_offset, {}, {});
   Fp4Weight v = w;
   v.data = storage.data();
   v.scale = storage.data() + scale_offset;
@@ -83,7 +93,7 @@ Fp4Weight Interleave(const Fp4Weight& w, AlignedBytes& storage, const RowsCopied
 Bf16Weight Interleave(const Bf16Weight& w, AlignedBytes& storage, const RowsCopied& copied) {
   if (w.interleaved || w.in % 2 != 0) return w;
   storage = AlignedBytes(InterleavedRows(w.out) * w.in * 2);
-  InterleaveUnits<4>(w.data, w.out, w.in / 2, storage.data(), copied);
+  InterleaveUnits<4>(w.data, w.out, w.in / 2, storage.data(), {}, copied);
   Bf16Weight v = w;
   v.data = storage.data();
   v.interleaved = true;

@@ -17,7 +17,8 @@
 // per 128 x 128 block) keep the checkpoint's layout. Only where the bytes lie changes: every
 // value, and every product, stays bit for bit what the row-major weight gives.
 //
-// Owned by the CPU backend. Pure functions; the copies are immutable after Interleave.
+// Owned by the CPU backend. Thread-safe for distinct weights; the copies are immutable after
+// Interleave.
 #pragma once
 
 #include <cstddef>
@@ -48,20 +49,19 @@ inline RowUnits UnitsOfRow(bool interleaved, size_t r, size_t units_per_row) {
 }
 
 // Memory for interleaved copies: 64-byte aligned and zero-filled; allocations of 2 MiB or more
-// are aligned to 2 MiB and advised to use huge pages (fewer TLB misses on a long stream).
+// are aligned to 2 MiB and their whole huge pages advised as such (fewer TLB misses on a long
+// stream).
 class AlignedBytes {
  public:
   AlignedBytes() = default;
   explicit AlignedBytes(size_t n);
   uint8_t* data() const { return bytes_.get(); }
-  size_t size() const { return size_; }
 
  private:
   struct Free {
     void operator()(uint8_t* p) const;
   };
   std::unique_ptr<uint8_t, Free> bytes_;
-  size_t size_ = 0;
 };
 
 // Called as the copy goes with each stretch of rows [begin, end) of the weight's codes now
@@ -71,8 +71,9 @@ using RowsCopied = std::function<void(size_t begin, size_t end)>;
 
 // An interleaved copy of `w` in `storage` (allocated here); the returned view has interleaved
 // set. A weight the layout does not take is returned as it is (interleaved false, storage left
-// empty): bf16 with an odd number of columns, and FP8 holding e4m3 NaN codes (0x7f, 0xff; real
-// checkpoints have none), since the interleaved kernels decode codes without checking for them.
+// empty): bf16 with an odd number of columns, MXFP4 whose columns are not whole scale groups,
+// and FP8 holding e4m3 NaN codes (0x7f, 0xff; real checkpoints have none), since the interleaved
+// kernels decode codes without checking for them.
 Fp8Weight Interleave(const Fp8Weight& w, AlignedBytes& storage, const RowsCopied& copied = {});
 Fp4Weight Interleave(const Fp4Weight& w, AlignedBytes& storage, const RowsCopied& copied = {});
 Bf16Weight Interleave(const Bf16Weight& w, AlignedBytes& storage, const RowsCopied& copied = {});

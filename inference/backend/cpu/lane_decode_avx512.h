@@ -3,7 +3,8 @@
 // each row's 16 columns are decoded in one zmm register (FP8 e4m3 by bit arithmetic, MXFP4 by a
 // 16-entry permute, bf16 by a shift) and the 16x16 tile is transposed in registers. Every value
 // equals the scalar decoder's exactly (the same exact code value times the same power-of-two
-// scale), so the products' results do not change. (Decode steps use step_products_avx512.h.)
+// scale), so the products' results do not change. (Decode steps over interleaved weights use
+// step_products_avx512.h.)
 //
 // An interleaved weight (interleaved_weight.h) needs no transpose: its block is already
 // lane-interleaved, and each column is decoded (and scaled) in one register.

@@ -137,7 +137,7 @@ void DecodeLaneBlock(const Weight& w, size_t n0, size_t rows, DecodeRow decode_r
   if constexpr (L == 16) {
     // Only reached on the AVX-512 path: whole blocks decoded in registers (an interleaved
     // block's padding rows exist, and decode as zeros).
-    if (w.interleaved ? n0 % kInterleaveRows == 0 : n0 + L <= rows && K % 16 == 0) {
+    if (w.interleaved ? n0 % kInterleaveRows == 0 : (n0 + L <= rows && K % 16 == 0)) {
       DecodeLanes16Avx512(w, n0, lanes);
       return;
     }
@@ -233,6 +233,7 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
                 DecodeRow decode_row, LaneFn lane_products, size_t row_begin, size_t row_end,
                 float* y, size_t y_stride, ThreadPool* pool, Finish finish) {
   const size_t K = w.in;
+  if (M == 0) return;
   ActivationFacts facts;
   if constexpr (L == 16 && !std::is_same_v<Weight, Bf16Weight>) {
     if (M <= 4 && StepProductsFit(w, block)) facts = MeasureActivationsAvx512(x, M, x_stride, K);

@@ -25,8 +25,8 @@ namespace inference {
 class ThreadPool;
 
 // Every weight is [out, in], row-major as stored in the checkpoint or, when `interleaved`, in
-// the layout of interleaved_weight.h (set only by Interleave, which checks what that layout
-// assumes).
+// the layout of interleaved_weight.h. Set `interleaved` only on bytes Interleave wrote (or an
+// exact copy of them): it checks what the kernels then assume.
 
 // FP8 weight with scales [ceil(out/128), ceil(in/128)] (row-major either way).
 struct Fp8Weight {

@@ -11,32 +11,20 @@
 // prefetched in software ahead of use.
 //
 // Every weight value and every product is the scalar decoder's, added in the same order (K-block
-// partials of width `block`, one after another; multiply and add rounded separately), so the
-// results are bit-identical to the other paths. Blocks with huge FP8 scales take the scalar
-// decoder's values.
+// partials of width `block`, one after another; multiply and add rounded separately, or fused
+// where ActivationFacts prove the product exact, which rounds the same), so the results are
+// bit-identical to the other paths. Blocks with huge FP8 scales take the scalar decoder's values.
 //
-// Requires AVX-512F/BW (the caller checks) and StepProductsFit. Pure functions; thread-safe.
+// Requires the AVX-512 path of CpuSimd (AVX-512F/BW, FMA, F16C; the caller checks) and
+// StepProductsFit. Pure functions; thread-safe.
 #pragma once
 
 #include <cstddef>
 
+#include "inference/backend/cpu/activation_facts_avx512.h"
 #include "inference/backend/cpu/matmul.h"
 
 namespace inference {
-
-// What the kernels may assume about the activation rows of one product, measured once
-// (MeasureActivationsAvx512). When every value has few significant bits and a known exponent
-// range, each product x * w is exact, so a fused multiply-add rounds exactly as the multiply and
-// add it replaces, and MXFP4's power-of-two scale may multiply a group's partial sum instead of
-// each product (scaling is exact, so every intermediate sum is the same value scaled). The
-// kernels check the ranges against the weight's scales and otherwise keep the separate steps.
-struct ActivationFacts {
-  bool known = false;         // false: nothing is assumed
-  int significant_bits = 24;  // every value has at most this many
-  int min_exponent = 0;       // of the nonzero values, which are all finite and normal
-  int max_exponent = 0;
-};
-ActivationFacts MeasureActivationsAvx512(const float* x, size_t M, size_t x_stride, size_t K);
 
 // Whether StepProductsAvx512 handles this weight: interleaved, and its width and partial-sum
 // block fit the kernel.

@@ -1,0 +1,26 @@
+// ActivationFacts: what the AVX-512 decode-step kernels may assume about the activation rows of
+// one matrix product, measured once per product.
+//
+// When every value has few significant bits and a known exponent range, each product x * w is
+// exact, so a fused multiply-add rounds exactly as the multiply and
+// add it replaces, and MXFP4's power-of-two scale may multiply a group's partial sum instead of
+// each product (scaling is exact, so every intermediate sum is the same value scaled). The
+// kernels check the ranges against the weight's scales and otherwise keep the separate steps.
+#pragma once
+
+#include <cstddef>
+
+namespace inference {
+
+struct ActivationFacts {
+  bool known = false;         // false: nothing is assumed
+  int significant_bits = 24;  // every value has at most this many
+  int min_exponent = 0;       // of the nonzero values, which are all finite and normal
+  int max_exponent = 0;
+};
+
+// Measures rows [0, M) of x (row m at x + m * x_stride, K values each). Requires AVX-512F (the
+// caller checks). Pure; thread-safe.
+ActivationFacts MeasureActivationsAvx512(const float* x, size_t M, size_t x_stride, size_t K);
+
+}  // namespace inference
