@@ -10,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "inference/backend/cpu/blocked_dot_reference.h"
 #include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
@@ -18,20 +19,6 @@
 
 namespace inference {
 namespace {
-
-// Sequential reference: sum of `block`-wide partials, each a running fp32 sum in K order.
-float BlockedDot(const float* a, const float* w, size_t K, size_t block) {
-  float acc = 0.0f;
-  for (size_t k0 = 0; k0 < K; k0 += block) {
-    float partial = 0.0f;
-    for (size_t k = k0; k < k0 + block && k < K; ++k) {
-      const float product = a[k] * w[k];
-      partial += product;
-    }
-    acc = k0 == 0 ? partial : acc + partial;
-  }
-  return acc;
-}
 
 bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;

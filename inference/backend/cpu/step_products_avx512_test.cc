@@ -12,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include "inference/backend/cpu/blocked_dot_reference.h"
 #include "inference/backend/cpu/cpu_simd.h"
 #include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/matmul.h"
@@ -20,19 +21,6 @@
 
 namespace inference {
 namespace {
-
-float BlockedDot(const float* a, const float* w, size_t K, size_t block) {
-  float acc = 0.0f;
-  for (size_t k0 = 0; k0 < K; k0 += block) {
-    float partial = 0.0f;
-    for (size_t k = k0; k < k0 + block && k < K; ++k) {
-      const float product = a[k] * w[k];
-      partial += product;
-    }
-    acc = k0 == 0 ? partial : acc + partial;
-  }
-  return acc;
-}
 
 // Every 16-row block of w through the kernel, against BlockedDot of the decoded rows.
 template <typename Weight, typename DecodeRow>
