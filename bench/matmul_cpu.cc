@@ -64,6 +64,8 @@ bool ParseArgs(int argc, char** argv, Args& a) {
 }
 
 constexpr size_t kOut = 1024, kIn = 1024;
+// Scale bytes are drawn from [kScaleLow, kScaleLow + kScaleSpan): near 1.
+constexpr uint8_t kScaleLow = 120, kScaleSpan = 8;
 
 // One format's weights: `count` matrices of kOut x kIn in one allocation, random bytes (FP8
 // codes avoid NaN; scales stay near 1 so the products are ordinary numbers), each rewritten in
@@ -98,7 +100,10 @@ std::vector<Format> Formats() {
        (kOut / 128) * (kIn / 128)},
       {"fp4", kOut * kIn / 2,
        [](const uint8_t* d, const uint8_t* s, const float* x, size_t M, float* y, ThreadPool* p) {
-         inference::MatmulFp4(x, M, Fp4Weight{d, s, kOut, kIn, true}, y, p);
+         Fp4Weight w{d, s, kOut, kIn, true};
+         w.scale_min = kScaleLow;  // the bounds Interleave records (see the scales below)
+         w.scale_max = kScaleLow + kScaleSpan - 1;
+         inference::MatmulFp4(x, M, w, y, p);
        },
        kOut * kIn / 32},
       {"bf16", kOut * kIn * 2,
@@ -185,7 +190,7 @@ int main(int argc, char** argv) {
       if (f.name == "bf16") b = i % 2 ? (b & 0x3f) | 0x3c : b;  // |w| in [2^-7, 2)-ish
       data[i] = b;
     }
-    for (uint8_t& s : scale) s = static_cast<uint8_t>(120 + rng() % 8);
+    for (uint8_t& s : scale) s = static_cast<uint8_t>(kScaleLow + rng() % kScaleSpan);
     for (size_t m = 0; m < count; ++m) Interleave(f, m, data, scale);
     for (ThreadPool* pool : {&single, &all}) {
       if (pool == &all && a.threads == 1) break;

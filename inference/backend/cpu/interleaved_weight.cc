@@ -84,6 +84,9 @@ Fp4Weight Interleave(const Fp4Weight& w, AlignedBytes& storage, const RowsCopied
   InterleaveUnits<1>(w.data, w.out, bytes, storage.data(), {}, copied);
   InterleaveUnits<1>(w.scale, w.out, groups, storage.data() + scale_offset, {}, {});
   Fp4Weight v = w;
+  const auto [lo, hi] = std::minmax_element(w.scale, w.scale + w.out * groups);
+  v.scale_min = w.out * groups > 0 ? *lo : 0;
+  v.scale_max = w.out * groups > 0 ? *hi : 255;
   v.data = storage.data();
   v.scale = storage.data() + scale_offset;
   v.interleaved = true;

@@ -44,6 +44,8 @@ struct Fp4Weight {
   size_t out = 0;
   size_t in = 0;
   bool interleaved = false;
+  // Bounds of the scale bytes (Interleave measures them; the defaults promise nothing).
+  uint8_t scale_min = 0, scale_max = 255;
 };
 
 // bf16 weight (row-major data may be unaligned).

@@ -223,36 +223,35 @@ TEST_CASE("FP8 products whose scale cannot move onto the activations equal the d
 // range must take the per-product path and still equal the definition.
 TEST_CASE("MXFP4 products at extreme scales and magnitudes equal the definition") {
   std::mt19937 rng(13);
-  const size_t N = 64, K = 256;
+  const size_t N = 32, K = 256;
   std::vector<uint8_t> w4(N * K / 2), s4(N * K / 32);
   for (auto& b : w4) b = static_cast<uint8_t>(rng() % 256);
-  // Each 16-row block gets its own scale range: ordinary, tiny, huge, and the subnormal scale.
-  const uint8_t ranges[4][2] = {{120, 130}, {1, 20}, {200, 252}, {0, 3}};
-  for (size_t n = 0; n < N; ++n) {
-    for (size_t g = 0; g < K / 32; ++g) {
-      const uint8_t* r = ranges[n / 16];
-      s4[n * (K / 32) + g] = static_cast<uint8_t>(r[0] + rng() % (r[1] - r[0] + 1));
-    }
-  }
-  const auto fp4 = Interleaved(Fp4Weight{w4.data(), s4.data(), N, K});
-  REQUIRE(fp4.view.interleaved);
   ThreadPool pool(2);
-  for (int magnitude : {100, 60, 20, 0, -10}) {  // smaller ones quantise to zeros
-    CAPTURE(magnitude);
-    std::vector<float> x(K), xq(K), row(K), want(N), got(N);
-    for (auto& v : x) v = std::ldexp(std::normal_distribution<float>(0.0f, 1.0f)(rng), magnitude);
-    QuantizeDequantizeFp8(x.data(), K, 128, xq.data());
-    for (size_t n = 0; n < N; ++n) {
-      DecodeFp4Row(fp4.view, n, row.data());
-      want[n] = RoundToBf16(BlockedDot(xq.data(), row.data(), K, 32));
-    }
-    MatmulFp4(x.data(), 1, fp4.view, got.data(), &pool);
-    for (size_t n = 0; n < N; ++n) {
-      CAPTURE(n);
-      if (std::isnan(want[n])) {
-        CHECK(std::isnan(got[n]));
-      } else {
-        CHECK(std::memcmp(&got[n], &want[n], sizeof(float)) == 0);
+  // A weight per scale range (the kernel checks a weight's whole range): ordinary, tiny, huge,
+  // huge enough that 6 * scale overflows, and one with the subnormal scale.
+  const uint8_t ranges[5][2] = {{120, 130}, {1, 20}, {200, 252}, {240, 254}, {0, 3}};
+  for (const auto& range : ranges) {
+    CAPTURE(int(range[0]));
+    for (auto& b : s4) b = static_cast<uint8_t>(range[0] + rng() % (range[1] - range[0] + 1));
+    const auto fp4 = Interleaved(Fp4Weight{w4.data(), s4.data(), N, K});
+    REQUIRE(fp4.view.interleaved);
+    for (int magnitude : {100, 60, 20, 0, -10, -14}) {  // smaller ones quantise to zeros
+      CAPTURE(magnitude);
+      std::vector<float> x(K), xq(K), row(K), want(N), got(N);
+      for (auto& v : x) v = std::ldexp(std::normal_distribution<float>(0.0f, 1.0f)(rng), magnitude);
+      QuantizeDequantizeFp8(x.data(), K, 128, xq.data());
+      for (size_t n = 0; n < N; ++n) {
+        DecodeFp4Row(fp4.view, n, row.data());
+        want[n] = RoundToBf16(BlockedDot(xq.data(), row.data(), K, 32));
+      }
+      MatmulFp4(x.data(), 1, fp4.view, got.data(), &pool);
+      for (size_t n = 0; n < N; ++n) {
+        CAPTURE(n);
+        if (std::isnan(want[n])) {
+          CHECK(std::isnan(got[n]));
+        } else {
+          CHECK(std::memcmp(&got[n], &want[n], sizeof(float)) == 0);
+        }
       }
     }
   }

@@ -312,33 +312,17 @@ FC_AVX512 void Fp4Chunk(const Fp4Weight& w, size_t n0, size_t k0, const float* x
   }
 }
 
-// Whether Fp4Chunk<true> keeps every bit for rows [n0, n0 + 16). x has at most b significant
-// bits and exponents in [lo, hi]; a code has at most 2 bits and is a multiple of 1/2, at most 6.
-// Products are exact when b <= 22. Every product and sum is a multiple of 2^(lo - b) (rounding
-// keeps that), so nonzero ones stay normal, scaled by 2^e or not, when lo - b + min(e, 0) >=
-// -126; a group's sums are below 32 * 6 * 2^(hi + 1) < 2^(hi + 9), finite when hi + 9 + max(e,
-// 0) <= 126. e ranges over the block's scales; the weights code * 2^e themselves must be finite
-// (6 * 2^e < 2^128: bytes up to 252), and byte 0 (a subnormal scale) never fits.
-FC_AVX512 bool FitsScaledSums(const Fp4Weight& w, size_t n0, const ActivationFacts& facts) {
+// Whether Fp4Chunk<true> keeps every bit. x has at most b significant bits and exponents in
+// [lo, hi]; a code has at most 2 bits and is a multiple of 1/2, at most 6. Products are exact
+// when b <= 22. Every product and sum is a multiple of 2^(lo - b) (rounding keeps that), so
+// nonzero ones stay normal, scaled by 2^e or not, when lo - b + min(e, 0) >= -126; a group's sums
+// are below 32 * 6 * 2^(hi + 1) < 2^(hi + 9), finite when hi + 9 + max(e, 0) <= 126. e ranges
+// over the weight's scales (their bounds, from Interleave); the weights code * 2^e themselves
+// must be finite (6 * 2^e < 2^128: bytes up to 252), and byte 0 (a subnormal scale) never fits.
+bool FitsScaledSums(const Fp4Weight& w, const ActivationFacts& facts) {
   if (!facts.known || facts.significant_bits > 22) return false;
-  const size_t bytes = kInterleaveRows * (w.in / kFp4Group);  // whole lines: w.in % 128 == 0
-  const uint8_t* scales = w.scale + n0 * (w.in / kFp4Group);
-  __m512i lo = _mm512_set1_epi8(-1), hi = _mm512_setzero_si512();
-  for (size_t i = 0; i < bytes; i += kLine) {
-    const __m512i v = _mm512_loadu_si512(scales + i);
-    lo = _mm512_min_epu8(lo, v);
-    hi = _mm512_max_epu8(hi, v);
-  }
-  alignas(64) uint8_t los[kLine], his[kLine];
-  _mm512_store_si512(los, lo);
-  _mm512_store_si512(his, hi);
-  int min_byte = 255, max_byte = 0;
-  for (size_t i = 0; i < kLine; ++i) {
-    min_byte = std::min<int>(min_byte, los[i]);
-    max_byte = std::max<int>(max_byte, his[i]);
-  }
-  if (min_byte == 0 || max_byte > 252) return false;
-  const int e_lo = min_byte - 127, e_hi = max_byte - 127;
+  if (w.scale_min == 0 || w.scale_max > 252) return false;
+  const int e_lo = w.scale_min - 127, e_hi = w.scale_max - 127;
   return facts.min_exponent - facts.significant_bits + std::min(e_lo, 0) >= -126 &&
          facts.max_exponent + 9 + std::max(e_hi, 0) <= 126;
 }
@@ -382,7 +366,7 @@ __attribute__((target("avx512f,avx512bw,f16c,fma"))) void Rows(const Weight& w, 
   Sums<R> s;
   Clear(s);
   if constexpr (std::is_same_v<Weight, Fp4Weight>) {
-    if (FitsScaledSums(w, n0, facts)) {
+    if (FitsScaledSums(w, facts)) {
       for (size_t k0 = 0; k0 < w.in; k0 += kChunkColumns<Weight>)
         Fp4Chunk<true>(w, n0, k0, x, x_stride, block, s);
     } else {
