@@ -119,15 +119,15 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
       } else if (w.ratio > 0) {
         for (int64_t b = 0; b < (pos + 1) / w.ratio; ++b) rows.push_back(&cache.compressed[b * hd]);
       }
-      for (size_t h = i - t * H; h < h_end; ++h) {
-        SparseAttention(&q[(t * H + h) * hd], 1, hd, rows.data(), rows.size(), &w.attn_sink[h],
-                        scale, &o[(t * H + h) * hd]);
-      }
+      const size_t h0 = i - t * H;  // this range's heads of token t share its rows
+      SparseAttention(&q[(t * H + h0) * hd], h_end - h0, hd, rows.data(), rows.size(),
+                      &w.attn_sink[h0], scale, &o[(t * H + h0) * hd]);
       i = t * H + h_end;
     }
   };
   if (pool != nullptr) {
-    pool->ParallelFor(T * H, 1, queries);
+    // A thread's heads of one token in one piece: they share the rows' transposes.
+    pool->ParallelFor(T * H, std::max<size_t>(1, (H + pool->size() - 1) / pool->size()), queries);
   } else {
     queries(0, T * H);
   }

@@ -41,6 +41,29 @@ FC_AVX512 void DotRows16Avx512(const float* const rows[16], const float* x, size
   _mm512_storeu_ps(out, acc);
 }
 
+FC_AVX512 void DotRows16MultiAvx512(const float* const rows[16], const float* x, size_t n_x,
+                                    size_t x_stride, size_t n, float* out) {
+  __m512 acc[8];
+  for (size_t i = 0; i < 8; ++i) acc[i] = _mm512_setzero_ps();
+  size_t k = 0;
+  for (; k + 16 <= n; k += 16) {
+    __m512 r[16];
+    for (int j = 0; j < 16; ++j) r[j] = _mm512_loadu_ps(rows[j] + k);
+    Transpose16x16(r, r);
+    for (size_t i = 0; i < n_x; ++i) {
+      const float* xi = x + i * x_stride + k;
+      for (int c = 0; c < 16; ++c) acc[i] = AddProduct(acc[i], xi[c], r[c]);
+    }
+  }
+  for (; k < n; ++k) {
+    alignas(64) float column[16];
+    for (int j = 0; j < 16; ++j) column[j] = rows[j][k];
+    const __m512 v = _mm512_load_ps(column);
+    for (size_t i = 0; i < n_x; ++i) acc[i] = AddProduct(acc[i], x[i * x_stride + k], v);
+  }
+  for (size_t i = 0; i < n_x; ++i) _mm512_storeu_ps(out + i * 16, acc[i]);
+}
+
 FC_AVX512 void AddScaledAvx512(float* y, float a, const float* x, size_t n) {
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {

@@ -14,6 +14,11 @@ namespace inference {
 // out[r] = Dot(rows[r], x, n) for r < 16; rows[r] may repeat (a short group's padding).
 void DotRows16Avx512(const float* const rows[16], const float* x, size_t n, float out[16]);
 
+// out[i * 16 + r] = Dot(rows[r], x + i * x_stride, n) for r < 16, i < n_x <= 8: each 16x16 tile
+// of the rows is transposed once for all n_x vectors (the heads of a query share their keys).
+void DotRows16MultiAvx512(const float* const rows[16], const float* x, size_t n_x, size_t x_stride,
+                          size_t n, float* out);
+
 // y[i] += a * x[i] for i < n (product and sum rounded separately, as the scalar loop).
 void AddScaledAvx512(float* y, float a, const float* x, size_t n);
 

@@ -364,6 +364,34 @@ void DotRows(const float* const* rows, size_t n_rows, const float* x, size_t n, 
   DotRowsBy16([rows](size_t r) { return rows[r]; }, n_rows, x, n, out);
 }
 
+void DotRowsMulti(const float* const* rows, size_t n_rows, const float* x, size_t n_x,
+                  size_t x_stride, size_t n, float* out) {
+  if (CpuSimd() != Simd::kAvx512) {
+    for (size_t i = 0; i < n_x; ++i) DotRows(rows, n_rows, x + i * x_stride, n, out + i * n_rows);
+    return;
+  }
+  for (size_t r0 = 0; r0 < n_rows; r0 += 16) {
+    const float* group[16];
+    const float* any = nullptr;
+    for (size_t j = 0; j < 16; ++j) {
+      group[j] = r0 + j < n_rows ? rows[r0 + j] : nullptr;
+      if (any == nullptr) any = group[j];
+    }
+    if (any == nullptr) continue;
+    for (const float*& row : group) row = row != nullptr ? row : any;
+    for (size_t i0 = 0; i0 < n_x; i0 += 8) {
+      const size_t count = std::min<size_t>(8, n_x - i0);
+      float sums[8 * 16];
+      DotRows16MultiAvx512(group, x + i0 * x_stride, count, x_stride, n, sums);
+      for (size_t i = 0; i < count; ++i) {
+        for (size_t j = 0; j < 16 && r0 + j < n_rows; ++j) {
+          if (rows[r0 + j] != nullptr) out[(i0 + i) * n_rows + r0 + j] = sums[i * 16 + j];
+        }
+      }
+    }
+  }
+}
+
 void AddScaled(float* y, float a, const float* x, size_t n) {
   if (CpuSimd() == Simd::kAvx512) return AddScaledAvx512(y, a, x, n);
   for (size_t i = 0; i < n; ++i) y[i] += a * x[i];

@@ -95,6 +95,12 @@ float Dot(const float* a, const float* b, size_t n);
 // (dot_rows_avx512.h). rows[r] may be null: out[r] is then left unchanged.
 void DotRows(const float* const* rows, size_t n_rows, const float* x, size_t n, float* out);
 
+// out[i * n_rows + r] = Dot(rows[r], x + i * x_stride, n) for r < n_rows, i < n_x: DotRows for
+// several vectors against the same rows (on AVX-512 each tile of rows is transposed once for up
+// to 8 of them). rows[r] may be null: out[i * n_rows + r] is then left unchanged.
+void DotRowsMulti(const float* const* rows, size_t n_rows, const float* x, size_t n_x,
+                  size_t x_stride, size_t n, float* out);
+
 // y[i] += a * x[i] for i < n, product and sum rounded separately (AVX-512 where present).
 void AddScaled(float* y, float a, const float* x, size_t n);
 

@@ -257,7 +257,8 @@ TEST_CASE("MXFP4 products at extreme scales and magnitudes equal the definition"
   }
 }
 
-TEST_CASE("DotRows equals Dot per row bit for bit, null rows untouched, and AddScaled") {
+TEST_CASE(
+    "DotRows and DotRowsMulti equal Dot per row bit for bit, null rows untouched; AddScaled") {
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (size_t n : {7, 16, 300}) {
@@ -278,6 +279,19 @@ TEST_CASE("DotRows equals Dot per row bit for bit, null rows untouched, and AddS
       y_want[i] += rounded;
     }
     CHECK(SameBits(y, y_want));
+    // Several vectors against the same rows: more than one group of 8 (the AVX-512 kernel's).
+    const size_t n_x = 11;
+    std::vector<float> xs(n_x * n), multi(n_x * n_rows, 42.0f);
+    for (auto& v : xs) v = normal(rng);
+    DotRowsMulti(pointers.data(), n_rows, xs.data(), n_x, n, n, multi.data());
+    for (size_t i = 0; i < n_x; ++i) {
+      for (size_t r = 0; r < n_rows; ++r) {
+        CAPTURE(i);
+        CAPTURE(r);
+        const float want = pointers[r] ? Dot(pointers[r], &xs[i * n], n) : 42.0f;
+        CHECK(std::memcmp(&multi[i * n_rows + r], &want, sizeof want) == 0);
+      }
+    }
     for (size_t r = 0; r < n_rows; ++r) {
       CAPTURE(n);
       CAPTURE(r);

@@ -16,38 +16,41 @@ void SparseAttention(const float* q, size_t n_heads, size_t d, const float* cons
                      size_t n_rows, const float* sink, float scale, float* out) {
   constexpr size_t kBlock = 64;
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-  std::vector<float> acc(d), partial(d);
-  float scores[kBlock];
-  for (size_t h = 0; h < n_heads; ++h) {
-    const float* qh = q + h * d;
-    std::fill(acc.begin(), acc.end(), 0.0f);
-    float running_max = kNegInf;
-    float running_sum = 0.0f;
-    for (size_t b = 0; b < n_rows; b += kBlock) {
-      const size_t n = std::min(kBlock, n_rows - b);
-      float block_max = running_max;
-      DotRows(rows + b, n, qh, d, scores);  // the empty slots' scores are set here
+  // Blocks outside, heads inside: a block's scores for all heads come from one pass over its
+  // rows (DotRowsMulti). Each head's own sequence of operations is unchanged.
+  std::vector<float> acc(n_heads * d, 0.0f), partial(d), scores(n_heads * kBlock);
+  std::vector<float> running_max(n_heads, kNegInf), running_sum(n_heads, 0.0f);
+  for (size_t b = 0; b < n_rows; b += kBlock) {
+    const size_t n = std::min(kBlock, n_rows - b);
+    // The empty slots' scores are set below; DotRowsMulti leaves them alone.
+    DotRowsMulti(rows + b, n, q, n_heads, d, d, scores.data());
+    for (size_t h = 0; h < n_heads; ++h) {
+      float* sc = &scores[h * n];
+      float block_max = running_max[h];
       for (size_t j = 0; j < n; ++j) {
-        scores[j] = rows[b + j] ? scores[j] * scale : kNegInf;
-        block_max = std::max(block_max, scores[j]);
+        sc[j] = rows[b + j] ? sc[j] * scale : kNegInf;
+        block_max = std::max(block_max, sc[j]);
       }
       if (block_max == kNegInf) continue;  // an all-empty block changes nothing
-      const float rescale = TorchExp(running_max - block_max);
-      for (size_t j = 0; j < n; ++j) scores[j] = TorchExp(scores[j] - block_max);
+      const float rescale = TorchExp(running_max[h] - block_max);
+      for (size_t j = 0; j < n; ++j) sc[j] = TorchExp(sc[j] - block_max);
       // The block's probabilities (zeros at empty slots) are summed the way torch sums a row,
       // and the block's P·V is a product of its own, added to the rescaled accumulator: the
       // reference's kernel emulation (golden/README.md §2) works block by block in torch ops.
-      running_sum = running_sum * rescale + CascadeSum(scores, n);
+      running_sum[h] = running_sum[h] * rescale + CascadeSum(sc, n);
       std::fill(partial.begin(), partial.end(), 0.0f);
       for (size_t j = 0; j < n; ++j) {
         if (!rows[b + j]) continue;
-        AddScaled(partial.data(), RoundToBf16(scores[j]), rows[b + j], d);
+        AddScaled(partial.data(), RoundToBf16(sc[j]), rows[b + j], d);
       }
-      for (size_t c = 0; c < d; ++c) acc[c] = acc[c] * rescale + partial[c];
-      running_max = block_max;
+      float* a = &acc[h * d];
+      for (size_t c = 0; c < d; ++c) a[c] = a[c] * rescale + partial[c];
+      running_max[h] = block_max;
     }
-    running_sum += TorchExp(sink[h] - running_max);
-    for (size_t c = 0; c < d; ++c) out[h * d + c] = RoundToBf16(acc[c] / running_sum);
+  }
+  for (size_t h = 0; h < n_heads; ++h) {
+    const float sum = running_sum[h] + TorchExp(sink[h] - running_max[h]);
+    for (size_t c = 0; c < d; ++c) out[h * d + c] = RoundToBf16(acc[h * d + c] / sum);
   }
 }
 
