@@ -7,6 +7,8 @@
 
 #include <immintrin.h>
 
+#include <cassert>
+
 #include "inference/backend/cpu/avx512_transpose.h"
 
 namespace inference {
@@ -43,6 +45,7 @@ FC_AVX512 void DotRows16Avx512(const float* const rows[16], const float* x, size
 
 FC_AVX512 void DotRows16MultiAvx512(const float* const rows[16], const float* x, size_t n_x,
                                     size_t x_stride, size_t n, float* out) {
+  assert(n_x <= 8);
   __m512 acc[8];
   for (size_t i = 0; i < 8; ++i) acc[i] = _mm512_setzero_ps();
   size_t k = 0;

@@ -70,10 +70,11 @@ class AlignedBytes {
 using RowsCopied = std::function<void(size_t begin, size_t end)>;
 
 // An interleaved copy of `w` in `storage` (allocated here); the returned view has interleaved
-// set. A weight the layout does not take is returned as it is (interleaved false, storage left
-// empty): bf16 with an odd number of columns, MXFP4 whose columns are not whole scale groups,
-// and FP8 holding e4m3 NaN codes (0x7f, 0xff; real checkpoints have none), since the interleaved
-// kernels decode codes without checking for them.
+// set (and, for MXFP4, the scale bytes' bounds, which the kernels' fast path needs). A weight the
+// layout does not take is returned as it is (interleaved false, storage left empty): bf16 with an
+// odd number of columns, MXFP4 whose columns are not whole scale groups, and FP8 holding e4m3 NaN
+// codes (0x7f, 0xff; real checkpoints have none), since the interleaved kernels decode codes
+// without checking for them.
 Fp8Weight Interleave(const Fp8Weight& w, AlignedBytes& storage, const RowsCopied& copied = {});
 Fp4Weight Interleave(const Fp4Weight& w, AlignedBytes& storage, const RowsCopied& copied = {});
 Bf16Weight Interleave(const Bf16Weight& w, AlignedBytes& storage, const RowsCopied& copied = {});
