@@ -6,8 +6,9 @@
 // per vector lane; over row-major storage they read 16 rows side by side, which is 16 short
 // memory streams per thread (the hardware prefetcher follows few of them) and a byte transpose
 // per chunk. Interleaved, a block of 16 rows is stored column by column: the kernel reads one
-// sequential stream, and a column of the 16 rows is one vector load (measured with
-// bench/matmul_cpu: from memory, FP8 13 -> 17 GB/s and bf16 19.5 -> 22 GB/s on two threads).
+// sequential stream, and a column of the 16 rows is one vector load (measured on 2 threads: bf16
+// from memory 19.5 -> 22-24 GB/s in bench/matmul_cpu, the 1b decode step 1.3x in
+// bench/engine_cpu; FP8 and MXFP4 gained mostly with the kernels that followed).
 //
 // Layout. Rows form blocks of 16; the last block is padded with zero rows. A row is a sequence of
 // units: an FP8 code (one byte), an MXFP4 byte (two codes, the even column in the low nibble) or
