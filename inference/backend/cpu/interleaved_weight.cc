@@ -23,6 +23,12 @@ bool InterleaveUnits(const uint8_t* src, size_t rows, size_t units, uint8_t* dst
                      const std::function<bool(const uint8_t*, size_t)>& accept,
                      const RowsCopied& copied) {
   const size_t row_bytes = units * kUnitBytes;
+  // The last block's padding rows are zeros: its tile is zeroed first, then the rows it has
+  // are copied over (the other tiles are written whole by the copy).
+  if (rows % kInterleaveRows != 0) {
+    std::memset(dst + rows / kInterleaveRows * kInterleaveRows * row_bytes, 0,
+                kInterleaveRows * row_bytes);
+  }
   const size_t stretch = std::max<size_t>(1, (size_t{4} << 20) / std::max<size_t>(row_bytes, 1));
   for (size_t begin = 0; begin < rows; begin += stretch) {
     const size_t end = std::min(rows, begin + stretch);
@@ -58,7 +64,6 @@ AlignedBytes::AlignedBytes(size_t n) {
   bytes_.reset(static_cast<uint8_t*>(p));
   // Before the first touch, so those pages are huge from the start (ignored where THP is off).
   if (alignment == kHugePage) madvise(p, rounded / kHugePage * kHugePage, MADV_HUGEPAGE);
-  std::memset(p, 0, rounded);  // the padding rows (the copy overwrites the rest)
 }
 
 void AlignedBytes::Free::operator()(uint8_t* p) const { std::free(p); }

@@ -49,7 +49,7 @@ inline RowUnits UnitsOfRow(bool interleaved, size_t r, size_t units_per_row) {
           kInterleaveRows};
 }
 
-// Memory for interleaved copies: 64-byte aligned and zero-filled; allocations of 2 MiB or more
+// Memory for interleaved copies (not initialised): 64-byte aligned; allocations of 2 MiB or more
 // are aligned to 2 MiB and their whole huge pages advised as such (fewer TLB misses on a long
 // stream).
 class AlignedBytes {

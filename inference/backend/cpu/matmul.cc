@@ -332,12 +332,17 @@ const char* MatmulSimdPath() {
 
 namespace {
 
-// Rows come in groups of 16 (a short group repeats a present row and drops its results).
+// out[i * n_rows + r] = Dot(row_at(r), x + i * x_stride, n) for the present rows, i < n_x. Rows
+// come in groups of 16 (a short group repeats a present row and drops its results), each group
+// against up to 8 vectors at once (one vector: the single-vector kernel).
 template <typename RowAt>
-void DotRowsBy16(RowAt row_at, size_t n_rows, const float* x, size_t n, float* out) {
+void DotRowsBy16(RowAt row_at, size_t n_rows, const float* x, size_t n_x, size_t x_stride, size_t n,
+                 float* out) {
   if (CpuSimd() != Simd::kAvx512) {
-    for (size_t r = 0; r < n_rows; ++r) {
-      if (const float* row = row_at(r)) out[r] = Dot(row, x, n);
+    for (size_t i = 0; i < n_x; ++i) {
+      for (size_t r = 0; r < n_rows; ++r) {
+        if (const float* row = row_at(r)) out[i * n_rows + r] = Dot(row, x + i * x_stride, n);
+      }
     }
     return;
   }
@@ -350,10 +355,19 @@ void DotRowsBy16(RowAt row_at, size_t n_rows, const float* x, size_t n, float* o
     }
     if (any == nullptr) continue;
     for (const float*& row : group) row = row != nullptr ? row : any;
-    float sums[16];
-    DotRows16Avx512(group, x, n, sums);
-    for (size_t j = 0; j < 16 && r0 + j < n_rows; ++j) {
-      if (row_at(r0 + j) != nullptr) out[r0 + j] = sums[j];
+    for (size_t i0 = 0; i0 < n_x; i0 += 8) {
+      const size_t count = std::min<size_t>(8, n_x - i0);
+      float sums[8 * 16];
+      if (count == 1) {
+        DotRows16Avx512(group, x + i0 * x_stride, n, sums);
+      } else {
+        DotRows16MultiAvx512(group, x + i0 * x_stride, count, x_stride, n, sums);
+      }
+      for (size_t i = 0; i < count; ++i) {
+        for (size_t j = 0; j < 16 && r0 + j < n_rows; ++j) {
+          if (row_at(r0 + j) != nullptr) out[(i0 + i) * n_rows + r0 + j] = sums[i * 16 + j];
+        }
+      }
     }
   }
 }
@@ -361,35 +375,12 @@ void DotRowsBy16(RowAt row_at, size_t n_rows, const float* x, size_t n, float* o
 }  // namespace
 
 void DotRows(const float* const* rows, size_t n_rows, const float* x, size_t n, float* out) {
-  DotRowsBy16([rows](size_t r) { return rows[r]; }, n_rows, x, n, out);
+  DotRowsBy16([rows](size_t r) { return rows[r]; }, n_rows, x, 1, n, n, out);
 }
 
 void DotRowsMulti(const float* const* rows, size_t n_rows, const float* x, size_t n_x,
                   size_t x_stride, size_t n, float* out) {
-  if (CpuSimd() != Simd::kAvx512) {
-    for (size_t i = 0; i < n_x; ++i) DotRows(rows, n_rows, x + i * x_stride, n, out + i * n_rows);
-    return;
-  }
-  for (size_t r0 = 0; r0 < n_rows; r0 += 16) {
-    const float* group[16];
-    const float* any = nullptr;
-    for (size_t j = 0; j < 16; ++j) {
-      group[j] = r0 + j < n_rows ? rows[r0 + j] : nullptr;
-      if (any == nullptr) any = group[j];
-    }
-    if (any == nullptr) continue;
-    for (const float*& row : group) row = row != nullptr ? row : any;
-    for (size_t i0 = 0; i0 < n_x; i0 += 8) {
-      const size_t count = std::min<size_t>(8, n_x - i0);
-      float sums[8 * 16];
-      DotRows16MultiAvx512(group, x + i0 * x_stride, count, x_stride, n, sums);
-      for (size_t i = 0; i < count; ++i) {
-        for (size_t j = 0; j < 16 && r0 + j < n_rows; ++j) {
-          if (rows[r0 + j] != nullptr) out[(i0 + i) * n_rows + r0 + j] = sums[i * 16 + j];
-        }
-      }
-    }
-  }
+  DotRowsBy16([rows](size_t r) { return rows[r]; }, n_rows, x, n_x, x_stride, n, out);
 }
 
 void AddScaled(float* y, float a, const float* x, size_t n) {
@@ -399,7 +390,7 @@ void AddScaled(float* y, float a, const float* x, size_t n) {
 
 void DotRowsStrided(const float* rows, size_t stride, size_t n_rows, const float* x, size_t n,
                     float* out) {
-  DotRowsBy16([rows, stride](size_t r) { return rows + r * stride; }, n_rows, x, n, out);
+  DotRowsBy16([rows, stride](size_t r) { return rows + r * stride; }, n_rows, x, 1, n, n, out);
 }
 
 void MatmulFp8(const float* x, size_t M, const Fp8Weight& w, float* y, ThreadPool* pool) {

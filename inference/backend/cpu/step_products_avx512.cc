@@ -97,11 +97,12 @@ FC_AVX512 void AddProducts(__m512 (&partial)[R], const float* x, size_t x_stride
   }
 }
 
-// x[r * x_stride + k0 ..+64] * c for each row r into xs[r][..]; false when any product is not
-// exact (overflow, or bits lost below the normal range), checked by scaling back.
+// x[r * x_stride + k0 ..+64] * c for each row r into xs[r * xs_stride ..] (64-byte aligned);
+// false when any product is not exact (overflow, or bits lost below the normal range), checked
+// by scaling back.
 template <size_t R>
 FC_AVX512 bool ScaleExactly(const float* x, size_t x_stride, size_t k0, float c, float inverse,
-                            float (*xs)[64]) {
+                            float* xs, size_t xs_stride) {
   __mmask16 inexact = 0;
   const __m512 cv = _mm512_set1_ps(c), iv = _mm512_set1_ps(inverse);
 #pragma GCC unroll 4
@@ -111,7 +112,7 @@ FC_AVX512 bool ScaleExactly(const float* x, size_t x_stride, size_t k0, float c,
       const __m512 v = _mm512_loadu_ps(x + r * x_stride + k0 + i);
       const __m512 scaled = _mm512_mul_ps(v, cv);
       inexact |= _mm512_cmp_ps_mask(_mm512_mul_ps(scaled, iv), v, _CMP_NEQ_UQ);
-      _mm512_store_ps(xs[r] + i, scaled);
+      _mm512_store_ps(xs + r * xs_stride + i, scaled);
     }
   }
   return inexact == 0;
@@ -134,6 +135,16 @@ FC_AVX512 void Fp8Line(const uint8_t* line, __m512i keep, __m512 (&v)[4]) {
   v[1] = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(lo, 1));
   v[2] = _mm512_cvtph_ps(_mm512_castsi512_si256(hi));
   v[3] = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(hi, 1));
+}
+
+// Whether every product (x * 2^8 * 2^e) * (value * 2^-8) is exact, for a block scale 2^e: x has
+// at most 20 significant bits (the value has at most 4) and the product lies in the normal
+// range. The nonzero values are at least 2^-17 and at most 1.75, so it does when
+// 2^(min_exponent + 8 + e - 17) >= 2^-126 and 2^(max_exponent + 8 + e + 1) <= 2^127.
+bool Fp8ProductsExact(const ActivationFacts& facts, uint8_t scale_byte) {
+  const int e = static_cast<int>(scale_byte) - 127;
+  return facts.known && facts.significant_bits <= 20 && facts.min_exponent + e >= -117 &&
+         facts.max_exponent + e <= 118;
 }
 
 // The 64 FP8 columns of a chunk (column k0 + c of row j at byte c * 16 + j) against x. With
@@ -168,12 +179,9 @@ FC_AVX512 void Fp8Columns(const uint8_t* chunk, const float* x, size_t x_stride,
 //   representable for every scale up to 2^119 (byte 246). x * weight is then the one rounding of
 //   x * value * scale. Where x * 2^8 * scale is exact too (checked), (x * 2^8 * scale) *
 //   (value * 2^-8) is that same rounding and saves a multiply per weight vector: the "folded"
-//   loop. Larger scales take the scalar decoder's table. (Interleave keeps weights with NaN
-//   codes row-major, so none reach this kernel.)
-//   A product (x * 2^8 * scale) * (value * 2^-8) is exact when x has at most 20 significant bits
-//   (the value has at most 4) and it lies in the normal range: the nonzero values are at least
-//   2^-17, at most 1.75, so it does when 2^(min_exponent + 8 + e - 17) >= 2^-126 and
-//   2^(max_exponent + 8 + e + 1) <= 2^127 for the scale 2^e. Then the fused loop.
+//   loop, fused where its products are exact (Fp8ProductsExact). Larger scales take the scalar
+//   decoder's table. (Interleave keeps weights with NaN codes row-major, so none reach this
+//   kernel.)
 template <size_t R>
 FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, size_t x_stride,
                      size_t block, const ActivationFacts& facts, Sums<R>& s) {
@@ -183,11 +191,8 @@ FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, s
   if (byte <= 246) {  // 2^8 * scale is finite (255 is NaN)
     alignas(64) float xs[R][64];
     if (ScaleExactly<R>(x, x_stride, k0, E8m0ToFloat(static_cast<uint8_t>(byte + 8)),
-                        E8m0ToFloat(static_cast<uint8_t>(246 - byte)), xs)) {
-      const int e = static_cast<int>(byte) - 127;
-      const bool exact_products = facts.known && facts.significant_bits <= 20 &&
-                                  facts.min_exponent + e >= -117 && facts.max_exponent + e <= 118;
-      if (exact_products) {
+                        E8m0ToFloat(static_cast<uint8_t>(246 - byte)), &xs[0][0], 64)) {
+      if (Fp8ProductsExact(facts, byte)) {
         return Fp8Columns<true, true>(chunk, &xs[0][0], 64, 0, k0, block, _mm512_setzero_ps(), s);
       }
       return Fp8Columns<true, false>(chunk, &xs[0][0], 64, 0, k0, block, _mm512_setzero_ps(), s);
@@ -220,22 +225,13 @@ FC_AVX512 bool Fp8FusedPair(const Fp8Weight& w, size_t n0, size_t k0, const floa
   alignas(64) float xs[2][R][128];
   for (size_t b = 0; b < 2; ++b) {
     const uint8_t byte = scales[b];
-    const int e = static_cast<int>(byte) - 127;
-    if (byte > 246 || !facts.known || facts.significant_bits > 20 ||
-        facts.min_exponent + e < -117 || facts.max_exponent + e > 118) {
-      return false;
-    }
+    if (byte > 246 || !Fp8ProductsExact(facts, byte)) return false;
     const float c = E8m0ToFloat(static_cast<uint8_t>(byte + 8));
     const float inverse = E8m0ToFloat(static_cast<uint8_t>(246 - byte));
     for (size_t h = 0; h < 2; ++h) {
-      alignas(64) float half[R][64];
-      if (!ScaleExactly<R>(x, x_stride, k0 + kFp8Block * b + 64 * h, c, inverse, half))
+      if (!ScaleExactly<R>(x, x_stride, k0 + kFp8Block * b + 64 * h, c, inverse, &xs[b][0][64 * h],
+                           128))
         return false;
-      for (size_t r = 0; r < R; ++r) {
-#pragma GCC unroll 4
-        for (size_t i = 0; i < 64; i += 16)
-          _mm512_store_ps(&xs[b][r][64 * h + i], _mm512_load_ps(&half[r][i]));
-      }
     }
   }
   const uint8_t* first = w.data + n0 * K + k0 * kInterleaveRows;
@@ -406,12 +402,6 @@ void RowsM(const Weight& w, size_t n0, const float* x, size_t M, size_t x_stride
   }
 }
 
-#undef FC_AVX512
-
-}  // namespace
-
-namespace {
-
 // Prefetches the first kAheadBytes of rows n0.. (the kernels' own prefetch runs that far ahead
 // of their reads, so a range's start would otherwise come from memory on demand).
 template <typename Weight>
@@ -422,6 +412,8 @@ void PrefetchStart(const Weight& w, size_t n0, size_t row_bytes) {
                  _MM_HINT_T1);
   }
 }
+
+#undef FC_AVX512
 
 }  // namespace
 
