@@ -7,6 +7,7 @@
 
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/product_batch.h"
 #include "inference/backend/cpu/rms_norm.h"
 #include "inference/backend/cpu/thread_pool.h"
 #include "inference/backend/cpu/top_k.h"
@@ -15,26 +16,28 @@
 namespace inference {
 namespace {
 
-// SwiGLU expert on M rows: out = w2(bf16(route_weight * silu(min(g, L)) * clamp(u, -L, L))).
-void ExpertForward(const ExpertWeights& e, float limit, const float* x, size_t M,
-                   const float* route_weight, float* out, ThreadPool* pool) {
-  const size_t inter = e.w1.out();
-  std::vector<float> g(M * inter), u(M * inter);
-  e.w1.Apply(x, M, g.data(), pool);
-  e.w3.Apply(x, M, u.data(), pool);
-  for (size_t m = 0; m < M; ++m) {
-    for (size_t i = 0; i < inter; ++i) {
-      float gate = g[m * inter + i], up = u[m * inter + i];
-      if (limit > 0) {
-        up = std::clamp(up, -limit, limit);
-        gate = std::min(gate, limit);
-      }
-      float a = gate / (1.0f + TorchExp(-gate)) * up;
-      if (route_weight) a = route_weight[m] * a;
-      g[m * inter + i] = RoundToBf16(a);
+// One row of an expert's SwiGLU, in place in g: bf16(route_weight * silu(min(g, L)) *
+// clamp(u, -L, L)), the activation its w2 reads.
+void SwiGlu(float limit, float route_weight, bool weighted, size_t inter, float* g,
+            const float* u) {
+  for (size_t i = 0; i < inter; ++i) {
+    float gate = g[i], up = u[i];
+    if (limit > 0) {
+      up = std::clamp(up, -limit, limit);
+      gate = std::min(gate, limit);
     }
+    float a = gate / (1.0f + TorchExp(-gate)) * up;
+    if (weighted) a = route_weight * a;
+    g[i] = RoundToBf16(a);
   }
-  e.w2.Apply(g.data(), M, out, pool);
+}
+
+void AddProduct(ProductBatch& batch, size_t activations, const QuantLinear& l, float* y) {
+  if (l.is_fp4) {
+    batch.AddFp4(activations, l.fp4, y);
+  } else {
+    batch.AddFp8(activations, l.fp8, y);
+  }
 }
 
 float SqrtSoftplus(float v) {
@@ -79,18 +82,18 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
   }
 
   // The routed experts' batches (rows routed to each expert), then the shared expert on all
-  // rows. The experts run independently (in parallel when there are enough of them to keep the
-  // pool busy; otherwise each one's rows are split across the pool), and their outputs are
+  // rows. All experts' w1 and w3 products run as one parallel loop, then all their w2 products
+  // (ProductBatch: a decode step's experts are too small for a loop each); their outputs are
   // added afterwards in expert order, the reference's accumulation order.
   const float limit = static_cast<float>(c.swiglu_limit);
   struct Batch {
     const ExpertWeights* expert;
     std::vector<size_t> rows;
-    std::vector<float> ws, xs, ys;
+    std::vector<float> ws, xs, g, u, ys;
   };
   std::vector<Batch> batches;
   for (size_t e = 0; e < E; ++e) {
-    Batch b{&w.experts[e], {}, {}, {}, {}};
+    Batch b{&w.experts[e], {}, {}, {}, {}, {}, {}};
     for (size_t t = 0; t < T; ++t) {
       for (size_t k = 0; k < K; ++k) {
         if (indices[t * K + k] == static_cast<int32_t>(e)) {
@@ -105,26 +108,52 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
     batches.push_back(std::move(b));
   }
   const size_t n_routed = batches.size();
-  batches.push_back(Batch{&w.shared, {}, {}, {}, {}});
-  const bool across_experts = pool != nullptr && batches.size() >= pool->size();
-  // Across experts, the shared expert (all rows, often a wider format) is handed out first:
-  // taken last, it left one thread working alone at the end of every layer.
-  auto run = [&](size_t b0, size_t b1) {
-    for (size_t j = b0; j < b1; ++j) {
-      const size_t i = across_experts ? (j == 0 ? n_routed : j - 1) : j;
+  batches.push_back(Batch{&w.shared, {}, {}, {}, {}, {}, {}});
+  auto rows_of = [&](size_t i) { return i == n_routed ? T : batches[i].rows.size(); };
+
+  ProductBatch products;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    Batch& b = batches[i];
+    const size_t inter = b.expert->w1.out();
+    b.g.resize(rows_of(i) * inter);
+    b.u.resize(rows_of(i) * inter);
+    const size_t a = products.AddActivations(i == n_routed ? x : b.xs.data(), rows_of(i), d);
+    AddProduct(products, a, b.expert->w1, b.g.data());
+    AddProduct(products, a, b.expert->w3, b.u.data());
+  }
+  products.Run(pool);
+
+  // SwiGLU over every expert's rows; (expert, row) pairs in one loop.
+  std::vector<std::pair<size_t, size_t>> swiglu_rows;
+  size_t inter_max = 1;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    for (size_t r = 0; r < rows_of(i); ++r) swiglu_rows.emplace_back(i, r);
+    inter_max = std::max(inter_max, batches[i].expert->w1.out());
+  }
+  auto swiglu = [&](size_t j0, size_t j1) {
+    for (size_t j = j0; j < j1; ++j) {
+      const auto [i, r] = swiglu_rows[j];
       Batch& b = batches[i];
-      const bool shared = i == n_routed;
-      const size_t M = shared ? T : b.rows.size();
-      b.ys.resize(M * d);
-      ExpertForward(*b.expert, limit, shared ? x : b.xs.data(), M, shared ? nullptr : b.ws.data(),
-                    b.ys.data(), across_experts ? nullptr : pool);
+      const size_t inter = b.expert->w1.out();
+      SwiGlu(limit, i == n_routed ? 0.0f : b.ws[r], i != n_routed, inter, &b.g[r * inter],
+             &b.u[r * inter]);
     }
   };
-  if (across_experts) {
-    pool->ParallelFor(batches.size(), 1, run);
+  const size_t swiglu_grain = std::max<size_t>(1, 16384 / inter_max);
+  if (pool != nullptr) {
+    pool->ParallelFor(swiglu_rows.size(), swiglu_grain, swiglu);
   } else {
-    run(0, batches.size());
+    swiglu(0, swiglu_rows.size());
   }
+
+  for (size_t i = 0; i < batches.size(); ++i) {
+    Batch& b = batches[i];
+    b.ys.resize(rows_of(i) * d);
+    const size_t a = products.AddActivations(b.g.data(), rows_of(i), b.expert->w1.out());
+    AddProduct(products, a, b.expert->w2, b.ys.data());
+  }
+  products.Run(pool);
+
   std::vector<float> y(T * d, 0.0f);
   for (size_t i = 0; i < n_routed; ++i) {
     const Batch& b = batches[i];

@@ -401,6 +401,18 @@ void MatmulFp4(const float* x, size_t M, const Fp4Weight& w, float* y, ThreadPoo
   BlockedQuantizedMatmul(x, M, w, kFp4Group, DecodeFp4RowStrided, y, pool);
 }
 
+void MatmulFp8Rows(const float* xq, size_t M, const Fp8Weight& w, size_t row_begin, size_t row_end,
+                   float* y, size_t y_stride) {
+  DispatchLaneMatmul(xq, M, w.in, w, kFp8Block, DecodeFp8RowStrided, row_begin, row_end, y,
+                     y_stride, nullptr, RoundToBf16);
+}
+
+void MatmulFp4Rows(const float* xq, size_t M, const Fp4Weight& w, size_t row_begin, size_t row_end,
+                   float* y, size_t y_stride) {
+  DispatchLaneMatmul(xq, M, w.in, w, kFp4Group, DecodeFp4RowStrided, row_begin, row_end, y,
+                     y_stride, nullptr, RoundToBf16);
+}
+
 void MatmulBf16WeightF32(const float* x, size_t M, const Bf16Weight& w, float* y,
                          ThreadPool* pool) {
   DispatchLaneMatmul(x, M, w.in, w, w.in, DecodeBf16RowStrided, 0, w.out, y, w.out, pool, Identity);

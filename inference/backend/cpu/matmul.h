@@ -67,6 +67,14 @@ void MatmulFp8(const float* x, size_t M, const Fp8Weight& w, float* y, ThreadPoo
 // y[M, out] = bf16(fp4_gemm(act_quant(x[M, in]), w)).
 void MatmulFp4(const float* x, size_t M, const Fp4Weight& w, float* y, ThreadPool* pool = nullptr);
 
+// Rows [row_begin, row_end) of MatmulFp8 / MatmulFp4, on the calling thread, for activations
+// already quantised as those quantise them (QuantizeDequantizeFp8 in 128-blocks): xq[M, in],
+// y[m * y_stride + (n - row_begin)]. Same kernels and order, so the same bits; ProductBatch
+// (product_batch.h) runs several products' rows in one parallel loop with these.
+void MatmulFp8Rows(const float* xq, size_t M, const Fp8Weight& w, size_t row_begin, size_t row_end,
+                   float* y, size_t y_stride);
+void MatmulFp4Rows(const float* xq, size_t M, const Fp4Weight& w, size_t row_begin, size_t row_end,
+                   float* y, size_t y_stride);
 // y[M, out] = x · wᵀ in fp32 (one fp32 sum per output), not rounded: the reference's fp32
 // F.linear with a bf16-stored weight (router, compressor, head). Callers round where the
 // reference's output is bf16.

@@ -42,14 +42,13 @@ bool ThreadPool::SpinUntil(Ready ready) {
   }
 }
 
-bool ThreadPool::IsInsideJob() const {
-  const std::thread::id self = std::this_thread::get_id();
-  if (submitter_.load(std::memory_order_relaxed) == self) return true;
-  for (const std::thread& t : workers_) {
-    if (t.get_id() == self) return true;
-  }
-  return false;
-}
+namespace {
+// The pool whose chunk the current thread may be running: its own pool for a worker, the pool
+// of the ParallelFor in progress for a submitter.
+thread_local const ThreadPool* tls_inside_pool = nullptr;
+}  // namespace
+
+bool ThreadPool::IsInsideJob() const { return tls_inside_pool == this; }
 
 void ThreadPool::Run(size_t n, size_t grain, ChunkFn fn, void* ctx) {
   if (n == 0) return;
@@ -64,26 +63,46 @@ void ThreadPool::Run(size_t n, size_t grain, ChunkFn fn, void* ctx) {
     return;
   }
   std::lock_guard<std::mutex> submit(submit_mu_);
-  submitter_.store(std::this_thread::get_id(), std::memory_order_relaxed);
-  {
-    // A worker that woke late for the previous job may still be leaving RunChunks.
-    std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [this] { return busy_ == 0; });
-    fn_ = fn;
-    ctx_ = ctx;
-    n_ = n;
-    n_chunks_ = chunks;
-    chunk_ = (n + chunks - 1) / chunks;
-    next_chunk_.store(0, std::memory_order_relaxed);
-    ++generation_;
+  const ThreadPool* outer = tls_inside_pool;
+  tls_inside_pool = this;
+
+  // Close the previous job (even -> odd) once no worker that joined it late is still inside.
+  // Acquire: those workers' reads of the fields happen before they are overwritten below.
+  uint64_t word = job_.load(std::memory_order_relaxed);
+  for (;;) {
+    if (Active(word) == 0 &&
+        job_.compare_exchange_weak(word, word + (uint64_t{1} << 32), std::memory_order_acquire,
+                                   std::memory_order_relaxed))
+      break;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    word = job_.load(std::memory_order_relaxed);
   }
-  work_cv_.notify_all();
+  fn_ = fn;
+  ctx_ = ctx;
+  n_ = n;
+  n_chunks_ = chunks;
+  chunk_ = (n + chunks - 1) / chunks;
+  next_chunk_.store(0, std::memory_order_relaxed);
+  // Open it: the next even sequence number, nobody inside. Release publishes the fields;
+  // seq_cst orders it before the sleepers_ check (a worker going to sleep checks job_ after
+  // counting itself, so one of the two sees the other).
+  job_.store(word + (uint64_t{2} << 32), std::memory_order_seq_cst);
+  if (sleepers_.load(std::memory_order_seq_cst) > 0) {
+    std::lock_guard<std::mutex> lock(mu_);
+    work_cv_.notify_all();
+  }
+
   RunChunks();
-  // Every chunk is now claimed; the ones still running belong to busy workers.
-  SpinUntil([this] { return busy_.load(std::memory_order_acquire) == 0; });
-  std::unique_lock<std::mutex> lock(mu_);
-  done_cv_.wait(lock, [this] { return busy_ == 0; });
-  submitter_.store(std::thread::id(), std::memory_order_relaxed);
+  // Every chunk is now claimed; the ones still running belong to workers inside the job.
+  if (!SpinUntil([this] { return Active(job_.load(std::memory_order_acquire)) == 0; })) {
+    std::unique_lock<std::mutex> lock(mu_);
+    submitter_sleeping_.store(true, std::memory_order_seq_cst);
+    done_cv_.wait(lock, [this] { return Active(job_.load(std::memory_order_seq_cst)) == 0; });
+    submitter_sleeping_.store(false, std::memory_order_relaxed);
+  }
+  tls_inside_pool = outer;
 }
 
 void ThreadPool::RunChunks() {
@@ -97,22 +116,38 @@ void ThreadPool::RunChunks() {
 }
 
 void ThreadPool::WorkerLoop() {
-  uint64_t seen = 0;
+  tls_inside_pool = this;
+  uint64_t seen = 0;  // the sequence number of the last job this worker joined
   for (;;) {
-    SpinUntil([&] {
-      return stop_.load(std::memory_order_relaxed) ||
-             generation_.load(std::memory_order_relaxed) != seen;
-    });
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      work_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      ++busy_;
+    uint64_t word = job_.load(std::memory_order_relaxed);
+    if (!Joinable(word, seen)) {
+      const auto ready = [&] {
+        return stop_.load(std::memory_order_relaxed) ||
+               Joinable(job_.load(std::memory_order_relaxed), seen);
+      };
+      if (!SpinUntil(ready)) {
+        std::unique_lock<std::mutex> lock(mu_);
+        sleepers_.fetch_add(1, std::memory_order_seq_cst);
+        work_cv_.wait(lock, [&] {
+          return stop_.load() || Joinable(job_.load(std::memory_order_seq_cst), seen);
+        });
+        sleepers_.fetch_sub(1, std::memory_order_relaxed);
+      }
+      if (stop_.load()) return;
+      continue;
     }
+    // Join exactly the job just read; acquire pairs with the submitter's store of the fields.
+    if (!job_.compare_exchange_weak(word, word + 1, std::memory_order_acquire,
+                                    std::memory_order_relaxed))
+      continue;
+    seen = Sequence(word);
     RunChunks();
-    std::lock_guard<std::mutex> lock(mu_);
-    if (--busy_ == 0) done_cv_.notify_all();
+    // Leave. Release: the submitter sees this worker's outputs once it sees Active() == 0.
+    const uint64_t left = job_.fetch_sub(1, std::memory_order_seq_cst) - 1;
+    if (Active(left) == 0 && submitter_sleeping_.load(std::memory_order_seq_cst)) {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_cv_.notify_all();
+    }
   }
 }
 

@@ -66,5 +66,21 @@ TEST_CASE("A nested ParallelFor runs inline, and concurrent callers are serialis
   CHECK(sum.load() == 3u * 200u * 16u);
 }
 
+TEST_CASE("Thousands of short loops in a row: every output is visible to the caller on return") {
+  // The decode step's pattern: loops a few microseconds long back to back, where a worker may
+  // still be leaving one loop as the next is handed out, with pauses that let workers sleep.
+  for (size_t threads : {2, 3, 8}) {
+    ThreadPool pool(threads);
+    std::vector<int> v(257);
+    for (int rep = 0; rep < 2000; ++rep) {
+      pool.ParallelFor(v.size(), 1, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) v[i] = rep;
+      });
+      for (int x : v) REQUIRE(x == rep);
+      if (rep % 500 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace inference

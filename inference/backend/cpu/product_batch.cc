@@ -1,0 +1,123 @@
+#include "inference/backend/cpu/product_batch.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "inference/backend/cpu/interleaved_weight.h"
+#include "inference/backend/cpu/quantize.h"
+#include "inference/backend/cpu/thread_pool.h"
+
+namespace inference {
+namespace {
+
+constexpr size_t kActivationBlock = 128;  // the products' activation quantisation block
+constexpr size_t kBlockRows = kInterleaveRows;
+// Least work per piece, in weight bytes times activation rows: a piece smaller than this costs
+// more to hand out than it saves (about the 2^17 multiply-adds of ForEachLaneBlock's chunks).
+constexpr size_t kMinPieceWork = size_t{1} << 17;
+constexpr size_t kPiecesPerThread = 4;
+
+size_t WeightRowBytes(const Fp8Weight& w) { return w.in; }
+size_t WeightRowBytes(const Fp4Weight& w) { return w.in / 2 + w.in / 32; }
+
+}  // namespace
+
+size_t ProductBatch::AddActivations(const float* x, size_t M, size_t K) {
+  activations_.push_back(Activations{x, M, K, {}});
+  return activations_.size() - 1;
+}
+
+void ProductBatch::AddFp8(size_t a, const Fp8Weight& w, float* y) {
+  if (a >= activations_.size() || activations_[a].K != w.in)
+    throw std::invalid_argument("ProductBatch: activations do not match the FP8 weight");
+  products_.push_back(Product{a, false, w, {}, y, w.out, 0});
+}
+
+void ProductBatch::AddFp4(size_t a, const Fp4Weight& w, float* y) {
+  if (a >= activations_.size() || activations_[a].K != w.in)
+    throw std::invalid_argument("ProductBatch: activations do not match the MXFP4 weight");
+  products_.push_back(Product{a, true, {}, w, y, w.out, 0});
+}
+
+void ProductBatch::Quantize(ThreadPool* pool) {
+  // One loop over every activation row of every set.
+  std::vector<std::pair<size_t, size_t>> rows;  // (set, row)
+  size_t widest = 1;
+  for (size_t i = 0; i < activations_.size(); ++i) {
+    Activations& a = activations_[i];
+    a.quantized.resize(a.M * a.K);
+    for (size_t m = 0; m < a.M; ++m) rows.emplace_back(i, m);
+    widest = std::max(widest, a.K);
+  }
+  auto quantize = [&](size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; ++r) {
+      Activations& a = activations_[rows[r].first];
+      const size_t m = rows[r].second;
+      QuantizeDequantizeFp8(a.x + m * a.K, a.K, kActivationBlock, a.quantized.data() + m * a.K);
+    }
+  };
+  const size_t grain = std::max<size_t>(1, 16384 / widest);  // as BlockedQuantizedMatmul
+  if (pool != nullptr) {
+    pool->ParallelFor(rows.size(), grain, quantize);
+  } else {
+    quantize(0, rows.size());
+  }
+}
+
+void ProductBatch::RunBlocks(size_t b0, size_t b1) const {
+  // Products are laid out one after another; find the first one that block b0 belongs to.
+  auto it = std::upper_bound(products_.begin(), products_.end(), b0,
+                             [](size_t b, const Product& p) { return b < p.first_block; });
+  for (size_t i = static_cast<size_t>(it - products_.begin()) - 1; i < products_.size(); ++i) {
+    const Product& p = products_[i];
+    if (p.first_block >= b1) break;
+    const size_t row_begin = (std::max(b0, p.first_block) - p.first_block) * kBlockRows;
+    const size_t row_end = std::min(p.out, (b1 - p.first_block) * kBlockRows);
+    if (row_begin >= row_end) continue;
+    const Activations& a = activations_[p.activations];
+    if (p.fp4) {
+      MatmulFp4Rows(a.quantized.data(), a.M, p.fp4_weight, row_begin, row_end, p.y + row_begin,
+                    p.out);
+    } else {
+      MatmulFp8Rows(a.quantized.data(), a.M, p.fp8, row_begin, row_end, p.y + row_begin, p.out);
+    }
+  }
+}
+
+void ProductBatch::Run(ThreadPool* pool) {
+  Quantize(pool);
+  // Each block's work: its weight bytes times the activation rows that read them.
+  std::vector<size_t> work;  // per block
+  for (Product& p : products_) {
+    p.first_block = work.size();
+    const size_t row_work = (p.fp4 ? WeightRowBytes(p.fp4_weight) : WeightRowBytes(p.fp8)) *
+                            std::max<size_t>(1, activations_[p.activations].M);
+    for (size_t r = 0; r < p.out; r += kBlockRows)
+      work.push_back(std::min(kBlockRows, p.out - r) * row_work);
+  }
+  size_t total = 0;
+  for (size_t w : work) total += w;
+  const size_t max_pieces = pool != nullptr ? pool->size() * kPiecesPerThread : 1;
+  const size_t pieces = std::clamp<size_t>(total / kMinPieceWork, 1, max_pieces);
+  if (pieces == 1 || work.size() <= 1) {
+    RunBlocks(0, work.size());
+  } else {
+    // Piece p takes the blocks whose work starts in [p, p + 1) * total / pieces: the split
+    // depends only on the products, never on timing.
+    std::vector<size_t> piece_start(pieces + 1, work.size());
+    size_t before = 0;
+    size_t next_piece = 0;
+    for (size_t b = 0; b < work.size(); ++b) {
+      const size_t piece = static_cast<size_t>((unsigned __int128)before * pieces / total);
+      while (next_piece <= piece) piece_start[next_piece++] = b;
+      before += work[b];
+    }
+    pool->ParallelFor(pieces, 1, [&](size_t p0, size_t p1) {
+      for (size_t p = p0; p < p1; ++p) RunBlocks(piece_start[p], piece_start[p + 1]);
+    });
+  }
+  activations_.clear();
+  products_.clear();
+}
+
+}  // namespace inference

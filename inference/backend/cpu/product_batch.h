@@ -1,0 +1,57 @@
+// ProductBatch: several independent FP8 / MXFP4 matrix products run as one parallel loop.
+//
+// A decode step's products are small (a 1b model's routed expert matrix is 128 KiB, a MoE layer
+// is 21 of them), and each ParallelFor costs microseconds of handing out and waiting however
+// little work it carries, more with every thread in the pool. A batch quantises each set of
+// activations once (an expert's w1 and w3 read the same one), then splits all the products'
+// 16-row output blocks into pieces of about equal work across the pool.
+//
+// Every output is computed as MatmulFp8 / MatmulFp4 compute it (same kernel, same order of
+// operations), so the results are bit-identical to running the products one by one. Not
+// thread-safe; the buffers it is given must stay valid until Run returns.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "inference/backend/cpu/matmul.h"
+
+namespace inference {
+
+class ThreadPool;
+
+class ProductBatch {
+ public:
+  // Registers activations x[M, K] (bf16 values) for the products to read; returns their handle.
+  size_t AddActivations(const float* x, size_t M, size_t K);
+  // y[M, w.out] = the MatmulFp8 / MatmulFp4 product of the activations `a` with w.
+  void AddFp8(size_t a, const Fp8Weight& w, float* y);
+  void AddFp4(size_t a, const Fp4Weight& w, float* y);
+  // Runs every product added (quantising first), then empties the batch. A null pool runs
+  // everything on the caller.
+  void Run(ThreadPool* pool);
+
+ private:
+  struct Activations {
+    const float* x;
+    size_t M, K;
+    std::vector<float> quantized;
+  };
+  struct Product {
+    size_t activations;
+    bool fp4;
+    Fp8Weight fp8;
+    Fp4Weight fp4_weight;
+    float* y;
+    size_t out;
+    size_t first_block;  // index of its first 16-row block among all the batch's blocks
+  };
+  void Quantize(ThreadPool* pool);
+  // Rows of blocks [b0, b1) of the batch, on the calling thread.
+  void RunBlocks(size_t b0, size_t b1) const;
+
+  std::vector<Activations> activations_;
+  std::vector<Product> products_;
+};
+
+}  // namespace inference
