@@ -19,10 +19,9 @@ float PoolChannel(const float* const* kv, const float* const* score, size_t n) {
   for (size_t i = 0; i < n; ++i) mx = std::max(mx, *score[i]);
   float e[256];
   float sum = 0.0f;
-  for (size_t i = 0; i < n; ++i) {
-    e[i] = TorchExp(*score[i] - mx);
-    sum += e[i];
-  }
+  for (size_t i = 0; i < n; ++i) e[i] = *score[i] - mx;
+  TorchExpMany(e, n, e);
+  for (size_t i = 0; i < n; ++i) sum += e[i];
   constexpr size_t kRun = 16;
   float total = 0.0f, run = 0.0f;
   size_t i = 0;

@@ -17,16 +17,20 @@ namespace inference {
 namespace {
 
 // One row of an expert's SwiGLU, in place in g: bf16(route_weight * silu(min(g, L)) *
-// clamp(u, -L, L)), the activation its w2 reads.
-void SwiGlu(float limit, float route_weight, bool weighted, size_t inter, float* g,
-            const float* u) {
+// clamp(u, -L, L)), the activation its w2 reads. The exponentials go in one call (16 at a time
+// on AVX-512); every value's operations are the scalar ones, in the same order.
+void SwiGlu(float limit, float route_weight, bool weighted, size_t inter, float* g, float* u,
+            float* scratch) {
   for (size_t i = 0; i < inter; ++i) {
-    float gate = g[i], up = u[i];
     if (limit > 0) {
-      up = std::clamp(up, -limit, limit);
-      gate = std::min(gate, limit);
+      u[i] = std::clamp(u[i], -limit, limit);
+      g[i] = std::min(g[i], limit);
     }
-    float a = gate / (1.0f + TorchExp(-gate)) * up;
+    scratch[i] = -g[i];
+  }
+  TorchExpMany(scratch, inter, scratch);
+  for (size_t i = 0; i < inter; ++i) {
+    float a = g[i] / (1.0f + scratch[i]) * u[i];
     if (weighted) a = route_weight * a;
     g[i] = RoundToBf16(a);
   }
@@ -131,12 +135,13 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
     inter_max = std::max(inter_max, batches[i].expert->w1.out());
   }
   auto swiglu = [&](size_t j0, size_t j1) {
+    std::vector<float> scratch(inter_max);
     for (size_t j = j0; j < j1; ++j) {
       const auto [i, r] = swiglu_rows[j];
       Batch& b = batches[i];
       const size_t inter = b.expert->w1.out();
       SwiGlu(limit, i == n_routed ? 0.0f : b.ws[r], i != n_routed, inter, &b.g[r * inter],
-             &b.u[r * inter]);
+             &b.u[r * inter], scratch.data());
     }
   };
   const size_t swiglu_grain = std::max<size_t>(1, 16384 / inter_max);

@@ -33,7 +33,8 @@ void SparseAttention(const float* q, size_t n_heads, size_t d, const float* cons
       }
       if (block_max == kNegInf) continue;  // an all-empty block changes nothing
       const float rescale = TorchExp(running_max[h] - block_max);
-      for (size_t j = 0; j < n; ++j) sc[j] = TorchExp(sc[j] - block_max);
+      for (size_t j = 0; j < n; ++j) sc[j] -= block_max;
+      TorchExpMany(sc, n, sc);
       // The block's probabilities (zeros at empty slots) are summed the way torch sums a row,
       // and the block's P·V is a product of its own, added to the rescaled accumulator: the
       // reference's kernel emulation (golden/README.md §2) works block by block in torch ops.

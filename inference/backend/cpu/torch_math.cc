@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <limits>
 
+#include "inference/backend/cpu/cpu_simd.h"
+#include "inference/backend/cpu/torch_math_avx512.h"
+
 namespace inference {
 namespace {
 
@@ -35,6 +38,11 @@ float TorchExp(float d) {
   u = std::fma(u, s, 0.5f);
   u = 1.0f + std::fma(s * s, u, s);
   return u * Pow2i(q >> 1) * Pow2i(q - (q >> 1));
+}
+
+void TorchExpMany(const float* x, size_t n, float* out) {
+  if (CpuSimd() == Simd::kAvx512) return TorchExpAvx512(x, n, out);
+  for (size_t i = 0; i < n; ++i) out[i] = TorchExp(x[i]);
 }
 
 float TorchSigmoid(float x) { return 1.0f / (1.0f + TorchExp(-x)); }

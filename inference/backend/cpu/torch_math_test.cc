@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 namespace inference {
 namespace {
@@ -78,6 +79,37 @@ TEST_CASE("TorchExp reproduces torch's fp32 exp bit for bit") {
   CHECK(std::isinf(TorchExp(101.0f)));
   CHECK(std::isnan(TorchExp(std::numeric_limits<float>::quiet_NaN())));
   CHECK(TorchSigmoid(0.0f) == 0.5f);
+}
+
+TEST_CASE("TorchExpMany gives TorchExp's bits for every value, at any length") {
+  // Every 4099th float bit pattern (both signs: NaNs, infinities, subnormals, the cut-offs'
+  // neighbourhoods), the torch vectors, and values around -104, -87 (subnormal results) and 100.
+  std::vector<float> x;
+  for (uint64_t bits = 0; bits <= 0xffffffffu; bits += 4099)
+    x.push_back(std::bit_cast<float>(uint32_t(bits)));
+  for (const auto& v : kExpVectors) x.push_back(std::bit_cast<float>(v[0]));
+  for (float edge : {-104.0f, -87.0f, 100.0f, 88.0f, 0.0f}) {
+    float below = edge, above = edge;
+    for (int i = 0; i < 50; ++i) {
+      x.push_back(below = std::nextafter(below, -1e9f));
+      x.push_back(above = std::nextafter(above, 1e9f));
+    }
+    x.push_back(edge);
+  }
+  x.push_back(-std::numeric_limits<float>::infinity());
+  // Lengths with every tail (n % 16), also in place.
+  for (size_t n : {size_t{0}, size_t{1}, size_t{15}, size_t{17}, x.size()}) {
+    std::vector<float> out(n), in_place(x.begin(), x.begin() + n);
+    TorchExpMany(x.data(), n, out.data());
+    TorchExpMany(in_place.data(), n, in_place.data());
+    size_t mismatches = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t want = std::bit_cast<uint32_t>(TorchExp(x[i]));
+      mismatches += std::bit_cast<uint32_t>(out[i]) != want;
+      mismatches += std::bit_cast<uint32_t>(in_place[i]) != want;
+    }
+    CHECK_MESSAGE(mismatches == 0, "n = " << n);
+  }
 }
 
 TEST_CASE("TorchSoftplus reproduces torch's fp32 softplus (SLEEF log1p of exp) bit for bit") {
