@@ -14,21 +14,28 @@ namespace inference {
 namespace {
 
 // mixes[k] = (fn[k] . x) * rsqrt(mean(x^2) + eps) over the flattened streams of one token.
-// With a pool the rows go out in groups of 16 (a decode step has one token, and its n_mix x
-// hc * dim fp32 weights are worth reading on every core); inside a pool's chunk that runs serially.
+// With a pool the rows go out in equal groups of at most 16 (the kernel's width), one per thread
+// where there are enough rows: a decode step has one token, and its n_mix x hc * dim fp32
+// weights are worth reading on every core (groups of 16 left one of two threads a third of the
+// 24 rows). Inside a pool's chunk that runs serially.
 void Mixes(const HcShape& s, const HcParams& p, const float* x, size_t n_mix, float* mixes,
            ThreadPool* pool) {
   const size_t n = s.hc * s.dim;
   const float r = 1.0f / std::sqrt(MeanOfSquares(x, n) + s.norm_eps);
+  constexpr size_t kMinRowsPerGroup = 4;
+  const size_t threads = pool != nullptr ? pool->size() : 1;
+  const size_t groups = std::max(
+      (n_mix + 15) / 16, std::min(threads, (n_mix + kMinRowsPerGroup - 1) / kMinRowsPerGroup));
+  const size_t per_group = (n_mix + groups - 1) / groups;
   // Each row is one Dot's sequential sum, whichever group computes it.
   auto rows = [&](size_t g0, size_t g1) {
-    const size_t first = 16 * g0, last = std::min(n_mix, 16 * g1);
-    DotRowsStrided(p.fn.data() + first * n, n, last - first, x, n, mixes + first);
+    const size_t first = std::min(n_mix, per_group * g0), last = std::min(n_mix, per_group * g1);
+    if (first < last) DotRowsStrided(p.fn.data() + first * n, n, last - first, x, n, mixes + first);
   };
   if (pool != nullptr) {
-    pool->ParallelFor((n_mix + 15) / 16, 1, rows);
+    pool->ParallelFor(groups, 1, rows);
   } else {
-    rows(0, (n_mix + 15) / 16);
+    rows(0, groups);
   }
   for (size_t k = 0; k < n_mix; ++k) mixes[k] *= r;
 }

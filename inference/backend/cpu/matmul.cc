@@ -295,7 +295,14 @@ void DispatchLaneMatmul(const float* x, size_t M, size_t x_stride, const Weight&
   }
 }
 
-float Identity(float v) { return v; }
+// Output steps of LaneMatmul, as types so that the call inlines (a function pointer cost an
+// indirect call per output).
+struct Identity {
+  float operator()(float v) const { return v; }
+};
+struct RoundBf16 {
+  float operator()(float v) const { return RoundToBf16(v); }
+};
 
 // Shared body of the FP8 and FP4 products: quantised activations, per-block fp32 partials
 // added in K order, bf16 output. `block` is the K width of one partial sum.
@@ -313,7 +320,7 @@ void BlockedQuantizedMatmul(const float* x, size_t M, const Weight& w, size_t bl
   } else {
     quantize_rows(0, M);
   }
-  DispatchLaneMatmul(xq.data(), M, K, w, block, decode_row, 0, w.out, y, w.out, pool, RoundToBf16);
+  DispatchLaneMatmul(xq.data(), M, K, w, block, decode_row, 0, w.out, y, w.out, pool, RoundBf16{});
 }
 
 }  // namespace
@@ -404,31 +411,32 @@ void MatmulFp4(const float* x, size_t M, const Fp4Weight& w, float* y, ThreadPoo
 void MatmulFp8Rows(const float* xq, size_t M, const Fp8Weight& w, size_t row_begin, size_t row_end,
                    float* y, size_t y_stride) {
   DispatchLaneMatmul(xq, M, w.in, w, kFp8Block, DecodeFp8RowStrided, row_begin, row_end, y,
-                     y_stride, nullptr, RoundToBf16);
+                     y_stride, nullptr, RoundBf16{});
 }
 
 void MatmulFp4Rows(const float* xq, size_t M, const Fp4Weight& w, size_t row_begin, size_t row_end,
                    float* y, size_t y_stride) {
   DispatchLaneMatmul(xq, M, w.in, w, kFp4Group, DecodeFp4RowStrided, row_begin, row_end, y,
-                     y_stride, nullptr, RoundToBf16);
+                     y_stride, nullptr, RoundBf16{});
 }
 
 void MatmulBf16WeightF32(const float* x, size_t M, const Bf16Weight& w, float* y,
                          ThreadPool* pool) {
-  DispatchLaneMatmul(x, M, w.in, w, w.in, DecodeBf16RowStrided, 0, w.out, y, w.out, pool, Identity);
+  DispatchLaneMatmul(x, M, w.in, w, w.in, DecodeBf16RowStrided, 0, w.out, y, w.out, pool,
+                     Identity{});
 }
 
 void MatmulBf16WeightBlockedF32(const float* x, size_t M, size_t x_stride, const Bf16Weight& w,
                                 size_t block, float* y, size_t y_stride, ThreadPool* pool) {
   DispatchLaneMatmul(x, M, x_stride, w, block, DecodeBf16RowStrided, 0, w.out, y, y_stride, pool,
-                     Identity);
+                     Identity{});
 }
 
 void MatmulDequantizedFp8F32(const float* x, size_t M, size_t x_stride, const Fp8Weight& w,
                              size_t row_begin, size_t row_count, float* y, size_t y_stride,
                              ThreadPool* pool) {
   DispatchLaneMatmul(x, M, x_stride, w, w.in, DecodeFp8RowStrided, row_begin, row_begin + row_count,
-                     y, y_stride, pool, Identity);
+                     y, y_stride, pool, Identity{});
 }
 
 }  // namespace inference
