@@ -11,6 +11,8 @@
 // Figures are GB of weight bytes per second (medians of R passes), and cold as a fraction of the
 // read bandwidth measured in the same run (bench/memory_bandwidth.h). Inputs are random; results
 // are not checked here (matmul_test does that).
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +20,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
@@ -64,6 +67,27 @@ bool ParseArgs(int argc, char** argv, Args& a) {
 }
 
 constexpr size_t kOut = 1024, kIn = 1024;
+
+// Weight bytes on huge pages where the kernel gives them, as the model's weights are
+// (AlignedBytes): on 4 KiB pages a stream of weights misses the TLB every 4 KiB.
+template <typename T>
+struct HugePageAllocator {
+  using value_type = T;
+  HugePageAllocator() = default;
+  template <typename U>
+  HugePageAllocator(const HugePageAllocator<U>&) {}
+  T* allocate(size_t n) {
+    constexpr size_t kHuge = size_t{2} << 20;
+    const size_t bytes = (n * sizeof(T) + kHuge - 1) / kHuge * kHuge;
+    void* p = std::aligned_alloc(kHuge, bytes);
+    if (p == nullptr) throw std::bad_alloc();
+    madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without it the pages are 4 KiB
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) { std::free(p); }
+  bool operator==(const HugePageAllocator&) const { return true; }
+};
+using WeightBytes = std::vector<uint8_t, HugePageAllocator<uint8_t>>;
 // Scale bytes are drawn from [kScaleLow, kScaleLow + kScaleSpan): near 1.
 constexpr uint8_t kScaleLow = 120, kScaleSpan = 8;
 
@@ -115,8 +139,7 @@ std::vector<Format> Formats() {
 }
 
 // Rewrites matrix m of format f in the interleaved order.
-void Interleave(const Format& f, size_t m, std::vector<uint8_t>& data,
-                std::vector<uint8_t>& scale) {
+void Interleave(const Format& f, size_t m, WeightBytes& data, WeightBytes& scale) {
   uint8_t* d = data.data() + m * f.bytes_per_matrix;
   uint8_t* s = scale.data() + m * f.scale_bytes;
   if (f.name == "fp8") {
@@ -136,9 +159,9 @@ double Seconds(const std::function<void()>& fn) {
 }
 
 // GB/s of weight bytes: median over `runs` passes of `matrices` products (matrix i % count).
-double Rate(const Format& f, const std::vector<uint8_t>& data, const std::vector<uint8_t>& scale,
-            size_t count, size_t matrices, const std::vector<float>& x, size_t M,
-            std::vector<float>& y, ThreadPool* pool, int runs) {
+double Rate(const Format& f, const WeightBytes& data, const WeightBytes& scale, size_t count,
+            size_t matrices, const std::vector<float>& x, size_t M, std::vector<float>& y,
+            ThreadPool* pool, int runs) {
   std::vector<double> rates;
   for (int r = 0; r <= runs; ++r) {  // pass 0 warms up
     const double s = Seconds([&] {
@@ -183,7 +206,7 @@ int main(int argc, char** argv) {
               {"formats", Json::array()}};
   for (const Format& f : Formats()) {
     const size_t count = std::max<size_t>(1, (a.cold_mib << 20) / f.bytes_per_matrix);
-    std::vector<uint8_t> data(count * f.bytes_per_matrix), scale(count * f.scale_bytes);
+    WeightBytes data(count * f.bytes_per_matrix), scale(count * f.scale_bytes);
     for (size_t i = 0; i < data.size(); ++i) {
       uint8_t b = static_cast<uint8_t>(rng());
       if (f.name == "fp8" && (b & 0x7f) == 0x7f) b ^= 1;        // no NaN codes
