@@ -7,6 +7,7 @@
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/onednn_bf16_order.h"
+#include "inference/backend/cpu/product_batch.h"
 #include "inference/backend/cpu/quantize.h"
 #include "inference/backend/cpu/rms_norm.h"
 #include "inference/backend/cpu/sparse_attention.h"
@@ -28,13 +29,32 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   const int64_t win = c.window_size;
   const float eps = static_cast<float>(c.norm_eps);
 
-  // Query: wq_a -> q_norm (the latent also feeds the indexer) -> wq_b -> per-head RMS -> RoPE.
-  std::vector<float> qr(T * q_rank);
-  w.wq_a.Apply(x, T, qr.data(), pool);
+  // Every product of the attention input in one parallel loop (product_batch.h): wq_a, wkv,
+  // and the compressors' and the indexer's projections.
+  const size_t dim = static_cast<size_t>(c.dim);
+  std::vector<float> qr(T * q_rank), kv(T * hd);
+  CompressorProjections compressed_projections, index_key_projections;
+  IndexerProjections indexer_projections;
+  ProductBatch batch;
+  const size_t x_activations = batch.AddActivations(x, T, dim);
+  w.wq_a.AddTo(batch, x_activations, qr.data());
+  w.wkv.AddTo(batch, x_activations, kv.data());
+  if (w.compressor)
+    AddCompressorProjections(*w.compressor, batch, x_activations, T, compressed_projections);
+  if (w.indexer) {
+    AddCompressorProjections(w.indexer->compressor, batch, x_activations, T, index_key_projections);
+    AddIndexerHeadWeights(*w.indexer, batch, x_activations, T, indexer_projections);
+  }
+  batch.Run(pool);
+
+  // Query: q_norm (the latent also feeds the indexer) -> wq_b -> per-head RMS -> RoPE.
   for (size_t t = 0; t < T; ++t)
     RmsNormBf16(&qr[t * q_rank], q_rank, w.q_norm.data(), eps, &qr[t * q_rank]);
   std::vector<float> q(T * H * hd);
-  w.wq_b.Apply(qr.data(), T, q.data(), pool);
+  const size_t qr_activations = batch.AddActivations(qr.data(), T, q_rank);
+  w.wq_b.AddTo(batch, qr_activations, q.data());
+  if (w.indexer) AddIndexerQuery(*w.indexer, batch, qr_activations, T, indexer_projections);
+  batch.Run(pool);
   const size_t vector_rows = shape_rounding ? Bf16VectorizedPrefix(T * H) : T * H;
   for (size_t t = 0; t < T; ++t) {
     for (size_t h = 0; h < H; ++h) {
@@ -44,9 +64,7 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
     }
   }
 
-  // The token's own KV: wkv -> kv_norm -> RoPE -> FP8 simulation of the nope dims.
-  std::vector<float> kv(T * hd);
-  w.wkv.Apply(x, T, kv.data(), pool);
+  // The token's own KV: kv_norm -> RoPE -> FP8 simulation of the nope dims.
   for (size_t t = 0; t < T; ++t) {
     float* row = &kv[t * hd];
     RmsNormBf16(row, hd, w.kv_norm.data(), eps, row);
@@ -63,8 +81,8 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   std::vector<std::vector<int32_t>> selected;
   if (w.compressor) {
     const size_t before = cache.compressed.size();
-    CompressorAppend(*w.compressor, rope, eps, c.rope_head_dim, x, T, start_pos, cache.compressor,
-                     cache.compressed, pool);
+    CompressorAppend(*w.compressor, rope, eps, c.rope_head_dim, compressed_projections, T,
+                     start_pos, cache.compressor, cache.compressed);
     if (trace && *trace && cache.compressed.size() > before) {
       (*trace)(prefix + "attn.compressor.kv", cache.compressed.data() + before,
                cache.compressed.size() - before);
@@ -72,14 +90,14 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   }
   if (w.indexer) {
     const size_t before = cache.index_keys.size();
-    CompressorAppend(w.indexer->compressor, rope, eps, c.rope_head_dim, x, T, start_pos,
-                     cache.index_compressor, cache.index_keys, pool);
+    CompressorAppend(w.indexer->compressor, rope, eps, c.rope_head_dim, index_key_projections, T,
+                     start_pos, cache.index_compressor, cache.index_keys);
     if (trace && *trace && cache.index_keys.size() > before) {
       (*trace)(prefix + "attn.indexer.compressor.kv", cache.index_keys.data() + before,
                cache.index_keys.size() - before);
     }
-    IndexerSelect(c, *w.indexer, rope, qr.data(), x, T, start_pos, cache.index_keys, shape_rounding,
-                  selected, pool);
+    IndexerSelect(c, *w.indexer, rope, indexer_projections, T, start_pos, cache.index_keys,
+                  shape_rounding, selected, pool);
     if (trace && *trace) {
       const size_t k = static_cast<size_t>(c.index_topk);
       std::vector<float> chosen(T * k, -1.0f);

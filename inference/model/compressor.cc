@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/product_batch.h"
 #include "inference/backend/cpu/quantize.h"
 #include "inference/backend/cpu/rms_norm.h"
 #include "inference/backend/cpu/torch_math.h"
@@ -36,16 +37,24 @@ float PoolChannel(const float* const* kv, const float* const* score, size_t n) {
 
 }  // namespace
 
+void AddCompressorProjections(const CompressorWeights& w, ProductBatch& batch, size_t x_activations,
+                              size_t T, CompressorProjections& out) {
+  const size_t W = static_cast<size_t>(w.overlap ? 2 * w.head_dim : w.head_dim);
+  out.kv.resize(T * W);
+  out.score.resize(T * W);
+  // The reference runs the compressor projections in fp32 from the bf16 input.
+  batch.AddBf16(x_activations, w.wkv, out.kv.data());
+  batch.AddBf16(x_activations, w.wgate, out.score.data());
+}
+
 void CompressorAppend(const CompressorWeights& w, const Rope& rope, float norm_eps,
-                      int64_t rope_dim, const float* x, size_t T, int64_t start_pos,
-                      CompressorState& state, std::vector<float>& entries, ThreadPool* pool) {
+                      int64_t rope_dim, const CompressorProjections& projections, size_t T,
+                      int64_t start_pos, CompressorState& state, std::vector<float>& entries) {
   const size_t m = static_cast<size_t>(w.ratio);
   const size_t D = static_cast<size_t>(w.head_dim);
   const size_t W = w.overlap ? 2 * D : D;
-  // The reference runs the compressor projections in fp32 from the bf16 input.
-  std::vector<float> kv(T * W), score(T * W);
-  MatmulBf16WeightF32(x, T, w.wkv, kv.data(), pool);
-  MatmulBf16WeightF32(x, T, w.wgate, score.data(), pool);
+  const std::vector<float>& kv = projections.kv;
+  const std::vector<float>& score = projections.score;
   std::vector<float> entry(D);
   const float* kv_slots[256];
   const float* score_slots[256];

@@ -18,13 +18,21 @@
 
 namespace inference {
 
-class ThreadPool;
+class ProductBatch;
 
-// Appends tokens start_pos .. start_pos+T-1 (x: [T, dim], bf16 values) to `state`; each
-// completed block's entry (head_dim floats) is appended to `entries`.
+// The compressor's two projections of the layer input, fp32 [T, width] each (width is 2 *
+// head_dim where the windows overlap). They go into a batch (product_batch.h) so that they
+// share one parallel loop with the layer's other products of the same input.
+struct CompressorProjections {
+  std::vector<float> kv, score;
+};
+void AddCompressorProjections(const CompressorWeights& w, ProductBatch& batch, size_t x_activations,
+                              size_t T, CompressorProjections& out);
+
+// Appends tokens start_pos .. start_pos+T-1, given their projections (computed), to `state`;
+// each completed block's entry (head_dim floats) is appended to `entries`.
 void CompressorAppend(const CompressorWeights& w, const Rope& rope, float norm_eps,
-                      int64_t rope_dim, const float* x, size_t T, int64_t start_pos,
-                      CompressorState& state, std::vector<float>& entries,
-                      ThreadPool* pool = nullptr);
+                      int64_t rope_dim, const CompressorProjections& projections, size_t T,
+                      int64_t start_pos, CompressorState& state, std::vector<float>& entries);
 
 }  // namespace inference

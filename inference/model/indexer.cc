@@ -6,23 +6,34 @@
 
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/product_batch.h"
 #include "inference/backend/cpu/quantize.h"
 #include "inference/backend/cpu/thread_pool.h"
 #include "inference/backend/cpu/top_k.h"
 
 namespace inference {
 
-void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& rope, const float* qr,
-                   const float* x, size_t T, int64_t start_pos, const std::vector<float>& keys,
-                   bool all_keys_as_candidates, std::vector<std::vector<int32_t>>& selected,
-                   ThreadPool* pool) {
+void AddIndexerQuery(const IndexerWeights& w, ProductBatch& batch, size_t qr_activations, size_t T,
+                     IndexerProjections& out) {
+  out.q.resize(T * w.wq_b.out);
+  batch.AddFp8(qr_activations, w.wq_b, out.q.data());
+}
+
+void AddIndexerHeadWeights(const IndexerWeights& w, ProductBatch& batch, size_t x_activations,
+                           size_t T, IndexerProjections& out) {
+  out.head_weights.resize(T * w.weights_proj.out);
+  batch.AddBf16(x_activations, w.weights_proj, out.head_weights.data());
+}
+
+void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& rope,
+                   IndexerProjections& projections, size_t T, int64_t start_pos,
+                   const std::vector<float>& keys, bool all_keys_as_candidates,
+                   std::vector<std::vector<int32_t>>& selected, ThreadPool* pool) {
   const size_t H = static_cast<size_t>(c.index_n_heads);
   const size_t D = static_cast<size_t>(c.index_head_dim);
   const size_t rd = static_cast<size_t>(c.rope_head_dim);
-  std::vector<float> q(T * H * D);
-  MatmulFp8(qr, T, w.wq_b, q.data(), pool);
-  std::vector<float> head_weights(T * H);
-  MatmulBf16WeightF32(x, T, w.weights_proj, head_weights.data(), pool);
+  std::vector<float>& q = projections.q;
+  std::vector<float>& head_weights = projections.head_weights;
   // weights_proj runs in bf16, then is scaled by D^-0.5 * H^-0.5 (in bf16 arithmetic).
   const float head_scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)) /
                                               std::sqrt(static_cast<double>(H)));

@@ -14,16 +14,29 @@
 
 namespace inference {
 
+class ProductBatch;
 class ThreadPool;
 
-// For T queries at start_pos.. : qr [T, q_lora_rank] (the normalised query latent), x [T, dim]
-// (the attention input), keys [n_keys, index_head_dim]. Writes, per query, the chosen block
-// indices sorted by descending score (ties as torch's top-k leaves them) into selected[t]; at
-// most min(index_topk, visible) where visible = (pos + 1) / 4. `all_keys_as_candidates`: like the
+// The indexer's projections for T queries: q = wq_b(qr) [T, index_n_heads * index_head_dim]
+// from the normalised query latent, and the head weights weights_proj(x) [T, index_n_heads]
+// (fp32, before their scaling) from the attention input. Added to the batches (product_batch.h)
+// of the layer's other products of the same inputs.
+struct IndexerProjections {
+  std::vector<float> q, head_weights;
+};
+void AddIndexerQuery(const IndexerWeights& w, ProductBatch& batch, size_t qr_activations, size_t T,
+                     IndexerProjections& out);
+void AddIndexerHeadWeights(const IndexerWeights& w, ProductBatch& batch, size_t x_activations,
+                           size_t T, IndexerProjections& out);
+
+// For T queries at start_pos.. with their projections (computed; q is rotated in place) and
+// keys [n_keys, index_head_dim]: writes, per query, the chosen block indices sorted by
+// descending score (ties as torch's top-k leaves them) into selected[t]; at most
+// min(index_topk, visible) where visible = (pos + 1) / 4. `all_keys_as_candidates`: like the
 // reference's prefill, rank every existing key (later ones at -inf), which changes how ties fall.
-void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& rope, const float* qr,
-                   const float* x, size_t T, int64_t start_pos, const std::vector<float>& keys,
-                   bool all_keys_as_candidates, std::vector<std::vector<int32_t>>& selected,
-                   ThreadPool* pool = nullptr);
+void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& rope,
+                   IndexerProjections& projections, size_t T, int64_t start_pos,
+                   const std::vector<float>& keys, bool all_keys_as_candidates,
+                   std::vector<std::vector<int32_t>>& selected, ThreadPool* pool = nullptr);
 
 }  // namespace inference

@@ -17,6 +17,14 @@ void QuantLinear::Apply(const float* x, size_t M, float* y, ThreadPool* pool) co
   }
 }
 
+void QuantLinear::AddTo(ProductBatch& batch, size_t activations, float* y) const {
+  if (is_fp4) {
+    batch.AddFp4(activations, fp4, y);
+  } else {
+    batch.AddFp8(activations, fp8, y);
+  }
+}
+
 namespace {
 
 // Reads validated tensors; every Get() here names a tensor the layout guarantees.

@@ -20,6 +20,7 @@
 #include "base/status.h"
 #include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/matmul.h"
+#include "inference/backend/cpu/product_batch.h"
 #include "inference/model/checkpoint.h"
 
 namespace inference {
@@ -32,6 +33,8 @@ struct QuantLinear {
   size_t out() const { return is_fp4 ? fp4.out : fp8.out; }
   // y[M, out] = bf16(quantised product of x[M, in]); output rows split across `pool` if given.
   void Apply(const float* x, size_t M, float* y, ThreadPool* pool = nullptr) const;
+  // The same product as one of a batch's (product_batch.h), on its registered activations.
+  void AddTo(ProductBatch& batch, size_t activations, float* y) const;
 };
 
 struct HcParams {

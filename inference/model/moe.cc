@@ -36,14 +36,6 @@ void SwiGlu(float limit, float route_weight, bool weighted, size_t inter, float*
   }
 }
 
-void AddProduct(ProductBatch& batch, size_t activations, const QuantLinear& l, float* y) {
-  if (l.is_fp4) {
-    batch.AddFp4(activations, l.fp4, y);
-  } else {
-    batch.AddFp8(activations, l.fp8, y);
-  }
-}
-
 float SqrtSoftplus(float v) {
   // torch's softplus (SLEEF exp and log1p; the input itself above its threshold of 20).
   return std::sqrt(TorchSoftplus(v));
@@ -122,8 +114,8 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
     b.g.resize(rows_of(i) * inter);
     b.u.resize(rows_of(i) * inter);
     const size_t a = products.AddActivations(i == n_routed ? x : b.xs.data(), rows_of(i), d);
-    AddProduct(products, a, b.expert->w1, b.g.data());
-    AddProduct(products, a, b.expert->w3, b.u.data());
+    b.expert->w1.AddTo(products, a, b.g.data());
+    b.expert->w3.AddTo(products, a, b.u.data());
   }
   products.Run(pool);
 
@@ -155,7 +147,7 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
     Batch& b = batches[i];
     b.ys.resize(rows_of(i) * d);
     const size_t a = products.AddActivations(b.g.data(), rows_of(i), b.expert->w1.out());
-    AddProduct(products, a, b.expert->w2, b.ys.data());
+    b.expert->w2.AddTo(products, a, b.ys.data());
   }
   products.Run(pool);
 

@@ -420,6 +420,12 @@ void MatmulFp4Rows(const float* xq, size_t M, const Fp4Weight& w, size_t row_beg
                      y_stride, nullptr, RoundBf16{});
 }
 
+void MatmulBf16WeightF32Rows(const float* x, size_t M, const Bf16Weight& w, size_t row_begin,
+                             size_t row_end, float* y, size_t y_stride) {
+  DispatchLaneMatmul(x, M, w.in, w, w.in, DecodeBf16RowStrided, row_begin, row_end, y, y_stride,
+                     nullptr, Identity{});
+}
+
 void MatmulBf16WeightF32(const float* x, size_t M, const Bf16Weight& w, float* y,
                          ThreadPool* pool) {
   DispatchLaneMatmul(x, M, w.in, w, w.in, DecodeBf16RowStrided, 0, w.out, y, w.out, pool,

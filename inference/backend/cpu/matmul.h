@@ -75,6 +75,10 @@ void MatmulFp8Rows(const float* xq, size_t M, const Fp8Weight& w, size_t row_beg
                    float* y, size_t y_stride);
 void MatmulFp4Rows(const float* xq, size_t M, const Fp4Weight& w, size_t row_begin, size_t row_end,
                    float* y, size_t y_stride);
+// Rows [row_begin, row_end) of MatmulBf16WeightF32, on the calling thread:
+// y[m * y_stride + (n - row_begin)].
+void MatmulBf16WeightF32Rows(const float* x, size_t M, const Bf16Weight& w, size_t row_begin,
+                             size_t row_end, float* y, size_t y_stride);
 // y[M, out] = x · wᵀ in fp32 (one fp32 sum per output), not rounded: the reference's fp32
 // F.linear with a bf16-stored weight (router, compressor, head). Callers round where the
 // reference's output is bf16.

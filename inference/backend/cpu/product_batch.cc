@@ -19,24 +19,33 @@ constexpr size_t kPiecesPerThread = 4;
 
 size_t WeightRowBytes(const Fp8Weight& w) { return w.in; }
 size_t WeightRowBytes(const Fp4Weight& w) { return w.in / 2 + w.in / 32; }
+size_t WeightRowBytes(const Bf16Weight& w) { return w.in * 2; }
 
 }  // namespace
 
 size_t ProductBatch::AddActivations(const float* x, size_t M, size_t K) {
-  activations_.push_back(Activations{x, M, K, {}});
+  activations_.push_back(Activations{x, M, K, false, {}});
   return activations_.size() - 1;
 }
 
 void ProductBatch::AddFp8(size_t a, const Fp8Weight& w, float* y) {
   if (a >= activations_.size() || activations_[a].K != w.in)
     throw std::invalid_argument("ProductBatch: activations do not match the FP8 weight");
-  products_.push_back(Product{a, false, w, {}, y, w.out, 0});
+  activations_[a].quantize = true;
+  products_.push_back(Product{a, Format::kFp8, w, {}, {}, y, w.out, 0});
 }
 
 void ProductBatch::AddFp4(size_t a, const Fp4Weight& w, float* y) {
   if (a >= activations_.size() || activations_[a].K != w.in)
     throw std::invalid_argument("ProductBatch: activations do not match the MXFP4 weight");
-  products_.push_back(Product{a, true, {}, w, y, w.out, 0});
+  activations_[a].quantize = true;
+  products_.push_back(Product{a, Format::kFp4, {}, w, {}, y, w.out, 0});
+}
+
+void ProductBatch::AddBf16(size_t a, const Bf16Weight& w, float* y) {
+  if (a >= activations_.size() || activations_[a].K != w.in)
+    throw std::invalid_argument("ProductBatch: activations do not match the bf16 weight");
+  products_.push_back(Product{a, Format::kBf16, {}, {}, w, y, w.out, 0});
 }
 
 void ProductBatch::Quantize(ThreadPool* pool) {
@@ -45,6 +54,7 @@ void ProductBatch::Quantize(ThreadPool* pool) {
   size_t widest = 1;
   for (size_t i = 0; i < activations_.size(); ++i) {
     Activations& a = activations_[i];
+    if (!a.quantize) continue;
     a.quantized.resize(a.M * a.K);
     for (size_t m = 0; m < a.M; ++m) rows.emplace_back(i, m);
     widest = std::max(widest, a.K);
@@ -75,11 +85,17 @@ void ProductBatch::RunBlocks(size_t b0, size_t b1) const {
     const size_t row_end = std::min(p.out, (b1 - p.first_block) * kBlockRows);
     if (row_begin >= row_end) continue;
     const Activations& a = activations_[p.activations];
-    if (p.fp4) {
-      MatmulFp4Rows(a.quantized.data(), a.M, p.fp4_weight, row_begin, row_end, p.y + row_begin,
-                    p.out);
-    } else {
-      MatmulFp8Rows(a.quantized.data(), a.M, p.fp8, row_begin, row_end, p.y + row_begin, p.out);
+    float* y = p.y + row_begin;
+    switch (p.format) {
+      case Format::kFp8:
+        MatmulFp8Rows(a.quantized.data(), a.M, p.fp8, row_begin, row_end, y, p.out);
+        break;
+      case Format::kFp4:
+        MatmulFp4Rows(a.quantized.data(), a.M, p.fp4, row_begin, row_end, y, p.out);
+        break;
+      case Format::kBf16:
+        MatmulBf16WeightF32Rows(a.x, a.M, p.bf16, row_begin, row_end, y, p.out);
+        break;
     }
   }
 }
@@ -90,8 +106,10 @@ void ProductBatch::Run(ThreadPool* pool) {
   std::vector<size_t> work;  // per block
   for (Product& p : products_) {
     p.first_block = work.size();
-    const size_t row_work = (p.fp4 ? WeightRowBytes(p.fp4_weight) : WeightRowBytes(p.fp8)) *
-                            std::max<size_t>(1, activations_[p.activations].M);
+    const size_t row_bytes = p.format == Format::kFp8   ? WeightRowBytes(p.fp8)
+                             : p.format == Format::kFp4 ? WeightRowBytes(p.fp4)
+                                                        : WeightRowBytes(p.bf16);
+    const size_t row_work = row_bytes * std::max<size_t>(1, activations_[p.activations].M);
     for (size_t r = 0; r < p.out; r += kBlockRows)
       work.push_back(std::min(kBlockRows, p.out - r) * row_work);
   }

@@ -1,4 +1,4 @@
-// ProductBatch: several independent FP8 / MXFP4 matrix products run as one parallel loop.
+// ProductBatch: several independent matrix products (FP8, MXFP4, bf16) run as one parallel loop.
 //
 // A decode step's products are small (a 1b model's routed expert matrix is 128 KiB, a MoE layer
 // is 21 of them), and each ParallelFor costs microseconds of handing out and waiting however
@@ -6,8 +6,9 @@
 // activations once (an expert's w1 and w3 read the same one), then splits all the products'
 // 16-row output blocks into pieces of about equal work across the pool.
 //
-// Every output is computed as MatmulFp8 / MatmulFp4 compute it (same kernel, same order of
-// operations), so the results are bit-identical to running the products one by one. Not
+// Every output is computed as MatmulFp8 / MatmulFp4 / MatmulBf16WeightF32 compute it (same
+// kernel, same order of operations), so the results are bit-identical to running the products
+// one by one. Not
 // thread-safe; the buffers it is given must stay valid until Run returns.
 #pragma once
 
@@ -27,6 +28,8 @@ class ProductBatch {
   // y[M, w.out] = the MatmulFp8 / MatmulFp4 product of the activations `a` with w.
   void AddFp8(size_t a, const Fp8Weight& w, float* y);
   void AddFp4(size_t a, const Fp4Weight& w, float* y);
+  // y[M, w.out] = MatmulBf16WeightF32 of the activations `a` (as given, not quantised) with w.
+  void AddBf16(size_t a, const Bf16Weight& w, float* y);
   // Runs every product added (quantising first), then empties the batch. A null pool runs
   // everything on the caller.
   void Run(ThreadPool* pool);
@@ -35,13 +38,16 @@ class ProductBatch {
   struct Activations {
     const float* x;
     size_t M, K;
+    bool quantize;  // a quantised product reads them
     std::vector<float> quantized;
   };
+  enum class Format { kFp8, kFp4, kBf16 };
   struct Product {
     size_t activations;
-    bool fp4;
+    Format format;
     Fp8Weight fp8;
-    Fp4Weight fp4_weight;
+    Fp4Weight fp4;
+    Bf16Weight bf16;
     float* y;
     size_t out;
     size_t first_block;  // index of its first 16-row block among all the batch's blocks

@@ -1,6 +1,7 @@
-// A batch of products must give each product's MatmulFp8 / MatmulFp4 result bit for bit, for any
-// pool size, mixed formats and layouts, activation sets shared by several products, row counts
-// that are not multiples of the 16-row block, and pieces that span product boundaries.
+// A batch of products must give each product's MatmulFp8 / MatmulFp4 / MatmulBf16WeightF32
+// result bit for bit, for any pool size, mixed formats and layouts, activation sets shared by
+// several products, row counts that are not multiples of the 16-row block, and pieces that span
+// product boundaries.
 #include "inference/backend/cpu/product_batch.h"
 
 #include <doctest/doctest.h>
@@ -41,8 +42,10 @@ TEST_CASE("a ProductBatch equals its products run one by one, bit for bit") {
   std::vector<std::vector<uint8_t>> data, scales;
   std::vector<Fp8Weight> fp8;
   std::vector<Fp4Weight> fp4;
+  std::vector<Bf16Weight> bf16;
   std::vector<OwnedWeight<Fp8Weight>> fp8_copies;
   std::vector<OwnedWeight<Fp4Weight>> fp4_copies;
+  std::vector<OwnedWeight<Bf16Weight>> bf16_copies;
   for (size_t i = 0; i < 4; ++i) {
     const size_t N = rows[i];
     data.push_back(bytes(N * K, 0, 0, true));
@@ -51,6 +54,12 @@ TEST_CASE("a ProductBatch equals its products run one by one, bit for bit") {
     data.push_back(bytes(N * K / 2, 0, 0, false));
     scales.push_back(bytes(N * K / 32, 120, 6, false));
     fp4.push_back(Fp4Weight{data.back().data(), scales.back().data(), N, K});
+    data.emplace_back(N * K * 2);
+    for (size_t j = 0; j < N * K; ++j) {
+      const uint16_t bits = FloatToBf16Bits(normal(rng) * 0.05f);
+      std::memcpy(&data.back()[2 * j], &bits, 2);
+    }
+    bf16.push_back(Bf16Weight{data.back().data(), N, K});
   }
   // Half of the weights interleaved (what the model loads on AVX-512 CPUs), half row-major.
   for (size_t i = 0; i < 4; i += 2) {
@@ -58,6 +67,8 @@ TEST_CASE("a ProductBatch equals its products run one by one, bit for bit") {
     fp8[i] = fp8_copies.back().view;
     fp4_copies.push_back(Interleaved(fp4[i]));
     fp4[i] = fp4_copies.back().view;
+    bf16_copies.push_back(Interleaved(bf16[i]));
+    bf16[i] = bf16_copies.back().view;
   }
   // Two activation sets: one row (a decode step) and three rows.
   const size_t Ms[2] = {1, 3};
@@ -75,16 +86,19 @@ TEST_CASE("a ProductBatch equals its products run one by one, bit for bit") {
     std::vector<std::vector<float>> got, want;
     for (size_t i = 0; i < 4; ++i) {
       for (size_t a = 0; a < 2; ++a) {
-        for (bool is_fp4 : {false, true}) {
+        for (int format = 0; format < 3; ++format) {
           const size_t N = rows[i];
           got.emplace_back(Ms[a] * N, -1.0f);
           want.emplace_back(Ms[a] * N);
-          if (is_fp4) {
+          if (format == 0) {
+            batch.AddFp8(handles[a], fp8[i], got.back().data());
+            MatmulFp8(xs[a].data(), Ms[a], fp8[i], want.back().data());
+          } else if (format == 1) {
             batch.AddFp4(handles[a], fp4[i], got.back().data());
             MatmulFp4(xs[a].data(), Ms[a], fp4[i], want.back().data());
           } else {
-            batch.AddFp8(handles[a], fp8[i], got.back().data());
-            MatmulFp8(xs[a].data(), Ms[a], fp8[i], want.back().data());
+            batch.AddBf16(handles[a], bf16[i], got.back().data());
+            MatmulBf16WeightF32(xs[a].data(), Ms[a], bf16[i], want.back().data());
           }
         }
       }
