@@ -244,12 +244,23 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
       if (M <= 4 && n_first % kInterleaveRows == 0 && StepProductsFit(w, block))
         PrefetchStepStart(w, n_first);
     }
-    LaneBuffer<L> out(M);
+    LaneBuffer<L> out(std::max<size_t>(M, 2));
     std::optional<LaneBuffer<L>> wt;
     for (size_t n0 = n_first; n0 < n_end;) {
       if constexpr (L == 16) {
         // AVX-512 path, few activation rows (decode): the interleaved weight bytes stream in
         // once, 16 rows at a time (see step_products_avx512.h); rows past n_end are dropped.
+        if constexpr (std::is_same_v<Weight, Fp8Weight>) {
+          // One row summed over all of K (wo_a): two blocks at once, two add chains.
+          if (M == 1 && block == K && n0 + 2 * L <= n_end && n0 % kInterleaveRows == 0 &&
+              StepProductsFit(w, block) &&
+              StepProductsPairAvx512(w, n0, x, facts, reinterpret_cast<float*>(out.data()))) {
+            const float* sums = reinterpret_cast<const float*>(out.data());
+            for (size_t i = 0; i < 2 * L; ++i) y[(n0 - row_begin) + i] = finish(sums[i]);
+            n0 += 2 * L;
+            continue;
+          }
+        }
         if (M <= 4 && n0 % kInterleaveRows == 0 && StepProductsFit(w, block)) {
           StepProductsAvx512(w, n0, x, M, x_stride, block, facts,
                              reinterpret_cast<float*>(out.data()));

@@ -47,4 +47,11 @@ void StepProductsAvx512(const Fp4Weight& w, size_t n0, const float* x, size_t M,
 void StepProductsAvx512(const Bf16Weight& w, size_t n0, const float* x, size_t M, size_t x_stride,
                         size_t block, const ActivationFacts& facts, float* out);
 
+// For one activation row and one sum per output (block == w.in, wo_a's product): out[i] for the
+// 32 rows n0 .. n0 + 31 (two 16-row blocks, n0 a multiple of 16) at once, the same values as two
+// StepProductsAvx512 calls; two independent add chains instead of one. False, with nothing
+// written, where a scale does not fold exactly (StepProductsAvx512 then takes those rows).
+bool StepProductsPairAvx512(const Fp8Weight& w, size_t n0, const float* x,
+                            const ActivationFacts& facts, float* out);
+
 }  // namespace inference
