@@ -11,8 +11,6 @@
 // Figures are GB of weight bytes per second (medians of R passes), and cold as a fraction of the
 // read bandwidth measured in the same run (bench/memory_bandwidth.h). Inputs are random; results
 // are not checked here (matmul_test does that).
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -68,26 +66,8 @@ bool ParseArgs(int argc, char** argv, Args& a) {
 
 constexpr size_t kOut = 1024, kIn = 1024;
 
-// Weight bytes on huge pages where the kernel gives them, as the model's weights are
-// (AlignedBytes): on 4 KiB pages a stream of weights misses the TLB every 4 KiB.
-template <typename T>
-struct HugePageAllocator {
-  using value_type = T;
-  HugePageAllocator() = default;
-  template <typename U>
-  HugePageAllocator(const HugePageAllocator<U>&) {}
-  T* allocate(size_t n) {
-    constexpr size_t kHuge = size_t{2} << 20;
-    const size_t bytes = (n * sizeof(T) + kHuge - 1) / kHuge * kHuge;
-    void* p = std::aligned_alloc(kHuge, bytes);
-    if (p == nullptr) throw std::bad_alloc();
-    madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without it the pages are 4 KiB
-    return static_cast<T*>(p);
-  }
-  void deallocate(T* p, size_t) { std::free(p); }
-  bool operator==(const HugePageAllocator&) const { return true; }
-};
-using WeightBytes = std::vector<uint8_t, HugePageAllocator<uint8_t>>;
+// On huge pages, as the model's weights are.
+using WeightBytes = std::vector<uint8_t, bench::HugePageAllocator<uint8_t>>;
 // Scale bytes are drawn from [kScaleLow, kScaleLow + kScaleSpan): near 1.
 constexpr uint8_t kScaleLow = 120, kScaleSpan = 8;
 

@@ -1,5 +1,5 @@
-// Shared by the CPU benchmarks: the memory read bandwidth they compare their figures with, and
-// the median they quote.
+// Shared by the CPU benchmarks: the memory read bandwidth they compare their figures with, memory
+// on huge pages as the weights have it, and the median they quote.
 #pragma once
 
 #include <immintrin.h>
@@ -19,6 +19,26 @@
 #include "inference/backend/cpu/thread_pool.h"
 
 namespace bench {
+
+// Memory on huge pages where the kernel gives them (2 MiB-aligned, advised), as the model's
+// weights are (AlignedBytes): on 4 KiB pages a long stream also measures TLB misses.
+template <typename T>
+struct HugePageAllocator {
+  using value_type = T;
+  HugePageAllocator() = default;
+  template <typename U>
+  HugePageAllocator(const HugePageAllocator<U>&) {}
+  T* allocate(size_t n) {
+    constexpr size_t kHuge = size_t{2} << 20;
+    const size_t bytes = (n * sizeof(T) + kHuge - 1) / kHuge * kHuge;
+    void* p = std::aligned_alloc(kHuge, bytes);
+    if (p == nullptr) throw std::bad_alloc();
+    madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without it the pages are 4 KiB
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) { std::free(p); }
+  bool operator==(const HugePageAllocator&) const { return true; }
+};
 
 inline double Median(std::vector<double> v) {
   if (v.empty()) return 0;
@@ -66,17 +86,10 @@ inline uint64_t SumWordsPortable(const uint64_t* p, size_t begin, size_t end) {
 // Read bandwidth in GB/s: the pool's threads sum disjoint parts of a `mib` MiB buffer, larger
 // than the caches (median of `runs` passes after a warm-up pass).
 inline double MeasureReadBandwidth(inference::ThreadPool& pool, size_t mib, int runs) {
-  // On huge pages where the kernel gives them, as the model's weights are (AlignedBytes): on
-  // 4 KiB pages the stream would also measure TLB misses. 2 MiB-aligned, so no 512-bit load
-  // straddles two cache lines either.
-  constexpr size_t kHuge = size_t{2} << 20;
   const size_t words = mib * (size_t{1} << 20) / sizeof(uint64_t);
-  const size_t bytes = (words * sizeof(uint64_t) + kHuge - 1) / kHuge * kHuge;
-  std::unique_ptr<uint64_t[], decltype(&std::free)> memory(
-      static_cast<uint64_t*>(std::aligned_alloc(kHuge, bytes)), &std::free);
-  if (!memory) throw std::bad_alloc();
-  madvise(memory.get(), bytes, MADV_HUGEPAGE);  // advice only
-  const std::span<uint64_t> buffer(memory.get(), words);
+  // 2 MiB-aligned: no 512-bit load straddles two cache lines either.
+  std::vector<uint64_t, HugePageAllocator<uint64_t>> memory(words);
+  const std::span<uint64_t> buffer(memory.data(), words);
   for (size_t i = 0; i < buffer.size(); ++i) buffer[i] = i;
   const bool wide = inference::CpuSimd() == inference::Simd::kAvx512;
   std::vector<uint64_t> sums(pool.size() * 64 * 8, 0);

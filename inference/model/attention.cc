@@ -96,8 +96,8 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
       (*trace)(prefix + "attn.indexer.compressor.kv", cache.index_keys.data() + before,
                cache.index_keys.size() - before);
     }
-    IndexerSelect(c, *w.indexer, rope, indexer_projections, T, start_pos, cache.index_keys,
-                  shape_rounding, selected, pool);
+    IndexerSelect(c, rope, indexer_projections, T, start_pos, cache.index_keys, shape_rounding,
+                  selected, pool);
     if (trace && *trace) {
       const size_t k = static_cast<size_t>(c.index_topk);
       std::vector<float> chosen(T * k, -1.0f);

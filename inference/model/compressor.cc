@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/product_batch.h"
@@ -55,6 +56,8 @@ void CompressorAppend(const CompressorWeights& w, const Rope& rope, float norm_e
   const size_t W = w.overlap ? 2 * D : D;
   const std::vector<float>& kv = projections.kv;
   const std::vector<float>& score = projections.score;
+  if (kv.size() != T * W || score.size() != T * W)
+    throw std::logic_error("CompressorAppend: the compressor's projections were not computed");
   std::vector<float> entry(D);
   const float* kv_slots[256];
   const float* score_slots[256];

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
@@ -25,15 +26,17 @@ void AddIndexerHeadWeights(const IndexerWeights& w, ProductBatch& batch, size_t 
   batch.AddBf16(x_activations, w.weights_proj, out.head_weights.data());
 }
 
-void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& rope,
-                   IndexerProjections& projections, size_t T, int64_t start_pos,
-                   const std::vector<float>& keys, bool all_keys_as_candidates,
-                   std::vector<std::vector<int32_t>>& selected, ThreadPool* pool) {
+void IndexerSelect(const ModelConfig& c, const Rope& rope, IndexerProjections& projections,
+                   size_t T, int64_t start_pos, const std::vector<float>& keys,
+                   bool all_keys_as_candidates, std::vector<std::vector<int32_t>>& selected,
+                   ThreadPool* pool) {
   const size_t H = static_cast<size_t>(c.index_n_heads);
   const size_t D = static_cast<size_t>(c.index_head_dim);
   const size_t rd = static_cast<size_t>(c.rope_head_dim);
   std::vector<float>& q = projections.q;
   std::vector<float>& head_weights = projections.head_weights;
+  if (q.size() != T * H * D || head_weights.size() != T * H)
+    throw std::logic_error("IndexerSelect: the indexer's projections were not computed");
   // weights_proj runs in bf16, then is scaled by D^-0.5 * H^-0.5 (in bf16 arithmetic).
   const float head_scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)) /
                                               std::sqrt(static_cast<double>(H)));

@@ -29,14 +29,15 @@ void AddIndexerQuery(const IndexerWeights& w, ProductBatch& batch, size_t qr_act
 void AddIndexerHeadWeights(const IndexerWeights& w, ProductBatch& batch, size_t x_activations,
                            size_t T, IndexerProjections& out);
 
-// For T queries at start_pos.. with their projections (computed; q is rotated in place) and
+// For T queries at start_pos.. with their projections (computed; q is rotated and the head
+// weights scaled in place) and
 // keys [n_keys, index_head_dim]: writes, per query, the chosen block indices sorted by
 // descending score (ties as torch's top-k leaves them) into selected[t]; at most
 // min(index_topk, visible) where visible = (pos + 1) / 4. `all_keys_as_candidates`: like the
 // reference's prefill, rank every existing key (later ones at -inf), which changes how ties fall.
-void IndexerSelect(const ModelConfig& c, const IndexerWeights& w, const Rope& rope,
-                   IndexerProjections& projections, size_t T, int64_t start_pos,
-                   const std::vector<float>& keys, bool all_keys_as_candidates,
-                   std::vector<std::vector<int32_t>>& selected, ThreadPool* pool = nullptr);
+void IndexerSelect(const ModelConfig& c, const Rope& rope, IndexerProjections& projections,
+                   size_t T, int64_t start_pos, const std::vector<float>& keys,
+                   bool all_keys_as_candidates, std::vector<std::vector<int32_t>>& selected,
+                   ThreadPool* pool = nullptr);
 
 }  // namespace inference

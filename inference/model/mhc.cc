@@ -20,6 +20,7 @@ namespace {
 // 24 rows). Inside a pool's chunk that runs serially.
 void Mixes(const HcShape& s, const HcParams& p, const float* x, size_t n_mix, float* mixes,
            ThreadPool* pool) {
+  if (n_mix == 0) return;
   const size_t n = s.hc * s.dim;
   const float r = 1.0f / std::sqrt(MeanOfSquares(x, n) + s.norm_eps);
   constexpr size_t kMinRowsPerGroup = 4;

@@ -8,6 +8,7 @@
 #include <immintrin.h>
 
 #include <cassert>
+#include <cstdint>
 
 #include "inference/backend/cpu/avx512_transpose.h"
 
@@ -36,7 +37,10 @@ FC_AVX512 void DotRows16Avx512(const float* const rows[16], const float* x, size
   for (; i + 16 <= n; i += 16) {
     __m512 r[16];
     for (int j = 0; j < 16; ++j) {
-      _mm_prefetch(reinterpret_cast<const char*>(rows[j] + i + kPrefetchFloats), _MM_HINT_T0);
+      // An integer address: past a row's end it touches nothing (a prefetch never faults).
+      _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(rows[j] + i) +
+                                                 kPrefetchFloats * sizeof(float)),
+                   _MM_HINT_T0);
       r[j] = _mm512_loadu_ps(rows[j] + i);
     }
     Transpose16x16(r, r);

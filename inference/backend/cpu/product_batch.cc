@@ -126,7 +126,8 @@ void ProductBatch::Run(ThreadPool* pool) {
     size_t before = 0;
     size_t next_piece = 0;
     for (size_t b = 0; b < work.size(); ++b) {
-      const size_t piece = static_cast<size_t>((unsigned __int128)before * pieces / total);
+      // (before * pieces fits in 64 bits: pieces <= 4 * threads, before < a few 10^12.)
+      const size_t piece = std::min(pieces - 1, before * pieces / total);
       while (next_piece <= piece) piece_start[next_piece++] = b;
       before += work[b];
     }

@@ -8,8 +8,9 @@
 //
 // Every output is computed as MatmulFp8 / MatmulFp4 / MatmulBf16WeightF32 compute it (same
 // kernel, same order of operations), so the results are bit-identical to running the products
-// one by one. Not
-// thread-safe; the buffers it is given must stay valid until Run returns.
+// one by one. The products run in no particular order: no product may read another's output
+// of the same batch. Activation handles are valid until Run. Not thread-safe; the buffers it is
+// given must stay valid until Run returns.
 #pragma once
 
 #include <cstddef>

@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "inference/backend/cpu/activation_facts_avx512.h"
+#include "inference/backend/cpu/number_formats.h"
 
 namespace inference::step_kernel {
 
@@ -146,6 +147,20 @@ inline bool Fp8ProductsExact(const ActivationFacts& facts, uint8_t scale_byte) {
   const int e = static_cast<int>(scale_byte) - 127;
   return facts.known && facts.significant_bits <= 20 && facts.min_exponent + e >= -117 &&
          facts.max_exponent + e <= 118;
+}
+
+// x[r * x_stride + k0 ..+128) * 2^8 * scale (one 128-column FP8 scale block, R activation rows)
+// into xs[r * xs_stride ..] (64-byte aligned), where the fused, folded path applies: the scale
+// byte folds exactly (at most 246), the products are exact (Fp8ProductsExact) and so is every
+// scaled activation (ScaleExactly). False otherwise (xs then partly written).
+template <size_t R>
+FC_AVX512 bool FoldFp8Block(const float* x, size_t x_stride, size_t k0, uint8_t byte,
+                            const ActivationFacts& facts, float* xs, size_t xs_stride) {
+  if (byte > 246 || !Fp8ProductsExact(facts, byte)) return false;
+  const float c = E8m0ToFloat(static_cast<uint8_t>(byte + 8));
+  const float inverse = E8m0ToFloat(static_cast<uint8_t>(246 - byte));
+  return ScaleExactly<R>(x, x_stride, k0, c, inverse, xs, xs_stride) &&
+         ScaleExactly<R>(x, x_stride, k0 + 64, c, inverse, xs + 64, xs_stride);
 }
 
 // Prefetches the first kAheadBytes of rows n0.. (the kernels' own prefetch runs that far ahead

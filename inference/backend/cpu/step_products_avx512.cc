@@ -91,15 +91,8 @@ FC_AVX512 bool Fp8FusedPair(const Fp8Weight& w, size_t n0, size_t k0, const floa
   const uint8_t* scales = w.scale + (n0 / kFp8Block) * scale_cols + k0 / kFp8Block;
   alignas(64) float xs[2][R][128];
   for (size_t b = 0; b < 2; ++b) {
-    const uint8_t byte = scales[b];
-    if (byte > 246 || !Fp8ProductsExact(facts, byte)) return false;
-    const float c = E8m0ToFloat(static_cast<uint8_t>(byte + 8));
-    const float inverse = E8m0ToFloat(static_cast<uint8_t>(246 - byte));
-    for (size_t h = 0; h < 2; ++h) {
-      if (!ScaleExactly<R>(x, x_stride, k0 + kFp8Block * b + 64 * h, c, inverse, &xs[b][0][64 * h],
-                           128))
-        return false;
-    }
+    if (!FoldFp8Block<R>(x, x_stride, k0 + kFp8Block * b, scales[b], facts, &xs[b][0][0], 128))
+      return false;
   }
   const uint8_t* first = w.data + n0 * K + k0 * kInterleaveRows;
   const __m512i keep = _mm512_set1_epi16(static_cast<short>(0xbfff));

@@ -6,8 +6,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <vector>
@@ -110,6 +112,59 @@ TEST_CASE("activation facts: significant bits, exponent range, nothing assumed p
   f = MeasureActivationsAvx512(two.data(), 2, 3, 2);
   CHECK(f.known);
   CHECK(f.max_exponent == 3);
+}
+
+}  // namespace
+}  // namespace inference
+
+namespace inference {
+namespace {
+
+TEST_CASE("the two-block FP8 kernel gives each block's single-block sums, or declines") {
+  if (CpuSimd() != Simd::kAvx512) {
+    MESSAGE("skipped: the decode-step kernels need AVX-512 (path " << MatmulSimdPath() << ")");
+    return;
+  }
+  const unsigned seed = std::random_device{}();
+  std::printf("step_products_avx512_test (pairs) seed %u\n", seed);
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  // Three 128-row scale groups with different scales, so pairs starting at row 112 and 240 span
+  // two groups; one sum over K (wo_a's product: raw bf16 activations, block == K).
+  const size_t N = 384, K = 512;
+  std::vector<uint8_t> codes(N * K), scales(3 * 4);
+  for (auto& b : codes) {
+    b = static_cast<uint8_t>(rng() % 256);
+    if ((b & 0x7f) == 0x7f) b ^= 1;
+  }
+  for (auto& b : scales) b = static_cast<uint8_t>(118 + rng() % 12);
+  std::vector<float> x(K);
+  for (auto& v : x) v = RoundToBf16(normal(rng));
+  const ActivationFacts facts = MeasureActivationsAvx512(x.data(), 1, K, K);
+  const auto interleaved = Interleaved(Fp8Weight{codes.data(), scales.data(), N, K});
+  const Fp8Weight& w = interleaved.view;
+  REQUIRE(w.interleaved);
+  alignas(64) float pair[32], single[16];
+  for (size_t n0 = 0; n0 + 32 <= N; n0 += 16) {
+    CAPTURE(n0);
+    REQUIRE(StepProductsPairAvx512(w, n0, x.data(), facts, pair));
+    for (size_t b = 0; b < 2; ++b) {
+      StepProductsAvx512(w, n0 + 16 * b, x.data(), 1, K, K, facts, single);
+      CHECK(std::memcmp(pair + 16 * b, single, sizeof single) == 0);
+    }
+  }
+  // A scale too large to fold (byte 250) in the second group: pairs touching it decline
+  // without writing, the others still run.
+  std::vector<uint8_t> big = scales;
+  big[1 * 4 + 2] = 250;
+  const auto with_big = Interleaved(Fp8Weight{codes.data(), big.data(), N, K});
+  for (size_t n0 = 0; n0 + 32 <= N; n0 += 16) {
+    CAPTURE(n0);
+    const bool touches = n0 + 31 >= 128 && n0 < 256;
+    std::fill(std::begin(pair), std::end(pair), -1.0f);
+    CHECK(StepProductsPairAvx512(with_big.view, n0, x.data(), facts, pair) == !touches);
+    if (touches) CHECK(pair[0] == -1.0f);
+  }
 }
 
 }  // namespace

@@ -34,14 +34,9 @@ __attribute__((target("avx512f,avx512bw,f16c,fma"))) bool StepProductsPairAvx512
   for (size_t b = 0; b < 2; ++b) {
     if (b == 1 && groups[1] == groups[0]) break;  // same scales: the first copy serves both
     for (size_t kb = 0; kb < scale_cols; ++kb) {
-      const uint8_t byte = w.scale[groups[b] * scale_cols + kb];
-      if (byte > 246 || !Fp8ProductsExact(facts, byte)) return false;
-      const float c = E8m0ToFloat(static_cast<uint8_t>(byte + 8));
-      const float inverse = E8m0ToFloat(static_cast<uint8_t>(246 - byte));
-      for (size_t h = 0; h < 2; ++h) {
-        const size_t k0 = kb * kFp8Block + 64 * h;
-        if (!ScaleExactly<1>(x, 0, k0, c, inverse, &xs[b][k0], 0)) return false;
-      }
+      const size_t k0 = kb * kFp8Block;
+      if (!FoldFp8Block<1>(x, 0, k0, w.scale[groups[b] * scale_cols + kb], facts, &xs[b][k0], 0))
+        return false;
     }
   }
   const float* xs1 = groups[1] == groups[0] ? xs[0] : xs[1];

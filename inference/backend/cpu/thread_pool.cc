@@ -43,12 +43,41 @@ bool ThreadPool::SpinUntil(Ready ready) {
 }
 
 namespace {
-// The pool whose chunk the current thread may be running: its own pool for a worker, the pool
-// of the ParallelFor in progress for a submitter.
-thread_local const ThreadPool* tls_inside_pool = nullptr;
+// The pools whose chunks the current thread may be running, innermost first: its own pool for a
+// worker, then each pool whose ParallelFor this thread submitted and is still inside.
+struct InsidePool {
+  const ThreadPool* pool;
+  const InsidePool* outer;
+};
+thread_local const InsidePool* tls_inside = nullptr;
+
+// Pushes a pool onto the calling thread's chain for a scope (exceptions included).
+class InsideScope {
+ public:
+  explicit InsideScope(const ThreadPool* pool) : node_{pool, tls_inside} { tls_inside = &node_; }
+  ~InsideScope() { tls_inside = node_.outer; }
+  InsideScope(const InsideScope&) = delete;
+  InsideScope& operator=(const InsideScope&) = delete;
+
+ private:
+  InsidePool node_;
+};
 }  // namespace
 
-bool ThreadPool::IsInsideJob() const { return tls_inside_pool == this; }
+bool ThreadPool::IsInsideJob() const {
+  for (const InsidePool* p = tls_inside; p != nullptr; p = p->outer) {
+    if (p->pool == this) return true;
+  }
+  return false;
+}
+
+void ThreadPool::WaitUntilNoneInside() {
+  if (SpinUntil([this] { return Active(job_.load(std::memory_order_acquire)) == 0; })) return;
+  std::unique_lock<std::mutex> lock(mu_);
+  submitter_sleeping_.store(true, std::memory_order_seq_cst);
+  done_cv_.wait(lock, [this] { return Active(job_.load(std::memory_order_seq_cst)) == 0; });
+  submitter_sleeping_.store(false, std::memory_order_relaxed);
+}
 
 void ThreadPool::Run(size_t n, size_t grain, ChunkFn fn, void* ctx) {
   if (n == 0) return;
@@ -62,22 +91,27 @@ void ThreadPool::Run(size_t n, size_t grain, ChunkFn fn, void* ctx) {
     fn(ctx, 0, n);
     return;
   }
-  std::lock_guard<std::mutex> submit(submit_mu_);
-  const ThreadPool* outer = tls_inside_pool;
-  tls_inside_pool = this;
+  // Another thread's loop holds the pool: this one runs here rather than wait for it (the wait
+  // could be on this very thread, through a chunk of another pool that called this one).
+  std::unique_lock<std::mutex> submit(submit_mu_, std::try_to_lock);
+  if (!submit.owns_lock()) {
+    fn(ctx, 0, n);
+    return;
+  }
+  InsideScope inside(this);
 
   // Close the previous job (even -> odd) once no worker that joined it late is still inside.
   // Acquire: those workers' reads of the fields happen before they are overwritten below.
   uint64_t word = job_.load(std::memory_order_relaxed);
   for (;;) {
-    if (Active(word) == 0 &&
-        job_.compare_exchange_weak(word, word + (uint64_t{1} << 32), std::memory_order_acquire,
+    if (Active(word) != 0) {
+      WaitUntilNoneInside();  // a late worker, perhaps descheduled: spin, then sleep
+      word = job_.load(std::memory_order_relaxed);
+      continue;
+    }
+    if (job_.compare_exchange_weak(word, word + (uint64_t{1} << 32), std::memory_order_acquire,
                                    std::memory_order_relaxed))
       break;
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-    word = job_.load(std::memory_order_relaxed);
   }
   fn_ = fn;
   ctx_ = ctx;
@@ -96,18 +130,14 @@ void ThreadPool::Run(size_t n, size_t grain, ChunkFn fn, void* ctx) {
 
   RunChunks();
   // Every chunk is now claimed; the ones still running belong to workers inside the job.
-  if (!SpinUntil([this] { return Active(job_.load(std::memory_order_acquire)) == 0; })) {
-    std::unique_lock<std::mutex> lock(mu_);
-    submitter_sleeping_.store(true, std::memory_order_seq_cst);
-    done_cv_.wait(lock, [this] { return Active(job_.load(std::memory_order_seq_cst)) == 0; });
-    submitter_sleeping_.store(false, std::memory_order_relaxed);
-  }
-  tls_inside_pool = outer;
+  WaitUntilNoneInside();
 }
 
 void ThreadPool::RunChunks() {
   for (;;) {
-    const size_t c = next_chunk_.fetch_add(1, std::memory_order_relaxed);
+    // acq_rel: a claim is ordered after the claimer's join, so a submitter that has claimed
+    // past the end and then sees nobody inside knows every claimed chunk has finished.
+    const size_t c = next_chunk_.fetch_add(1, std::memory_order_acq_rel);
     if (c >= n_chunks_) return;
     const size_t begin = c * chunk_;
     const size_t end = std::min(n_, begin + chunk_);
@@ -116,7 +146,7 @@ void ThreadPool::RunChunks() {
 }
 
 void ThreadPool::WorkerLoop() {
-  tls_inside_pool = this;
+  InsideScope inside(this);
   uint64_t seen = 0;  // the sequence number of the last job this worker joined
   for (;;) {
     uint64_t word = job_.load(std::memory_order_relaxed);

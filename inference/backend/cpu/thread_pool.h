@@ -5,9 +5,11 @@
 // threads.
 //
 // Created by the composition root (or a benchmark/test) and passed in explicitly; borrowers
-// keep a raw pointer and the pool must outlive them. Thread-safe: concurrent ParallelFor calls
-// from different threads are serialised (one loop runs at a time). A ParallelFor issued from
-// inside a chunk of the same pool runs serially on the calling thread (no deadlock, no nesting).
+// keep a raw pointer and the pool must outlive them. Thread-safe: one loop runs across the pool
+// at a time; a ParallelFor that finds the pool busy with another thread's loop runs serially on
+// its own thread instead of waiting, and one issued from inside a chunk of the same pool (also
+// through another pool's chunk on the same thread) runs serially on the calling thread, so
+// nesting, within a pool or across pools, never deadlocks. Results never depend on which.
 #pragma once
 
 #include <atomic>
@@ -35,7 +37,7 @@ class ThreadPool {
 
   // Calls fn(begin, end) on disjoint ranges covering [0, n), each at least `grain` long (except
   // the last), on the workers and the calling thread; returns when all have finished. The split
-  // depends only on n, grain and size(), never on timing.
+  // depends only on n, grain and size(), never on timing. fn must not throw.
   template <typename Fn>
   void ParallelFor(size_t n, size_t grain, Fn&& fn) {
     using F = std::remove_reference_t<Fn>;
@@ -53,9 +55,11 @@ class ThreadPool {
   void WorkerLoop();
   // Takes chunks of the current job until none are left.
   void RunChunks();
-  // Whether the calling thread is already running a chunk of this pool (a worker, or the
-  // thread whose ParallelFor is in progress).
+  // Whether the calling thread is already running a chunk of this pool (a worker, or a thread
+  // whose ParallelFor on this pool is in progress, also further out than another pool's).
   bool IsInsideJob() const;
+  // The submitter's wait until no worker is inside the current job.
+  void WaitUntilNoneInside();
   // Polls `ready` for a short while before the caller blocks on a condition variable: a decode
   // step issues hundreds of loops a few hundred microseconds long, and waking a sleeping thread
   // (futex, on a virtual machine an inter-processor interrupt) costs tens of microseconds each.
@@ -77,7 +81,7 @@ class ThreadPool {
   }
 
   std::vector<std::thread> workers_;
-  std::mutex submit_mu_;  // one job at a time
+  std::mutex submit_mu_;  // one job at a time (try_lock: a busy pool runs the loop inline)
 
   alignas(64) std::atomic<uint64_t> job_{0};
   // The current job's fields; written only while job_'s sequence number is odd.

@@ -66,6 +66,24 @@ TEST_CASE("A nested ParallelFor runs inline, and concurrent callers are serialis
   CHECK(sum.load() == 3u * 200u * 16u);
 }
 
+TEST_CASE("Loops nested across two pools never deadlock") {
+  // A chunk of a runs a loop on b whose chunks run loops on a again: on the thread that is inside
+  // a's loop they run inline, on b's workers they find a busy and run inline too.
+  ThreadPool a(3), b(3);
+  for (int rep = 0; rep < 50; ++rep) {
+    std::atomic<int> n{0};
+    a.ParallelFor(8, 1, [&](size_t i0, size_t i1) {
+      for (size_t i = i0; i < i1; ++i) {
+        b.ParallelFor(8, 1, [&](size_t j0, size_t j1) {
+          for (size_t j = j0; j < j1; ++j)
+            a.ParallelFor(8, 1, [&](size_t k0, size_t k1) { n += static_cast<int>(k1 - k0); });
+        });
+      }
+    });
+    REQUIRE(n.load() == 8 * 8 * 8);
+  }
+}
+
 TEST_CASE("Thousands of short loops in a row: every output is visible to the caller on return") {
   // The decode step's pattern: loops a few microseconds long back to back, where a worker may
   // still be leaving one loop as the next is handed out, with pauses that let workers sleep.

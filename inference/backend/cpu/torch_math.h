@@ -12,7 +12,8 @@ namespace inference {
 // torch.exp on fp32 (SLEEF expf, u10, with fused multiply-adds as on AVX2).
 float TorchExp(float x);
 
-// out[i] = TorchExp(x[i]) for i < n (out may alias x): the same bits, 16 at a time on AVX-512.
+// out[i] = TorchExp(x[i]) for i < n (out may be x itself, not a partial overlap): the same
+// bits, 16 at a time on AVX-512.
 void TorchExpMany(const float* x, size_t n, float* out);
 
 // torch.sigmoid on fp32 in its vectorised form: 1 / (1 + TorchExp(-x)).

@@ -9,7 +9,7 @@
 
 namespace inference {
 
-// out[i] = TorchExp(x[i]) for i < n; out may alias x.
+// out[i] = TorchExp(x[i]) for i < n; out may be x itself (not a partial overlap).
 void TorchExpAvx512(const float* x, size_t n, float* out);
 
 }  // namespace inference
