@@ -4,9 +4,11 @@
 #include <cmath>
 #include <vector>
 
+#include "inference/backend/cpu/cpu_simd.h"
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/rms_norm.h"
+#include "inference/backend/cpu/stream_mix_avx512.h"
 #include "inference/backend/cpu/thread_pool.h"
 #include "inference/backend/cpu/torch_math.h"
 
@@ -43,6 +45,7 @@ void Mixes(const HcShape& s, const HcParams& p, const float* x, size_t n_mix, fl
 
 // y = bf16(sum_j pre[j] * X[j]).
 void WeightedStreamSum(const HcShape& s, const float* pre, const float* x, float* y) {
+  if (CpuSimd() == Simd::kAvx512) return StreamSumAvx512(s.hc, s.dim, pre, x, y);
   for (size_t c = 0; c < s.dim; ++c) {
     float acc = 0.0f;
     for (size_t j = 0; j < s.hc; ++j) acc += pre[j] * x[j * s.dim + c];
@@ -111,9 +114,14 @@ void HcPre(const HcShape& s, const HcParams& p, const float* X, size_t T, float*
 void HcPost(const HcShape& s, const float* out, const float* X, const float* post,
             const float* comb, size_t T, float* X_new) {
   const size_t hc = s.hc, d = s.dim;
+  const bool avx512 = CpuSimd() == Simd::kAvx512;
   for (size_t t = 0; t < T; ++t) {
     const float* x = X + t * hc * d;
     const float* C = comb + t * hc * hc;
+    if (avx512) {  // the same operations, 16 columns at a time
+      StreamMixAvx512(hc, d, out + t * d, x, post + t * hc, C, X_new + t * hc * d);
+      continue;
+    }
     for (size_t k = 0; k < hc; ++k) {
       float* dst = X_new + (t * hc + k) * d;
       for (size_t c = 0; c < d; ++c) {

@@ -1,5 +1,6 @@
 // Sixteen stored values decoded at once into a zmm register, for the AVX-512 kernels: e8m0
-// scales and MXFP4 codes, each equal to the scalar decoder's value (number_formats.h). Include
+// scales and MXFP4 codes, each equal to the scalar decoder's value, and bf16 rounding equal to
+// RoundToBf16 (number_formats.h). Include
 // only from files compiled for AVX-512 callers: the functions carry their targets themselves.
 #pragma once
 
@@ -32,6 +33,19 @@ __attribute__((target("avx512f"))) inline void E2m1Pairs(const uint8_t* bytes, _
   const __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes)));
   low = _mm512_permutexvar_ps(b, values);
   high = _mm512_permutexvar_ps(_mm512_srli_epi32(b, 4), values);
+}
+
+// RoundToBf16 on 16 lanes: round to nearest even onto bf16, a NaN kept (made quiet) as there.
+__attribute__((target("avx512f"))) inline __m512 RoundToBf16x16(__m512 v) {
+  const __m512i u = _mm512_castps_si512(v);
+  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+  const __m512i high = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
+  const __m512i rounded =
+      _mm512_and_si512(_mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7fff)), lsb), high);
+  const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)),
+                                                _mm512_set1_epi32(0x7f800000));
+  const __m512i quiet = _mm512_or_si512(_mm512_and_si512(u, high), _mm512_set1_epi32(0x00400000));
+  return _mm512_castsi512_ps(_mm512_mask_mov_epi32(rounded, nan, quiet));
 }
 
 }  // namespace inference
