@@ -231,12 +231,15 @@ void ForEachLaneBlock(size_t row_begin, size_t row_end, size_t work_per_block, T
 template <size_t L, typename Weight, typename DecodeRow, typename LaneFn, typename Finish>
 void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size_t block,
                 DecodeRow decode_row, LaneFn lane_products, size_t row_begin, size_t row_end,
-                float* y, size_t y_stride, ThreadPool* pool, Finish finish) {
+                float* y, size_t y_stride, ThreadPool* pool, Finish finish,
+                const ActivationFacts* known_facts) {
   const size_t K = w.in;
   if (M == 0) return;
   ActivationFacts facts;
   if constexpr (L == 16 && !std::is_same_v<Weight, Bf16Weight>) {
-    if (M <= 4 && StepProductsFit(w, block)) facts = MeasureActivationsAvx512(x, M, x_stride, K);
+    if (M <= 4 && StepProductsFit(w, block)) {
+      facts = known_facts != nullptr ? *known_facts : MeasureActivationsAvx512(x, M, x_stride, K);
+    }
   }
   ForEachLaneBlock<L>(row_begin, row_end, M * K * L, pool, [&](size_t n_first, size_t n_last) {
     const size_t n_end = std::min(n_last, row_end);
@@ -289,19 +292,20 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
 template <typename Weight, typename DecodeRow, typename Finish>
 void DispatchLaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size_t block,
                         DecodeRow decode_row, size_t row_begin, size_t row_end, float* y,
-                        size_t y_stride, ThreadPool* pool, Finish finish) {
+                        size_t y_stride, ThreadPool* pool, Finish finish,
+                        const ActivationFacts* known_facts = nullptr) {
   switch (CpuSimd()) {
     case Simd::kAvx512:
       LaneMatmul<16>(x, M, x_stride, w, block, decode_row, LaneProducts16Avx512, row_begin, row_end,
-                     y, y_stride, pool, finish);
+                     y, y_stride, pool, finish, known_facts);
       return;
     case Simd::kAvx2:
       LaneMatmul<8>(x, M, x_stride, w, block, decode_row, LaneProducts8Avx2, row_begin, row_end, y,
-                    y_stride, pool, finish);
+                    y_stride, pool, finish, known_facts);
       return;
     case Simd::kBaseline:
       LaneMatmul<8>(x, M, x_stride, w, block, decode_row, LaneProducts8, row_begin, row_end, y,
-                    y_stride, pool, finish);
+                    y_stride, pool, finish, known_facts);
       return;
   }
 }
@@ -420,15 +424,15 @@ void MatmulFp4(const float* x, size_t M, const Fp4Weight& w, float* y, ThreadPoo
 }
 
 void MatmulFp8Rows(const float* xq, size_t M, const Fp8Weight& w, size_t row_begin, size_t row_end,
-                   float* y, size_t y_stride) {
+                   float* y, size_t y_stride, const ActivationFacts* facts) {
   DispatchLaneMatmul(xq, M, w.in, w, kFp8Block, DecodeFp8RowStrided, row_begin, row_end, y,
-                     y_stride, nullptr, RoundBf16{});
+                     y_stride, nullptr, RoundBf16{}, facts);
 }
 
 void MatmulFp4Rows(const float* xq, size_t M, const Fp4Weight& w, size_t row_begin, size_t row_end,
-                   float* y, size_t y_stride) {
+                   float* y, size_t y_stride, const ActivationFacts* facts) {
   DispatchLaneMatmul(xq, M, w.in, w, kFp4Group, DecodeFp4RowStrided, row_begin, row_end, y,
-                     y_stride, nullptr, RoundBf16{});
+                     y_stride, nullptr, RoundBf16{}, facts);
 }
 
 void MatmulBf16WeightF32Rows(const float* x, size_t M, const Bf16Weight& w, size_t row_begin,

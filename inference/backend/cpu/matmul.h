@@ -23,6 +23,7 @@
 namespace inference {
 
 class ThreadPool;
+struct ActivationFacts;
 
 // Every weight is [out, in], row-major as stored in the checkpoint or, when `interleaved`, in
 // the layout of interleaved_weight.h. Set `interleaved` only on bytes Interleave wrote (or an
@@ -71,10 +72,12 @@ void MatmulFp4(const float* x, size_t M, const Fp4Weight& w, float* y, ThreadPoo
 // already quantised as those quantise them (QuantizeDequantizeFp8 in 128-blocks): xq[M, in],
 // y[m * y_stride + (n - row_begin)]. Same kernels and order, so the same bits; ProductBatch
 // (product_batch.h) runs several products' rows in one parallel loop with these.
+// `facts`, where given, are MeasureActivationsAvx512 of xq (activation_facts_avx512.h): a batch
+// measures each set of activations once, not once per piece.
 void MatmulFp8Rows(const float* xq, size_t M, const Fp8Weight& w, size_t row_begin, size_t row_end,
-                   float* y, size_t y_stride);
+                   float* y, size_t y_stride, const ActivationFacts* facts = nullptr);
 void MatmulFp4Rows(const float* xq, size_t M, const Fp4Weight& w, size_t row_begin, size_t row_end,
-                   float* y, size_t y_stride);
+                   float* y, size_t y_stride, const ActivationFacts* facts = nullptr);
 // Rows [row_begin, row_end) of MatmulBf16WeightF32, on the calling thread:
 // y[m * y_stride + (n - row_begin)].
 void MatmulBf16WeightF32Rows(const float* x, size_t M, const Bf16Weight& w, size_t row_begin,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "inference/backend/cpu/cpu_simd.h"
 #include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/quantize.h"
 #include "inference/backend/cpu/thread_pool.h"
@@ -24,7 +25,7 @@ size_t WeightRowBytes(const Bf16Weight& w) { return w.in * 2; }
 }  // namespace
 
 size_t ProductBatch::AddActivations(const float* x, size_t M, size_t K) {
-  activations_.push_back(Activations{x, M, K, false, {}});
+  activations_.push_back(Activations{x, M, K, false, {}, {}, false});
   return activations_.size() - 1;
 }
 
@@ -72,6 +73,13 @@ void ProductBatch::Quantize(ThreadPool* pool) {
   } else {
     quantize(0, rows.size());
   }
+  // What the decode-step kernels would measure for each piece, once per set.
+  if (CpuSimd() != Simd::kAvx512) return;
+  for (Activations& a : activations_) {
+    if (!a.quantize || a.M == 0 || a.M > 4) continue;
+    a.facts = MeasureActivationsAvx512(a.quantized.data(), a.M, a.K, a.K);
+    a.facts_known = true;
+  }
 }
 
 void ProductBatch::RunBlocks(size_t b0, size_t b1) const {
@@ -85,13 +93,14 @@ void ProductBatch::RunBlocks(size_t b0, size_t b1) const {
     const size_t row_end = std::min(p.out, (b1 - p.first_block) * kBlockRows);
     if (row_begin >= row_end) continue;
     const Activations& a = activations_[p.activations];
+    const ActivationFacts* facts = a.facts_known ? &a.facts : nullptr;
     float* y = p.y + row_begin;
     switch (p.format) {
       case Format::kFp8:
-        MatmulFp8Rows(a.quantized.data(), a.M, p.fp8, row_begin, row_end, y, p.out);
+        MatmulFp8Rows(a.quantized.data(), a.M, p.fp8, row_begin, row_end, y, p.out, facts);
         break;
       case Format::kFp4:
-        MatmulFp4Rows(a.quantized.data(), a.M, p.fp4, row_begin, row_end, y, p.out);
+        MatmulFp4Rows(a.quantized.data(), a.M, p.fp4, row_begin, row_end, y, p.out, facts);
         break;
       case Format::kBf16:
         MatmulBf16WeightF32Rows(a.x, a.M, p.bf16, row_begin, row_end, y, p.out);

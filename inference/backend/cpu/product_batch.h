@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "inference/backend/cpu/activation_facts_avx512.h"
 #include "inference/backend/cpu/matmul.h"
 
 namespace inference {
@@ -41,6 +42,8 @@ class ProductBatch {
     size_t M, K;
     bool quantize;  // a quantised product reads them
     std::vector<float> quantized;
+    ActivationFacts facts;  // of `quantized`, where the decode-step kernels take them
+    bool facts_known;
   };
   enum class Format { kFp8, kFp4, kBf16 };
   struct Product {
