@@ -1,5 +1,7 @@
 #include "inference/backend/cpu/matmul.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <new>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "inference/backend/cpu/cpu_simd.h"
-#include "inference/backend/cpu/dot_rows_avx512.h"
 #include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/lane_decode_avx512.h"
 #include "inference/backend/cpu/number_formats.h"
@@ -21,18 +22,6 @@ namespace {
 
 constexpr size_t kFp8Block = 128;  // weight scale block and activation quantisation block
 constexpr size_t kFp4Group = 32;   // FP4 weight scale group along K
-
-}  // namespace
-
-float Dot(const float* a, const float* b, size_t n) {
-  // One running sum in index order, without fused multiply-add: the order the reference's
-  // CPU matrix products used (matched bit for bit against the golden mHC coefficients).
-  float s = 0.0f;
-  for (size_t i = 0; i < n; ++i) s += a[i] * b[i];
-  return s;
-}
-
-namespace {
 
 // Row decoders writing element k to out[k * stride]: stride 1 for a plain row, the lane count
 // to write one lane of the lane-interleaved block directly (no intermediate row buffer).
@@ -209,6 +198,71 @@ __attribute__((target("avx512f"))) void LaneProducts16Avx512(const float* x, siz
   LaneProductsBody<16, 8>(x, M, x_stride, K, block, wt, out);
 }
 
+// LaneProductsRows on AVX-512 where every product x * w is exact (LaneProductsExact): a fused
+// multiply-add then rounds only the sum, exactly as the separate add does, in half the
+// instructions. The same K-block partials, added in the same order.
+template <size_t R>
+__attribute__((target("avx512f,fma"), always_inline)) inline void FusedLaneRows(
+    const float* x, size_t x_stride, size_t K, size_t block, const Lanes<16>* wt, Lanes<16>* out) {
+  __m512 acc[R];
+#pragma GCC unroll 8
+  for (size_t r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
+  for (size_t k0 = 0; k0 < K; k0 += block) {
+    __m512 partial[R];
+#pragma GCC unroll 8
+    for (size_t r = 0; r < R; ++r) partial[r] = _mm512_setzero_ps();
+    const size_t end = std::min(K, k0 + block);
+    for (size_t k = k0; k < end; ++k) {
+      const __m512 w = reinterpret_cast<const __m512&>(wt[k]);
+#pragma GCC unroll 8
+      for (size_t r = 0; r < R; ++r)
+        partial[r] = _mm512_fmadd_ps(_mm512_set1_ps(x[r * x_stride + k]), w, partial[r]);
+    }
+#pragma GCC unroll 8
+    for (size_t r = 0; r < R; ++r)
+      acc[r] = k0 == 0 ? partial[r] : _mm512_add_ps(acc[r], partial[r]);
+  }
+#pragma GCC unroll 8
+  for (size_t r = 0; r < R; ++r) _mm512_store_ps(reinterpret_cast<float*>(out + r), acc[r]);
+}
+
+__attribute__((target("avx512f,fma"))) void LaneProducts16FusedAvx512(const float* x, size_t M,
+                                                                      size_t x_stride, size_t K,
+                                                                      size_t block,
+                                                                      const Lanes<16>* wt,
+                                                                      Lanes<16>* out) {
+  size_t m = 0;
+  for (; m + 8 <= M; m += 8) FusedLaneRows<8>(x + m * x_stride, x_stride, K, block, wt, out + m);
+  for (; m + 4 <= M; m += 4) FusedLaneRows<4>(x + m * x_stride, x_stride, K, block, wt, out + m);
+  for (; m < M; ++m) FusedLaneRows<1>(x + m * x_stride, x_stride, K, block, wt, out + m);
+}
+
+// Whether every product of the activations (facts) with the decoded weight is exact. A
+// decoded FP8 weight is an e4m3 value (at most 4 significant bits, lowest bit at least 2^-9,
+// below 2^9) times 2^e; an MXFP4 one an e2m1 value (2 bits, lowest at least 2^-1, below 2^3)
+// times 2^e. With x of at most b bits in exponents [lo, hi] (b <= 20), a product has at most
+// b + 4 bits, its lowest at least 2^(lo - b + 1 + low + e_min), and lies below
+// 2^(hi + 1 + top + e_max): exact when the first is at least 2^-149 (the smallest subnormal) and
+// the second at most 2^127. e ranges over the weight's scale bytes.
+bool LaneProductsExact(const ActivationFacts& f, int low, int top, int e_min, int e_max) {
+  return f.known && f.significant_bits <= 20 &&
+         f.min_exponent - f.significant_bits + 1 + low + e_min >= -149 &&
+         f.max_exponent + 1 + top + e_max <= 127;
+}
+bool LaneProductsExact(const Fp8Weight& w, const ActivationFacts& f) {
+  if (!w.interleaved) return false;  // only Interleave guarantees no NaN codes
+  const size_t scale_bytes =
+      ((w.out + kFp8Block - 1) / kFp8Block) * ((w.in + kFp8Block - 1) / kFp8Block);
+  if (scale_bytes == 0) return false;
+  const auto [lo, hi] = std::minmax_element(w.scale, w.scale + scale_bytes);
+  if (*hi == 255) return false;  // a NaN scale
+  return LaneProductsExact(f, -9, 9, *lo - 127, *hi - 127);
+}
+bool LaneProductsExact(const Fp4Weight& w, const ActivationFacts& f) {
+  if (!w.interleaved || w.scale_max == 255) return false;  // bounds measured by Interleave only
+  return LaneProductsExact(f, -1, 3, w.scale_min - 127, w.scale_max - 127);
+}
+
 // Runs `body(n0, n_end)` over the 8- or 16-row output blocks of [row_begin, row_end), split
 // across the pool. Blocks are at least 64 rows of work per chunk so tiny products stay serial.
 template <size_t L, typename Body>
@@ -236,9 +290,12 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
   const size_t K = w.in;
   if (M == 0) return;
   ActivationFacts facts;
+  bool fused_lanes = false;  // the lane path's products are all exact (prefill's quantised rows)
   if constexpr (L == 16 && !std::is_same_v<Weight, Bf16Weight>) {
     if (M <= 4 && StepProductsFit(w, block)) {
       facts = known_facts != nullptr ? *known_facts : MeasureActivationsAvx512(x, M, x_stride, K);
+    } else {
+      fused_lanes = LaneProductsExact(w, MeasureActivationsAvx512(x, M, x_stride, K));
     }
   }
   ForEachLaneBlock<L>(row_begin, row_end, M * K * L, pool, [&](size_t n_first, size_t n_last) {
@@ -278,7 +335,15 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
       }
       if (!wt) wt.emplace(K);
       DecodeLaneBlock<L>(w, n0, row_end, decode_row, wt->data());
-      lane_products(x, M, x_stride, K, block, wt->data(), out.data());
+      if constexpr (L == 16) {
+        if (fused_lanes) {
+          LaneProducts16FusedAvx512(x, M, x_stride, K, block, wt->data(), out.data());
+        } else {
+          lane_products(x, M, x_stride, K, block, wt->data(), out.data());
+        }
+      } else {
+        lane_products(x, M, x_stride, K, block, wt->data(), out.data());
+      }
       for (size_t m = 0; m < M; ++m) {
         for (size_t j = 0; j < L && n0 + j < row_end; ++j)
           y[m * y_stride + (n0 - row_begin) + j] = finish(out[m][j]);
@@ -350,69 +415,6 @@ const char* MatmulSimdPath() {
       break;
   }
   return "baseline";
-}
-
-namespace {
-
-// out[i * n_rows + r] = Dot(row_at(r), x + i * x_stride, n) for the present rows, i < n_x. Rows
-// come in groups of 16 (a short group repeats a present row and drops its results), each group
-// against up to 8 vectors at once (one vector: the single-vector kernel).
-template <typename RowAt>
-void DotRowsBy16(RowAt row_at, size_t n_rows, const float* x, size_t n_x, size_t x_stride, size_t n,
-                 float* out) {
-  if (CpuSimd() != Simd::kAvx512) {
-    for (size_t i = 0; i < n_x; ++i) {
-      for (size_t r = 0; r < n_rows; ++r) {
-        if (const float* row = row_at(r)) out[i * n_rows + r] = Dot(row, x + i * x_stride, n);
-      }
-    }
-    return;
-  }
-  for (size_t r0 = 0; r0 < n_rows; r0 += 16) {
-    const float* group[16];
-    const float* any = nullptr;
-    for (size_t j = 0; j < 16; ++j) {
-      group[j] = r0 + j < n_rows ? row_at(r0 + j) : nullptr;
-      if (any == nullptr) any = group[j];
-    }
-    if (any == nullptr) continue;
-    for (const float*& row : group) row = row != nullptr ? row : any;
-    for (size_t i0 = 0; i0 < n_x; i0 += 8) {
-      const size_t count = std::min<size_t>(8, n_x - i0);
-      float sums[8 * 16];
-      if (count == 1) {
-        DotRows16Avx512(group, x + i0 * x_stride, n, sums);
-      } else {
-        DotRows16MultiAvx512(group, x + i0 * x_stride, count, x_stride, n, sums);
-      }
-      for (size_t i = 0; i < count; ++i) {
-        for (size_t j = 0; j < 16 && r0 + j < n_rows; ++j) {
-          if (row_at(r0 + j) != nullptr) out[(i0 + i) * n_rows + r0 + j] = sums[i * 16 + j];
-        }
-      }
-    }
-  }
-}
-
-}  // namespace
-
-void DotRows(const float* const* rows, size_t n_rows, const float* x, size_t n, float* out) {
-  DotRowsBy16([rows](size_t r) { return rows[r]; }, n_rows, x, 1, n, n, out);
-}
-
-void DotRowsMulti(const float* const* rows, size_t n_rows, const float* x, size_t n_x,
-                  size_t x_stride, size_t n, float* out) {
-  DotRowsBy16([rows](size_t r) { return rows[r]; }, n_rows, x, n_x, x_stride, n, out);
-}
-
-void AddScaled(float* y, float a, const float* x, size_t n) {
-  if (CpuSimd() == Simd::kAvx512) return AddScaledAvx512(y, a, x, n);
-  for (size_t i = 0; i < n; ++i) y[i] += a * x[i];
-}
-
-void DotRowsStrided(const float* rows, size_t stride, size_t n_rows, const float* x, size_t n,
-                    float* out) {
-  DotRowsBy16([rows, stride](size_t r) { return rows + r * stride; }, n_rows, x, 1, n, n, out);
 }
 
 void MatmulFp8(const float* x, size_t M, const Fp8Weight& w, float* y, ThreadPool* pool) {

@@ -306,5 +306,38 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("products with inexact terms keep the multiply and the add apart") {
+  // Full-precision activations (24 significant bits) against FP8 weights (4): x * w needs up to
+  // 28 bits and rounds, so a fused multiply-add would round differently. The kernels must see
+  // that from the activations and keep the two steps (prefill rows and decode rows alike).
+  const unsigned seed = std::random_device{}();
+  std::printf("matmul_parallel_test (inexact) seed %u\n", seed);
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const size_t M = 11, N = 64, K = 256;
+  std::vector<uint8_t> codes(N * K), scales(1 * 2);
+  for (auto& b : codes) {
+    b = static_cast<uint8_t>(rng() % 256);
+    if ((b & 0x7f) == 0x7f) b ^= 1;
+  }
+  for (auto& b : scales) b = static_cast<uint8_t>(122 + rng() % 4);
+  std::vector<float> x(M * K);
+  for (auto& v : x) v = normal(rng);
+  const auto w = Interleaved(Fp8Weight{codes.data(), scales.data(), N, K});
+  REQUIRE(w.view.interleaved);
+  std::vector<float> row(K), want(M * N);
+  for (size_t n = 0; n < N; ++n) {
+    DecodeFp8Row(w.view, n, row.data());
+    for (size_t m = 0; m < M; ++m) want[m * N + n] = BlockedDot(&x[m * K], row.data(), K, K);
+  }
+  ThreadPool pool(2);
+  for (size_t Mt : {size_t{1}, size_t{3}, M}) {
+    CAPTURE(Mt);
+    std::vector<float> y(Mt * N, -1.0f);
+    MatmulDequantizedFp8F32(x.data(), Mt, K, w.view, 0, N, y.data(), N, &pool);
+    CHECK(SameBits(y, std::vector<float>(want.begin(), want.begin() + Mt * N)));
+  }
+}
+
 }  // namespace
 }  // namespace inference
