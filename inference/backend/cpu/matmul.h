@@ -10,9 +10,12 @@
 // Speed without changing a bit: with a ThreadPool the output rows are split across threads in
 // blocks of 8 (each output is still one thread's sequential sum), and the 8-row lane products
 // run in AVX2 registers when the CPU has AVX2 (checked at run time; plain multiply then add, no
-// FMA, so the rounding is the same as the SSE2 baseline), 16 rows at once with AVX-512; for up to
-// 4 activation rows (decode steps) AVX-512 streams the weight bytes once, 16 rows at a time,
-// from weights in the interleaved layout (interleaved_weight.h, step_products_avx512.h).
+// FMA, so the rounding is the same as the SSE2 baseline), 16 rows at once with AVX-512, with
+// fused multiply-adds only where the activations make every product exact (a fused step then
+// rounds as the separate ones do); for up to 4 activation rows (decode steps) AVX-512 streams
+// the weight bytes once, 16 rows at a time, from weights in the interleaved layout
+// (interleaved_weight.h, step_products_avx512.h). The fp32 dot products below are in
+// dot_rows.cc.
 // FLASHCODE_CPU_SIMD=baseline|avx2 caps the path. A null pool runs on the caller only.
 // Owned by the CPU backend. Weight views borrow memory that must outlive the call; thread-safe.
 #pragma once
