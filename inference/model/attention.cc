@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <vector>
 
+#include "inference/backend/cpu/activation_facts_avx512.h"
+#include "inference/backend/cpu/cpu_simd.h"
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/onednn_bf16_order.h"
@@ -178,11 +181,16 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
     // per-group product. Decode slices are 64 rows (four calls of the few-row kernel).
     const size_t slice_rows = T <= 4 ? 64 : 16;
     const size_t slices = (R + slice_rows - 1) / slice_rows;
+    // What the kernels know of the activations, measured once over all of o (bounds that hold
+    // for every group's columns) rather than by each slice.
+    std::optional<ActivationFacts> o_facts;
+    if (CpuSimd() == Simd::kAvx512) o_facts = MeasureActivationsAvx512(o.data(), T, H * hd, H * hd);
     auto group_slices = [&](size_t i0, size_t i1) {
       for (size_t i = i0; i < i1; ++i) {
         const size_t g = i / slices, r0 = (i % slices) * slice_rows;
         MatmulDequantizedFp8F32(&o[g * group_in], T, H * hd, w.wo_a, g * R + r0,
-                                std::min(slice_rows, R - r0), &z[g * R + r0], G * R, nullptr);
+                                std::min(slice_rows, R - r0), &z[g * R + r0], G * R, nullptr,
+                                o_facts ? &*o_facts : nullptr);
       }
     };
     if (pool != nullptr) {

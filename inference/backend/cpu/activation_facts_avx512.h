@@ -1,5 +1,6 @@
-// ActivationFacts: what the AVX-512 decode-step kernels may assume about the activation rows of
-// one matrix product, measured once per product.
+// ActivationFacts: what the AVX-512 kernels (the decode-step kernels, and the lane products of
+// prefill) may assume about the activation rows of a matrix product, measured once per product
+// or per set of activations (ProductBatch).
 //
 // When every value has few significant bits and a known exponent range, each product x * w is
 // exact, so a fused multiply-add rounds exactly as the multiply and

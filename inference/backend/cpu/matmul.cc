@@ -75,8 +75,9 @@ void DecodeBf16Row(const Bf16Weight& w, size_t r, float* row) {
 namespace {
 
 // L output rows are computed at once, one per vector lane: each lane still adds its products one
-// by one in K order (no reassociation, no fused multiply-add), so the result is identical to
-// Dot() per output while the rows share SIMD registers. L is 16 on the AVX-512 path (one zmm
+// by one in K order (no reassociation; a fused multiply-add only where the product is exact, see
+// FusedLaneRows), so the result is identical to the sequential sum per output while the rows
+// share SIMD registers. L is 16 on the AVX-512 path (one zmm
 // register) and 8 elsewhere (one ymm register, or two xmm registers on the SSE2 baseline).
 // (An alias template would drop the dependent vector_size attribute, hence the traits.)
 template <size_t L>
@@ -243,24 +244,40 @@ __attribute__((target("avx512f,fma"))) void LaneProducts16FusedAvx512(const floa
 // times 2^e. With x of at most b bits in exponents [lo, hi] (b <= 20), a product has at most
 // b + 4 bits, its lowest at least 2^(lo - b + 1 + low + e_min), and lies below
 // 2^(hi + 1 + top + e_max): exact when the first is at least 2^-149 (the smallest subnormal) and
-// the second at most 2^127. e ranges over the weight's scale bytes.
+// the second at most 2^127. e ranges over the weight's scale bytes, which must keep every weight
+// finite (FP8 bytes up to 246, MXFP4 up to 252). Assumes subnormals are not flushed (MXCSR as
+// the C runtime leaves it): a flushed product would differ from the fused one.
 bool LaneProductsExact(const ActivationFacts& f, int low, int top, int e_min, int e_max) {
   return f.known && f.significant_bits <= 20 &&
          f.min_exponent - f.significant_bits + 1 + low + e_min >= -149 &&
          f.max_exponent + 1 + top + e_max <= 127;
 }
-bool LaneProductsExact(const Fp8Weight& w, const ActivationFacts& f) {
-  if (!w.interleaved) return false;  // only Interleave guarantees no NaN codes
+
+// The weight's side, checked before the activations are measured: interleaved (so no FP8 NaN
+// codes, and MXFP4 scale bounds measured) with every scale keeping the weights finite; the
+// scale bytes' bounds as exponents.
+struct ScaleExponents {
+  bool ok = false;
+  int min = 0, max = 0;
+};
+ScaleExponents FusableScales(const Fp8Weight& w) {
+  if (!w.interleaved) return {};
   const size_t scale_bytes =
       ((w.out + kFp8Block - 1) / kFp8Block) * ((w.in + kFp8Block - 1) / kFp8Block);
-  if (scale_bytes == 0) return false;
+  if (scale_bytes == 0) return {};
   const auto [lo, hi] = std::minmax_element(w.scale, w.scale + scale_bytes);
-  if (*hi == 255) return false;  // a NaN scale
-  return LaneProductsExact(f, -9, 9, *lo - 127, *hi - 127);
+  if (*hi > 246) return {};
+  return {true, *lo - 127, *hi - 127};
 }
-bool LaneProductsExact(const Fp4Weight& w, const ActivationFacts& f) {
-  if (!w.interleaved || w.scale_max == 255) return false;  // bounds measured by Interleave only
-  return LaneProductsExact(f, -1, 3, w.scale_min - 127, w.scale_max - 127);
+ScaleExponents FusableScales(const Fp4Weight& w) {
+  if (!w.interleaved || w.scale_max > 252) return {};
+  return {true, w.scale_min - 127, w.scale_max - 127};
+}
+bool LaneProductsExact(const Fp8Weight&, const ScaleExponents& e, const ActivationFacts& f) {
+  return LaneProductsExact(f, -9, 9, e.min, e.max);
+}
+bool LaneProductsExact(const Fp4Weight&, const ScaleExponents& e, const ActivationFacts& f) {
+  return LaneProductsExact(f, -1, 3, e.min, e.max);
 }
 
 // Runs `body(n0, n_end)` over the 8- or 16-row output blocks of [row_begin, row_end), split
@@ -290,12 +307,15 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
   const size_t K = w.in;
   if (M == 0) return;
   ActivationFacts facts;
-  bool fused_lanes = false;  // the lane path's products are all exact (prefill's quantised rows)
+  bool fused_lanes = false;  // the lane path's products are all exact (LaneProductsExact)
   if constexpr (L == 16 && !std::is_same_v<Weight, Bf16Weight>) {
+    auto measured = [&] {
+      return known_facts != nullptr ? *known_facts : MeasureActivationsAvx512(x, M, x_stride, K);
+    };
     if (M <= 4 && StepProductsFit(w, block)) {
-      facts = known_facts != nullptr ? *known_facts : MeasureActivationsAvx512(x, M, x_stride, K);
-    } else {
-      fused_lanes = LaneProductsExact(w, MeasureActivationsAvx512(x, M, x_stride, K));
+      facts = measured();
+    } else if (const ScaleExponents e = FusableScales(w); e.ok) {
+      fused_lanes = LaneProductsExact(w, e, measured());
     }
   }
   ForEachLaneBlock<L>(row_begin, row_end, M * K * L, pool, [&](size_t n_first, size_t n_last) {
@@ -457,9 +477,9 @@ void MatmulBf16WeightBlockedF32(const float* x, size_t M, size_t x_stride, const
 
 void MatmulDequantizedFp8F32(const float* x, size_t M, size_t x_stride, const Fp8Weight& w,
                              size_t row_begin, size_t row_count, float* y, size_t y_stride,
-                             ThreadPool* pool) {
+                             ThreadPool* pool, const ActivationFacts* facts) {
   DispatchLaneMatmul(x, M, x_stride, w, w.in, DecodeFp8RowStrided, row_begin, row_begin + row_count,
-                     y, y_stride, pool, Identity{});
+                     y, y_stride, pool, Identity{}, facts);
 }
 
 }  // namespace inference

@@ -99,9 +99,11 @@ void MatmulBf16WeightBlockedF32(const float* x, size_t M, size_t x_stride, const
 
 // y[M, out] = x · Wᵀ in fp32 where W is the FP8 weight dequantised (exactly) to bf16 values;
 // no activation quantisation, not rounded. Used for wo_a, which the reference runs in bf16.
+// `facts`, where given, are MeasureActivationsAvx512 of x's M rows (or of wider rows that hold
+// them): callers running many row ranges of one product measure once.
 void MatmulDequantizedFp8F32(const float* x, size_t M, size_t x_stride, const Fp8Weight& w,
                              size_t row_begin, size_t row_count, float* y, size_t y_stride,
-                             ThreadPool* pool = nullptr);
+                             ThreadPool* pool = nullptr, const ActivationFacts* facts = nullptr);
 
 // The lane-product path in use: "avx512", "avx2" or "baseline" (for benchmarks' reports).
 const char* MatmulSimdPath();

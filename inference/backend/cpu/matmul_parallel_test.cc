@@ -339,5 +339,41 @@ TEST_CASE("products with inexact terms keep the multiply and the add apart") {
   }
 }
 
+TEST_CASE("prefill products fuse only inside the range where every product is exact") {
+  // Few-bit activations scaled towards the ends of the float range against FP8 weights with tiny
+  // and large scales: past the bounds a product underflows into the subnormals (or beyond) or
+  // overflows, where a fused multiply-add rounds differently from the separate steps.
+  const unsigned seed = std::random_device{}();
+  std::printf("matmul_parallel_test (range) seed %u\n", seed);
+  std::mt19937 rng(seed);
+  const size_t M = 6, N = 32, K = 128;  // M > 4: the lane path
+  std::vector<uint8_t> codes(N * K);
+  for (auto& b : codes) {
+    b = static_cast<uint8_t>(rng() % 256);
+    if ((b & 0x7f) == 0x7f) b ^= 1;
+  }
+  std::vector<float> x(M * K), row(K), want(M * N), y(M * N);
+  size_t mismatches = 0;
+  for (uint8_t scale : {uint8_t{0}, uint8_t{1}, uint8_t{3}, uint8_t{200}, uint8_t{215}}) {
+    const auto w = Interleaved(Fp8Weight{codes.data(), &scale, N, K});
+    REQUIRE(w.view.interleaved);
+    const int first = scale < 128 ? -115 : 20, last = scale < 128 ? -70 : 75;
+    for (int xe = first; xe <= last; ++xe) {
+      for (auto& v : x) {  // (1 + m/8) * 2^(xe + r): 4 significant bits
+        v = std::ldexp(1.0f + static_cast<float>(rng() % 8) / 8.0f,
+                       xe + static_cast<int>(rng() % 4));
+        if (rng() % 2) v = -v;
+      }
+      for (size_t n = 0; n < N; ++n) {
+        DecodeFp8Row(w.view, n, row.data());
+        for (size_t m = 0; m < M; ++m) want[m * N + n] = BlockedDot(&x[m * K], row.data(), K, K);
+      }
+      MatmulDequantizedFp8F32(x.data(), M, K, w.view, 0, N, y.data(), N);
+      mismatches += !SameBits(y, want);
+    }
+  }
+  CHECK(mismatches == 0);
+}
+
 }  // namespace
 }  // namespace inference

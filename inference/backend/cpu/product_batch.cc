@@ -73,10 +73,10 @@ void ProductBatch::Quantize(ThreadPool* pool) {
   } else {
     quantize(0, rows.size());
   }
-  // What the decode-step kernels would measure for each piece, once per set.
+  // What the kernels would measure for each piece (decode steps and prefill), once per set.
   if (CpuSimd() != Simd::kAvx512) return;
   for (Activations& a : activations_) {
-    if (!a.quantize || a.M == 0 || a.M > 4) continue;
+    if (!a.quantize || a.M == 0) continue;
     a.facts = MeasureActivationsAvx512(a.quantized.data(), a.M, a.K, a.K);
     a.facts_known = true;
   }

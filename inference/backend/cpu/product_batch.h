@@ -42,7 +42,7 @@ class ProductBatch {
     size_t M, K;
     bool quantize;  // a quantised product reads them
     std::vector<float> quantized;
-    ActivationFacts facts;  // of `quantized`, where the decode-step kernels take them
+    ActivationFacts facts;  // of `quantized`, measured once for every piece (AVX-512 only)
     bool facts_known;
   };
   enum class Format { kFp8, kFp4, kBf16 };
