@@ -11,15 +11,10 @@
 #include <vector>
 
 #include "inference/backend/cpu/matmul.h"
+#include "inference/backend/cpu/random_weight_bytes.h"
 
 namespace inference {
 namespace {
-
-std::vector<uint8_t> RandomBytes(size_t n, std::mt19937& rng) {
-  std::vector<uint8_t> v(n);
-  for (auto& b : v) b = static_cast<uint8_t>(rng() % 256);
-  return v;
-}
 
 std::vector<float> Row(const Fp8Weight& w, size_t r) {
   std::vector<float> row(w.in);
@@ -45,8 +40,7 @@ TEST_CASE("interleaved weights: unit positions, zero padding, same decoded rows"
   std::mt19937 rng(3);
   const size_t N = 37, K = 256;  // 37 rows: three blocks, the last with 5 rows and 11 padding
   CHECK(InterleavedRows(N) == 48);
-  std::vector<uint8_t> w8 = RandomBytes(N * K, rng), s8(1 * 2, 127);
-  for (auto& b : w8) b = (b & 0x7f) == 0x7f ? b ^ 1 : b;  // no NaN codes
+  std::vector<uint8_t> w8 = RandomE4m3Codes(N * K, rng), s8(1 * 2, 127);
   s8[1] = 130;
   const std::vector<uint8_t> w4 = RandomBytes(N * K / 2, rng), s4 = RandomBytes(N * K / 32, rng);
   const std::vector<uint8_t> wb = RandomBytes(N * K * 2, rng);

@@ -15,6 +15,7 @@
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/quantize.h"
+#include "inference/backend/cpu/random_weight_bytes.h"
 #include "inference/backend/cpu/thread_pool.h"
 
 namespace inference {
@@ -30,14 +31,10 @@ TEST_CASE("threaded SIMD products equal the sequential definition bit for bit") 
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   const size_t M = 11, N = 300, K = 640;  // K: five 128-column blocks
-  std::vector<uint8_t> w8(N * K), s8(3 * 5), w4(N * K / 2), s4(N * K / 32), wb(N * K * 2);
-  for (auto& b : w8) {  // every code but the NaNs (0x7f, 0xff)
-    b = static_cast<uint8_t>(rng() % 256);
-    if ((b & 0x7f) == 0x7f) b ^= 1;
-  }
-  for (auto& b : s8) b = static_cast<uint8_t>(120 + rng() % 6);
-  for (auto& b : w4) b = static_cast<uint8_t>(rng() % 256);
-  for (auto& b : s4) b = static_cast<uint8_t>(120 + rng() % 6);
+  const std::vector<uint8_t> w8 = RandomE4m3Codes(N * K, rng), s8 = RandomBytes(3 * 5, rng, 120, 6),
+                             w4 = RandomBytes(N * K / 2, rng),
+                             s4 = RandomBytes(N * K / 32, rng, 120, 6);
+  std::vector<uint8_t> wb(N * K * 2);
   for (size_t i = 0; i < N * K; ++i) {
     const uint16_t bits = FloatToBf16Bits(normal(rng) * 0.05f);
     std::memcpy(&wb[2 * i], &bits, 2);
@@ -114,11 +111,7 @@ TEST_CASE("threaded SIMD products equal the sequential definition bit for bit") 
 TEST_CASE("FP8 products with NaN codes and extreme scales equal the sequential definition") {
   std::mt19937 rng(7);
   const size_t N = 256, K = 256, M = 3;
-  std::vector<uint8_t> w8(N * K), s8(2 * 2);
-  for (auto& b : w8) {  // every code but the NaNs (0x7f, 0xff)
-    b = static_cast<uint8_t>(rng() % 256);
-    if ((b & 0x7f) == 0x7f) b ^= 1;
-  }
+  std::vector<uint8_t> w8 = RandomE4m3Codes(N * K, rng), s8(2 * 2);
   w8[5 * K + 3] = 0x7f;  // NaN in rows 5, 130
   w8[130 * K + 200] = 0xff;
   s8 = {0, 250, 127, 120};  // subnormal, overflowing 2^8 multiple, 1, 2^-7
@@ -174,11 +167,7 @@ TEST_CASE("FP8 products whose scale cannot move onto the activations equal the d
   // Scale blocks (128 x 128), 2^(byte - 127): the largest the fast path takes, the smallest
   // bytes (scaled activations fall below the normal range), 1, and a few between.
   const std::vector<uint8_t> scales = {246, 127, 0, 3, 200, 100, 8, 60};  // [row block][k block]
-  std::vector<uint8_t> w8(N * K), s8(scales);
-  for (auto& b : w8) {  // every code but the NaNs (0x7f, 0xff)
-    b = static_cast<uint8_t>(rng() % 256);
-    if ((b & 0x7f) == 0x7f) b ^= 1;
-  }
+  std::vector<uint8_t> w8 = RandomE4m3Codes(N * K, rng), s8(scales);
   const std::vector<int> magnitudes = {100, 60, 20, 0, -20, -30, -40};
   const size_t M = magnitudes.size();
   std::vector<float> x(M * K), xq(M * K);
@@ -315,12 +304,8 @@ TEST_CASE("products with inexact terms keep the multiply and the add apart") {
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   const size_t M = 11, N = 64, K = 256;
-  std::vector<uint8_t> codes(N * K), scales(1 * 2);
-  for (auto& b : codes) {
-    b = static_cast<uint8_t>(rng() % 256);
-    if ((b & 0x7f) == 0x7f) b ^= 1;
-  }
-  for (auto& b : scales) b = static_cast<uint8_t>(122 + rng() % 4);
+  const std::vector<uint8_t> codes = RandomE4m3Codes(N * K, rng),
+                             scales = RandomBytes(2, rng, 122, 4);
   std::vector<float> x(M * K);
   for (auto& v : x) v = normal(rng);
   const auto w = Interleaved(Fp8Weight{codes.data(), scales.data(), N, K});
@@ -347,11 +332,7 @@ TEST_CASE("prefill products fuse only inside the range where every product is ex
   std::printf("matmul_parallel_test (range) seed %u\n", seed);
   std::mt19937 rng(seed);
   const size_t M = 6, N = 32, K = 128;  // M > 4: the lane path
-  std::vector<uint8_t> codes(N * K);
-  for (auto& b : codes) {
-    b = static_cast<uint8_t>(rng() % 256);
-    if ((b & 0x7f) == 0x7f) b ^= 1;
-  }
+  const std::vector<uint8_t> codes = RandomE4m3Codes(N * K, rng);
   std::vector<float> x(M * K), row(K), want(M * N), y(M * N);
   size_t mismatches = 0;
   for (uint8_t scale : {uint8_t{0}, uint8_t{1}, uint8_t{3}, uint8_t{200}, uint8_t{215}}) {

@@ -10,6 +10,7 @@
 
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/quantize.h"
+#include "inference/backend/cpu/random_weight_bytes.h"
 #include "inference/backend/cpu/sparse_attention.h"
 
 namespace inference {
@@ -20,14 +21,9 @@ TEST_CASE("FP8 and FP4 products match a plain dequantised product") {
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   const size_t M = 3, N = 130, K = 256;
-  std::vector<uint8_t> w8(N * K), s8(2 * 2), w4(N * K / 2), s4(N * K / 32);
-  for (auto& b : w8) {  // every code but the NaNs (0x7f, 0xff)
-    b = static_cast<uint8_t>(rng() % 256);
-    if ((b & 0x7f) == 0x7f) b ^= 1;
-  }
-  for (auto& b : s8) b = static_cast<uint8_t>(120 + rng() % 6);
-  for (auto& b : w4) b = static_cast<uint8_t>(rng() % 256);
-  for (auto& b : s4) b = static_cast<uint8_t>(120 + rng() % 6);
+  const std::vector<uint8_t> w8 = RandomE4m3Codes(N * K, rng), s8 = RandomBytes(2 * 2, rng, 120, 6),
+                             w4 = RandomBytes(N * K / 2, rng),
+                             s4 = RandomBytes(N * K / 32, rng, 120, 6);
   std::vector<float> x(M * K);
   for (auto& v : x) v = RoundToBf16(normal(rng));
   Fp8Weight fp8{w8.data(), s8.data(), N, K};

@@ -14,6 +14,7 @@
 
 #include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/random_weight_bytes.h"
 #include "inference/backend/cpu/thread_pool.h"
 
 namespace inference {
@@ -29,14 +30,6 @@ TEST_CASE("a ProductBatch equals its products run one by one, bit for bit") {
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   const size_t K = 512;
-  auto bytes = [&](size_t n, int low, int span, bool fp8_codes) {
-    std::vector<uint8_t> v(n);
-    for (auto& b : v) {
-      b = static_cast<uint8_t>(span > 0 ? low + static_cast<int>(rng() % span) : rng() % 256);
-      if (fp8_codes && (b & 0x7f) == 0x7f) b ^= 1;  // no NaN codes
-    }
-    return v;
-  };
   // Row counts: one block, a partial block, many blocks, a few rows.
   const size_t rows[] = {16, 37, 300, 5};
   std::vector<std::vector<uint8_t>> data, scales;
@@ -48,11 +41,11 @@ TEST_CASE("a ProductBatch equals its products run one by one, bit for bit") {
   std::vector<OwnedWeight<Bf16Weight>> bf16_copies;
   for (size_t i = 0; i < 4; ++i) {
     const size_t N = rows[i];
-    data.push_back(bytes(N * K, 0, 0, true));
-    scales.push_back(bytes(((N + 127) / 128) * (K / 128), 120, 6, false));
+    data.push_back(RandomE4m3Codes(N * K, rng));
+    scales.push_back(RandomBytes(((N + 127) / 128) * (K / 128), rng, 120, 6));
     fp8.push_back(Fp8Weight{data.back().data(), scales.back().data(), N, K});
-    data.push_back(bytes(N * K / 2, 0, 0, false));
-    scales.push_back(bytes(N * K / 32, 120, 6, false));
+    data.push_back(RandomBytes(N * K / 2, rng));
+    scales.push_back(RandomBytes(N * K / 32, rng, 120, 6));
     fp4.push_back(Fp4Weight{data.back().data(), scales.back().data(), N, K});
     data.emplace_back(N * K * 2);
     for (size_t j = 0; j < N * K; ++j) {

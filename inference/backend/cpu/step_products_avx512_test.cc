@@ -20,6 +20,7 @@
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/quantize.h"
+#include "inference/backend/cpu/random_weight_bytes.h"
 
 namespace inference {
 namespace {
@@ -57,14 +58,9 @@ TEST_CASE("decode-step kernels sum exactly as the definition before rounding") {
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   const size_t N = 45, K = 1152;  // padding rows; nine FP8 scale blocks: four pairs and one
-  std::vector<uint8_t> w8(N * K), s8(1 * 9), w4(N * K / 2), s4(N * K / 32), wb(N * K * 2);
-  for (auto& b : w8) {  // every code but the NaNs (0x7f, 0xff)
-    b = static_cast<uint8_t>(rng() % 256);
-    if ((b & 0x7f) == 0x7f) b ^= 1;
-  }
-  for (auto& b : s8) b = static_cast<uint8_t>(118 + rng() % 10);
-  for (auto& b : w4) b = static_cast<uint8_t>(rng() % 256);
-  for (auto& b : s4) b = static_cast<uint8_t>(118 + rng() % 10);
+  std::vector<uint8_t> w8 = RandomE4m3Codes(N * K, rng), s8 = RandomBytes(9, rng, 118, 10),
+                       w4 = RandomBytes(N * K / 2, rng), s4 = RandomBytes(N * K / 32, rng, 118, 10);
+  std::vector<uint8_t> wb(N * K * 2);
   for (size_t i = 0; i < N * K; ++i) {
     const uint16_t bits = FloatToBf16Bits(normal(rng) * 0.05f);
     std::memcpy(&wb[2 * i], &bits, 2);
@@ -132,12 +128,8 @@ TEST_CASE("the two-block FP8 kernel gives each block's single-block sums, or dec
   // Three 128-row scale groups with different scales, so pairs starting at row 112 and 240 span
   // two groups; one sum over K (wo_a's product: raw bf16 activations, block == K).
   const size_t N = 384, K = 512;
-  std::vector<uint8_t> codes(N * K), scales(3 * 4);
-  for (auto& b : codes) {
-    b = static_cast<uint8_t>(rng() % 256);
-    if ((b & 0x7f) == 0x7f) b ^= 1;
-  }
-  for (auto& b : scales) b = static_cast<uint8_t>(118 + rng() % 12);
+  const std::vector<uint8_t> codes = RandomE4m3Codes(N * K, rng),
+                             scales = RandomBytes(3 * 4, rng, 118, 12);
   std::vector<float> x(K);
   for (auto& v : x) v = RoundToBf16(normal(rng));
   const ActivationFacts facts = MeasureActivationsAvx512(x.data(), 1, K, K);
