@@ -82,12 +82,7 @@ void ThreadPool::WaitUntilNoneInside() {
 void ThreadPool::Run(size_t n, size_t grain, ChunkFn fn, void* ctx) {
   if (n == 0) return;
   grain = std::max<size_t>(grain, 1);
-  // A few contiguous chunks per thread: ranges stay long (a thread's weight rows together)
-  // while a thread the shared machine descheduled leaves its later chunks to the others.
-  constexpr size_t kChunksPerThread = 4;
-  const size_t max_chunks = (n + grain - 1) / grain;
-  const size_t chunks = std::min(max_chunks, size() * kChunksPerThread);
-  if (chunks <= 1 || workers_.empty() || IsInsideJob()) {
+  if (n <= grain || workers_.empty() || IsInsideJob()) {
     fn(ctx, 0, n);
     return;
   }
@@ -115,9 +110,7 @@ void ThreadPool::Run(size_t n, size_t grain, ChunkFn fn, void* ctx) {
   }
   fn_ = fn;
   ctx_ = ctx;
-  n_ = n;
-  n_chunks_ = chunks;
-  chunk_ = (n + chunks - 1) / chunks;
+  SplitGuided(n, grain);
   next_chunk_.store(0, std::memory_order_relaxed);
   // Open it: the next even sequence number, nobody inside. Release publishes the fields;
   // seq_cst orders it before the sleepers_ check (a worker going to sleep checks job_ after
@@ -133,15 +126,32 @@ void ThreadPool::Run(size_t n, size_t grain, ChunkFn fn, void* ctx) {
   WaitUntilNoneInside();
 }
 
+void ThreadPool::SplitGuided(size_t n, size_t grain) {
+  // Each chunk takes 1 / (kShare * size()) of what is left, at least `grain`: the first chunks
+  // are long (a thread's weight rows together), the last ones short, so the threads finish
+  // within about one short chunk of each other (equal chunks left one idle for half a chunk on
+  // average: measured 1.7 ms of a 43 ms decode step on 2 threads). A thread the shared machine
+  // descheduled leaves its later chunks to the others.
+  constexpr size_t kShare = 2;
+  const size_t divisor = kShare * size();
+  bounds_.clear();
+  bounds_.push_back(0);
+  for (size_t begin = 0; begin < n;) {
+    const size_t left = n - begin;
+    const size_t take = std::max(grain, (left + divisor - 1) / divisor);
+    begin += std::min(left, take);
+    bounds_.push_back(begin);
+  }
+  n_chunks_ = bounds_.size() - 1;
+}
+
 void ThreadPool::RunChunks() {
   for (;;) {
     // acq_rel: a claim is ordered after the claimer's join, so a submitter that has claimed
     // past the end and then sees nobody inside knows every claimed chunk has finished.
     const size_t c = next_chunk_.fetch_add(1, std::memory_order_acq_rel);
     if (c >= n_chunks_) return;
-    const size_t begin = c * chunk_;
-    const size_t end = std::min(n_, begin + chunk_);
-    if (begin < end) fn_(ctx_, begin, end);
+    fn_(ctx_, bounds_[c], bounds_[c + 1]);
   }
 }
 

@@ -37,7 +37,9 @@ class ThreadPool {
 
   // Calls fn(begin, end) on disjoint ranges covering [0, n), each at least `grain` long (except
   // the last), on the workers and the calling thread; returns when all have finished. The split
-  // depends only on n, grain and size(), never on timing. fn must not throw.
+  // depends only on n, grain and size(), never on timing: ranges shrink from about
+  // n / (2 * size()) towards `grain` (guided), and n <= grain runs as one range on the caller.
+  // fn must not throw.
   template <typename Fn>
   void ParallelFor(size_t n, size_t grain, Fn&& fn) {
     using F = std::remove_reference_t<Fn>;
@@ -53,6 +55,8 @@ class ThreadPool {
   using ChunkFn = void (*)(void* ctx, size_t begin, size_t end);
   void Run(size_t n, size_t grain, ChunkFn fn, void* ctx);
   void WorkerLoop();
+  // Fills bounds_ / n_chunks_ with the guided split of [0, n) (see ParallelFor).
+  void SplitGuided(size_t n, size_t grain);
   // Takes chunks of the current job until none are left.
   void RunChunks();
   // Whether the calling thread is already running a chunk of this pool (a worker, or a thread
@@ -87,7 +91,8 @@ class ThreadPool {
   // The current job's fields; written only while job_'s sequence number is odd.
   ChunkFn fn_ = nullptr;
   void* ctx_ = nullptr;
-  size_t n_ = 0, chunk_ = 0, n_chunks_ = 0;
+  std::vector<size_t> bounds_;  // chunk c is [bounds_[c], bounds_[c + 1])
+  size_t n_chunks_ = 0;
   alignas(64) std::atomic<size_t> next_chunk_{0};
 
   // Sleeping, for threads that spun too long. The hot path touches these only when a thread

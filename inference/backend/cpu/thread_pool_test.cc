@@ -29,6 +29,33 @@ TEST_CASE("ParallelFor covers every index exactly once, for any size and grain")
   }
 }
 
+TEST_CASE("ParallelFor's ranges shrink from n / (2 * threads) to the grain, the same every time") {
+  ThreadPool pool(2);
+  auto ranges_of = [&](size_t n, size_t grain) {
+    std::mutex mu;
+    std::vector<std::pair<size_t, size_t>> ranges;
+    pool.ParallelFor(n, grain, [&](size_t b, size_t e) {
+      std::lock_guard<std::mutex> lock(mu);
+      ranges.emplace_back(b, e);
+    });
+    std::sort(ranges.begin(), ranges.end());
+    return ranges;
+  };
+  const std::vector<std::pair<size_t, size_t>> ranges = ranges_of(8080, 8);
+  REQUIRE(ranges.size() > 8);
+  CHECK(ranges.front() == std::pair<size_t, size_t>{0, 2020});  // a quarter of the loop
+  for (size_t i = 0; i + 1 < ranges.size(); ++i) {
+    CHECK(ranges[i].second == ranges[i + 1].first);
+    CHECK(ranges[i].second - ranges[i].first >= ranges[i + 1].second - ranges[i + 1].first);
+    CHECK(ranges[i].second - ranges[i].first >= 8);
+  }
+  CHECK(ranges.back().second == 8080);
+  CHECK(ranges[ranges.size() - 2].second - ranges[ranges.size() - 2].first == 8);
+  for (int run = 0; run < 20; ++run) REQUIRE(ranges_of(8080, 8) == ranges);
+  // A loop no longer than its grain runs as one range.
+  CHECK(ranges_of(8, 8) == std::vector<std::pair<size_t, size_t>>{{0, 8}});
+}
+
 TEST_CASE("ParallelFor runs on more than one thread when the pool has workers") {
   ThreadPool pool(3);
   std::mutex mu;
