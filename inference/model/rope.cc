@@ -1,13 +1,33 @@
 #include "inference/model/rope.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "inference/backend/cpu/number_formats.h"
 
 namespace inference {
 
-Rope::Rope(const ModelConfig& c, bool compressed) {
+namespace {
+
+// The cos and sin of one position's angles. A decode step rotates some twenty vectors per layer
+// (every query head, the key, the output heads again, the compressors' and the indexer's) at
+// the same one or two positions, and computing 32 sines and cosines for each showed on the
+// step's single-threaded path; each thread keeps the last few positions' values.
+struct Angles {
+  uint64_t rope_id = 0;  // 0: empty
+  int64_t pos = 0;
+  std::vector<float> cos, sin;
+};
+constexpr size_t kRecentPositions = 4;
+thread_local Angles recent[kRecentPositions];
+thread_local size_t next_slot = 0;
+
+std::atomic<uint64_t> next_rope_id{1};
+
+}  // namespace
+
+Rope::Rope(const ModelConfig& c, bool compressed) : id_(next_rope_id.fetch_add(1)) {
   const int64_t dim = c.rope_head_dim;
   const double base = compressed ? c.compress_rope_theta : c.rope_theta;
   inv_freq_.resize(dim / 2);
@@ -37,10 +57,27 @@ Rope::Rope(const ModelConfig& c, bool compressed) {
 }
 
 void Rope::Apply(float* x, int64_t pos, bool inverse) const {
+  const Angles* angles = nullptr;
+  for (const Angles& a : recent) {
+    if (a.rope_id == id_ && a.pos == pos) angles = &a;
+  }
+  if (angles == nullptr) {
+    Angles& a = recent[next_slot];
+    next_slot = (next_slot + 1) % kRecentPositions;
+    a.rope_id = id_;
+    a.pos = pos;
+    a.cos.resize(inv_freq_.size());
+    a.sin.resize(inv_freq_.size());
+    for (size_t i = 0; i < inv_freq_.size(); ++i) {
+      const float angle = static_cast<float>(pos) * inv_freq_[i];
+      a.cos[i] = std::cos(angle);
+      a.sin[i] = std::sin(angle);
+    }
+    angles = &a;
+  }
   for (size_t i = 0; i < inv_freq_.size(); ++i) {
-    const float angle = static_cast<float>(pos) * inv_freq_[i];
-    const float c = std::cos(angle);
-    const float s = inverse ? -std::sin(angle) : std::sin(angle);
+    const float c = angles->cos[i];
+    const float s = inverse ? -angles->sin[i] : angles->sin[i];
     const float a = x[2 * i], b = x[2 * i + 1];
     x[2 * i] = RoundToBf16(a * c - b * s);
     x[2 * i + 1] = RoundToBf16(a * s + b * c);

@@ -24,6 +24,7 @@ class Rope {
   const std::vector<float>& inv_freq() const { return inv_freq_; }
 
  private:
+  uint64_t id_;                  // tells Apply's per-thread cos/sin cache this rope from others
   std::vector<float> inv_freq_;  // rope_dim / 2 frequencies
 };
 

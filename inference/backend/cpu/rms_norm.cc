@@ -4,7 +4,9 @@
 #include <cmath>
 #include <vector>
 
+#include "inference/backend/cpu/cpu_simd.h"
 #include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/rms_norm_avx2.h"
 
 namespace inference {
 namespace {
@@ -76,9 +78,16 @@ float ScalarRowSum(const float* x, size_t n) {
   return partial[0];
 }
 
+bool VectorSums() { return CpuSimd() != Simd::kBaseline; }
+
 }  // namespace
 
 float CascadeSum(const float* x, size_t n) {
+  if (n >= kLanes && VectorSums()) return CascadeSumAvx2(x, n, CascadeTerm::kValue, false);
+  return CascadeSumScalar(x, n);
+}
+
+float CascadeSumScalar(const float* x, size_t n) {
   if (n < kLanes) return ScalarRowSum(x, n);
   const size_t nvec = n / kLanes;
   float tail = 0.0f;
@@ -87,6 +96,11 @@ float CascadeSum(const float* x, size_t n) {
 }
 
 float CascadeSumBf16(const float* x, size_t n) {
+  if (n >= 2 * kLanes && VectorSums()) return CascadeSumAvx2(x, n, CascadeTerm::kValue, true);
+  return CascadeSumBf16Scalar(x, n);
+}
+
+float CascadeSumBf16Scalar(const float* x, size_t n) {
   const size_t per_load = 2 * kLanes;
   if (n < per_load) return ScalarRowSum(x, n);
   const size_t nvec = n / per_load;
@@ -98,25 +112,35 @@ float CascadeSumBf16(const float* x, size_t n) {
 }
 
 float MeanOfSquares(const float* x, size_t n) {
+  if (n >= kLanes && VectorSums())
+    return CascadeSumAvx2(x, n, CascadeTerm::kSquare, false) / static_cast<float>(n);
   std::vector<float> squares(n);
   for (size_t i = 0; i < n; ++i) squares[i] = x[i] * x[i];
-  return CascadeSum(squares.data(), n) / static_cast<float>(n);
+  return CascadeSumScalar(squares.data(), n) / static_cast<float>(n);
 }
 
 void RmsNormBf16(const float* x, size_t n, const float* weight, float eps, float* out) {
   const float r = 1.0f / std::sqrt(MeanOfSquares(x, n) + eps);
+  if (VectorSums()) return ScaleToBf16Avx2(x, weight, r, n, out);
   for (size_t i = 0; i < n; ++i) out[i] = RoundToBf16(weight[i] * (x[i] * r));
 }
 
 void HeadRmsNormBf16InPlace(float* x, size_t n, float eps, bool scalar_rsqrt) {
   // torch's CPU mean of a bf16 tensor is a bf16 sum (fp32 accumulation) divided by n in bf16.
-  std::vector<float> squares(n);
-  for (size_t i = 0; i < n; ++i) squares[i] = RoundToBf16(x[i] * x[i]);
-  const float sum = CascadeSumBf16(squares.data(), n);
+  const bool vector = VectorSums() && n >= 2 * kLanes;
+  float sum;
+  if (vector) {
+    sum = CascadeSumAvx2(x, n, CascadeTerm::kBf16Square, true);
+  } else {
+    std::vector<float> squares(n);
+    for (size_t i = 0; i < n; ++i) squares[i] = RoundToBf16(x[i] * x[i]);
+    sum = CascadeSumBf16Scalar(squares.data(), n);
+  }
   const float mean = RoundToBf16(RoundToBf16(sum) / static_cast<float>(n));
   const float v = RoundToBf16(mean + eps);
   const float root = scalar_rsqrt ? RoundToBf16(std::sqrt(v)) : std::sqrt(v);
   const float r = RoundToBf16(1.0f / root);
+  if (vector) return ScaleToBf16Avx2(x, nullptr, r, n, x);
   for (size_t i = 0; i < n; ++i) x[i] = RoundToBf16(x[i] * r);
 }
 

@@ -19,6 +19,10 @@ float CascadeSum(const float* x, size_t n);
 // The same for a bf16 tensor: each 16-element load is widened to two 8-lane halves that are
 // added lane-wise before entering the cascade. x holds bf16 values.
 float CascadeSumBf16(const float* x, size_t n);
+// The scalar definitions of the two: CascadeSum and CascadeSumBf16 run rms_norm_avx2.h's vector
+// code where the CPU has AVX2, which must give the same bits (tests compare them).
+float CascadeSumScalar(const float* x, size_t n);
+float CascadeSumBf16Scalar(const float* x, size_t n);
 
 // mean(x[i]^2) with the squares formed in fp32 and summed by CascadeSum.
 float MeanOfSquares(const float* x, size_t n);
