@@ -81,59 +81,88 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
   // rows. All experts' w1 and w3 products run as one parallel loop, then all their w2 products
   // (ProductBatch: a decode step's experts are too small for a loop each); their outputs are
   // added afterwards in expert order, the reference's accumulation order.
+  // A decode step runs this once per layer between parallel loops, on one thread: its buffers
+  // are few and flat (an allocation per expert and vector showed in the step's profile).
   const float limit = static_cast<float>(c.swiglu_limit);
   struct Batch {
     const ExpertWeights* expert;
-    std::vector<size_t> rows;
-    std::vector<float> ws, xs, g, u, ys;
+    size_t first, rows;  // its rows are slots [first, first + rows): token slot_token[i], ...
+    size_t inter;        // its hidden width
+    size_t hidden;       // offset of its rows in g and u
+    const float* xs;     // its input rows
   };
+  std::vector<size_t> slot_token;
+  std::vector<float> slot_weight;
+  slot_token.reserve(T * K + T);
+  slot_weight.reserve(T * K + T);
   std::vector<Batch> batches;
+  batches.reserve(E + 1);
+  size_t hidden_floats = 0;
   for (size_t e = 0; e < E; ++e) {
-    Batch b{&w.experts[e], {}, {}, {}, {}, {}, {}};
+    const size_t first = slot_token.size();
     for (size_t t = 0; t < T; ++t) {
       for (size_t k = 0; k < K; ++k) {
         if (indices[t * K + k] == static_cast<int32_t>(e)) {
-          b.rows.push_back(t);
-          b.ws.push_back(weights[t * K + k]);
+          slot_token.push_back(t);
+          slot_weight.push_back(weights[t * K + k]);
         }
       }
     }
-    if (b.rows.empty()) continue;
-    b.xs.resize(b.rows.size() * d);
-    for (size_t r = 0; r < b.rows.size(); ++r) std::copy_n(x + b.rows[r] * d, d, &b.xs[r * d]);
-    batches.push_back(std::move(b));
+    const size_t rows = slot_token.size() - first;
+    if (rows == 0) continue;
+    const size_t inter = w.experts[e].w1.out();
+    batches.push_back(Batch{&w.experts[e], first, rows, inter, hidden_floats, nullptr});
+    hidden_floats += rows * inter;
   }
   const size_t n_routed = batches.size();
-  batches.push_back(Batch{&w.shared, {}, {}, {}, {}, {}, {}});
-  auto rows_of = [&](size_t i) { return i == n_routed ? T : batches[i].rows.size(); };
+  const size_t routed_slots = slot_token.size();
+  for (size_t t = 0; t < T; ++t) slot_token.push_back(t);  // the shared expert: every row
+  batches.push_back(Batch{&w.shared, routed_slots, T, w.shared.w1.out(), hidden_floats, x});
+  hidden_floats += T * w.shared.w1.out();
 
-  ProductBatch products;
-  for (size_t i = 0; i < batches.size(); ++i) {
+  // Input rows: x itself where an expert takes all of x's rows in order (always in a decode
+  // step), else a copy of its rows.
+  std::vector<float> xs_copy;
+  for (size_t i = 0; i < n_routed; ++i) {
     Batch& b = batches[i];
-    const size_t inter = b.expert->w1.out();
-    b.g.resize(rows_of(i) * inter);
-    b.u.resize(rows_of(i) * inter);
-    const size_t a = products.AddActivations(i == n_routed ? x : b.xs.data(), rows_of(i), d);
-    b.expert->w1.AddTo(products, a, b.g.data());
-    b.expert->w3.AddTo(products, a, b.u.data());
+    bool all_in_order = b.rows == T;
+    for (size_t r = 0; all_in_order && r < b.rows; ++r) all_in_order = slot_token[b.first + r] == r;
+    if (all_in_order) {
+      b.xs = x;
+    } else {
+      if (xs_copy.empty()) xs_copy.resize(routed_slots * d);
+      float* rows = &xs_copy[b.first * d];
+      for (size_t r = 0; r < b.rows; ++r)
+        std::copy_n(x + slot_token[b.first + r] * d, d, rows + r * d);
+      b.xs = rows;
+    }
+  }
+
+  std::vector<float> g(hidden_floats), u(hidden_floats), ys(slot_token.size() * d);
+  ProductBatch products;
+  for (const Batch& b : batches) {
+    const size_t a = products.AddActivations(b.xs, b.rows, d);
+    b.expert->w1.AddTo(products, a, &g[b.hidden]);
+    b.expert->w3.AddTo(products, a, &u[b.hidden]);
   }
   products.Run(pool);
 
   // SwiGLU over every expert's rows; (expert, row) pairs in one loop.
   std::vector<std::pair<size_t, size_t>> swiglu_rows;
+  swiglu_rows.reserve(slot_token.size());
   size_t inter_max = 1;
   for (size_t i = 0; i < batches.size(); ++i) {
-    for (size_t r = 0; r < rows_of(i); ++r) swiglu_rows.emplace_back(i, r);
-    inter_max = std::max(inter_max, batches[i].expert->w1.out());
+    for (size_t r = 0; r < batches[i].rows; ++r) swiglu_rows.emplace_back(i, r);
+    inter_max = std::max(inter_max, batches[i].inter);
   }
   auto swiglu = [&](size_t j0, size_t j1) {
     std::vector<float> scratch(inter_max);
     for (size_t j = j0; j < j1; ++j) {
       const auto [i, r] = swiglu_rows[j];
-      Batch& b = batches[i];
-      const size_t inter = b.expert->w1.out();
-      SwiGlu(limit, i == n_routed ? 0.0f : b.ws[r], i != n_routed, inter, &b.g[r * inter],
-             &b.u[r * inter], scratch.data());
+      const Batch& b = batches[i];
+      const float* row_weight = i == n_routed ? nullptr : &slot_weight[b.first + r];
+      SwiGlu(limit, row_weight ? *row_weight : 0.0f, row_weight != nullptr, b.inter,
+             &g[b.hidden + r * b.inter], &u[b.hidden + r * b.inter], scratch.data());
     }
   };
   const size_t swiglu_grain = std::max<size_t>(1, 16384 / inter_max);
@@ -143,23 +172,21 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
     swiglu(0, swiglu_rows.size());
   }
 
-  for (size_t i = 0; i < batches.size(); ++i) {
-    Batch& b = batches[i];
-    b.ys.resize(rows_of(i) * d);
-    const size_t a = products.AddActivations(b.g.data(), rows_of(i), b.expert->w1.out());
-    b.expert->w2.AddTo(products, a, b.ys.data());
+  for (const Batch& b : batches) {
+    const size_t a = products.AddActivations(&g[b.hidden], b.rows, b.inter);
+    b.expert->w2.AddTo(products, a, &ys[b.first * d]);
   }
   products.Run(pool);
 
+  // The routed experts' outputs added in expert order (the reference's), then the shared one.
   std::vector<float> y(T * d, 0.0f);
-  for (size_t i = 0; i < n_routed; ++i) {
-    const Batch& b = batches[i];
-    for (size_t r = 0; r < b.rows.size(); ++r) {
-      for (size_t j = 0; j < d; ++j) y[b.rows[r] * d + j] += b.ys[r * d + j];
-    }
+  for (size_t slot = 0; slot < routed_slots; ++slot) {
+    const float* row = &ys[slot * d];
+    float* sum = &y[slot_token[slot] * d];
+    for (size_t j = 0; j < d; ++j) sum[j] += row[j];
   }
-  const std::vector<float>& ys = batches.back().ys;
-  for (size_t i = 0; i < T * d; ++i) out[i] = RoundToBf16(y[i] + ys[i]);
+  const float* shared = &ys[routed_slots * d];
+  for (size_t i = 0; i < T * d; ++i) out[i] = RoundToBf16(y[i] + shared[i]);
 }
 
 }  // namespace inference

@@ -29,8 +29,14 @@ size_t WeightRowWork(const Bf16Weight& w) { return w.in * 2 * 2; }
 
 }  // namespace
 
+ProductBatch::ProductBatch() {
+  // A MoE layer's batch: 8 sets of activations, 16 products (decode, top-6 plus shared).
+  activations_.reserve(8);
+  products_.reserve(16);
+}
+
 size_t ProductBatch::AddActivations(const float* x, size_t M, size_t K) {
-  activations_.push_back(Activations{x, M, K, false, {}, {}, false});
+  activations_.push_back(Activations{x, M, K, false, 0, {}, false});
   return activations_.size() - 1;
 }
 
@@ -38,51 +44,58 @@ void ProductBatch::AddFp8(size_t a, const Fp8Weight& w, float* y) {
   if (a >= activations_.size() || activations_[a].K != w.in)
     throw std::invalid_argument("ProductBatch: activations do not match the FP8 weight");
   activations_[a].quantize = true;
-  products_.push_back(Product{a, Format::kFp8, w, {}, {}, y, w.out, 0});
+  products_.push_back(Product{a, Format::kFp8, w, {}, {}, y, w.out, 0, 0});
 }
 
 void ProductBatch::AddFp4(size_t a, const Fp4Weight& w, float* y) {
   if (a >= activations_.size() || activations_[a].K != w.in)
     throw std::invalid_argument("ProductBatch: activations do not match the MXFP4 weight");
   activations_[a].quantize = true;
-  products_.push_back(Product{a, Format::kFp4, {}, w, {}, y, w.out, 0});
+  products_.push_back(Product{a, Format::kFp4, {}, w, {}, y, w.out, 0, 0});
 }
 
 void ProductBatch::AddBf16(size_t a, const Bf16Weight& w, float* y) {
   if (a >= activations_.size() || activations_[a].K != w.in)
     throw std::invalid_argument("ProductBatch: activations do not match the bf16 weight");
-  products_.push_back(Product{a, Format::kBf16, {}, {}, w, y, w.out, 0});
+  products_.push_back(Product{a, Format::kBf16, {}, {}, w, y, w.out, 0, 0});
 }
 
 void ProductBatch::Quantize(ThreadPool* pool) {
-  // One loop over every activation row of every set.
-  std::vector<std::pair<size_t, size_t>> rows;  // (set, row)
-  size_t widest = 1;
-  for (size_t i = 0; i < activations_.size(); ++i) {
-    Activations& a = activations_[i];
+  // Every quantised set's rows in one buffer, kept (with its capacity) across Runs.
+  size_t floats = 0, total_rows = 0, widest = 1;
+  for (Activations& a : activations_) {
     if (!a.quantize) continue;
-    a.quantized.resize(a.M * a.K);
-    for (size_t m = 0; m < a.M; ++m) rows.emplace_back(i, m);
+    a.quantized = floats;
+    floats += a.M * a.K;
+    total_rows += a.M;
     widest = std::max(widest, a.K);
   }
-  auto quantize = [&](size_t r0, size_t r1) {
-    for (size_t r = r0; r < r1; ++r) {
-      Activations& a = activations_[rows[r].first];
-      const size_t m = rows[r].second;
-      QuantizeDequantizeFp8(a.x + m * a.K, a.K, kActivationBlock, a.quantized.data() + m * a.K);
-    }
+  quantized_.resize(floats);
+  auto quantize_row = [&](const Activations& a, size_t m) {
+    QuantizeDequantizeFp8(a.x + m * a.K, a.K, kActivationBlock, &quantized_[a.quantized + m * a.K]);
   };
   const size_t grain = std::max<size_t>(1, 16384 / widest);  // as BlockedQuantizedMatmul
-  if (pool != nullptr) {
-    pool->ParallelFor(rows.size(), grain, quantize);
-  } else {
-    quantize(0, rows.size());
+  if (pool == nullptr || total_rows <= grain) {  // a decode step's few rows: no loop to hand out
+    for (const Activations& a : activations_) {
+      if (!a.quantize) continue;
+      for (size_t m = 0; m < a.M; ++m) quantize_row(a, m);
+    }
+  } else {                                        // one loop over every activation row of every set
+    std::vector<std::pair<size_t, size_t>> rows;  // (set, row)
+    rows.reserve(total_rows);
+    for (size_t i = 0; i < activations_.size(); ++i) {
+      if (!activations_[i].quantize) continue;
+      for (size_t m = 0; m < activations_[i].M; ++m) rows.emplace_back(i, m);
+    }
+    pool->ParallelFor(rows.size(), grain, [&](size_t r0, size_t r1) {
+      for (size_t r = r0; r < r1; ++r) quantize_row(activations_[rows[r].first], rows[r].second);
+    });
   }
   // What the kernels would measure for each piece (decode steps and prefill), once per set.
   if (CpuSimd() != Simd::kAvx512) return;
   for (Activations& a : activations_) {
     if (!a.quantize || a.M == 0) continue;
-    a.facts = MeasureActivationsAvx512(a.quantized.data(), a.M, a.K, a.K);
+    a.facts = MeasureActivationsAvx512(&quantized_[a.quantized], a.M, a.K, a.K);
     a.facts_known = true;
   }
 }
@@ -102,10 +115,10 @@ void ProductBatch::RunBlocks(size_t b0, size_t b1) const {
     float* y = p.y + row_begin;
     switch (p.format) {
       case Format::kFp8:
-        MatmulFp8Rows(a.quantized.data(), a.M, p.fp8, row_begin, row_end, y, p.out, facts);
+        MatmulFp8Rows(&quantized_[a.quantized], a.M, p.fp8, row_begin, row_end, y, p.out, facts);
         break;
       case Format::kFp4:
-        MatmulFp4Rows(a.quantized.data(), a.M, p.fp4, row_begin, row_end, y, p.out, facts);
+        MatmulFp4Rows(&quantized_[a.quantized], a.M, p.fp4, row_begin, row_end, y, p.out, facts);
         break;
       case Format::kBf16:
         MatmulBf16WeightF32Rows(a.x, a.M, p.bf16, row_begin, row_end, y, p.out);
@@ -116,37 +129,36 @@ void ProductBatch::RunBlocks(size_t b0, size_t b1) const {
 
 void ProductBatch::Run(ThreadPool* pool) {
   Quantize(pool);
-  // Each block's work: its rows' WeightRowWork times the activation rows that read them.
-  std::vector<size_t> work;  // per block
+  // A block's work: its rows' WeightRowWork times the activation rows that read them.
+  size_t blocks = 0, total = 0;
   for (Product& p : products_) {
-    p.first_block = work.size();
-    const size_t row_work = (p.format == Format::kFp8   ? WeightRowWork(p.fp8)
-                             : p.format == Format::kFp4 ? WeightRowWork(p.fp4)
-                                                        : WeightRowWork(p.bf16)) *
-                            std::max<size_t>(1, activations_[p.activations].M);
-    for (size_t r = 0; r < p.out; r += kBlockRows)
-      work.push_back(std::min(kBlockRows, p.out - r) * row_work);
+    p.first_block = blocks;
+    p.row_work = (p.format == Format::kFp8   ? WeightRowWork(p.fp8)
+                  : p.format == Format::kFp4 ? WeightRowWork(p.fp4)
+                                             : WeightRowWork(p.bf16)) *
+                 std::max<size_t>(1, activations_[p.activations].M);
+    blocks += (p.out + kBlockRows - 1) / kBlockRows;
+    total += p.out * p.row_work;
   }
-  size_t total = 0;
-  for (size_t w : work) total += w;
   const size_t max_pieces = pool != nullptr ? pool->size() * kPiecesPerThread : 1;
   const size_t pieces = std::clamp<size_t>(total / kMinPieceWork, 1, max_pieces);
-  if (pieces == 1 || work.size() <= 1) {
-    RunBlocks(0, work.size());
+  if (pieces == 1 || blocks <= 1) {
+    RunBlocks(0, blocks);
   } else {
     // Piece p takes the blocks whose work starts in [p, p + 1) * total / pieces: the split
     // depends only on the products, never on timing.
-    std::vector<size_t> piece_start(pieces + 1, work.size());
-    size_t before = 0;
-    size_t next_piece = 0;
-    for (size_t b = 0; b < work.size(); ++b) {
-      // (before * pieces fits in 64 bits: pieces <= 4 * threads, before < a few 10^12.)
-      const size_t piece = std::min(pieces - 1, before * pieces / total);
-      while (next_piece <= piece) piece_start[next_piece++] = b;
-      before += work[b];
+    piece_start_.assign(pieces + 1, blocks);
+    size_t before = 0, next_piece = 0, b = 0;
+    for (const Product& p : products_) {
+      for (size_t r = 0; r < p.out; r += kBlockRows, ++b) {
+        // (before * pieces fits in 64 bits: pieces <= 16 * threads, before < a few 10^13.)
+        const size_t piece = std::min(pieces - 1, before * pieces / total);
+        while (next_piece <= piece) piece_start_[next_piece++] = b;
+        before += std::min(kBlockRows, p.out - r) * p.row_work;
+      }
     }
     pool->ParallelFor(pieces, 1, [&](size_t p0, size_t p1) {
-      for (size_t p = p0; p < p1; ++p) RunBlocks(piece_start[p], piece_start[p + 1]);
+      for (size_t p = p0; p < p1; ++p) RunBlocks(piece_start_[p], piece_start_[p + 1]);
     });
   }
   activations_.clear();

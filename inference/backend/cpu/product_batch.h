@@ -25,6 +25,7 @@ class ThreadPool;
 
 class ProductBatch {
  public:
+  ProductBatch();
   // Registers activations x[M, K] (bf16 values) for the products to read; returns their handle.
   size_t AddActivations(const float* x, size_t M, size_t K);
   // y[M, w.out] = the MatmulFp8 / MatmulFp4 product of the activations `a` with w.
@@ -40,8 +41,8 @@ class ProductBatch {
   struct Activations {
     const float* x;
     size_t M, K;
-    bool quantize;  // a quantised product reads them
-    std::vector<float> quantized;
+    bool quantize;          // a quantised product reads them
+    size_t quantized;       // offset of their quantised copy in quantized_
     ActivationFacts facts;  // of `quantized`, measured once for every piece (AVX-512 only)
     bool facts_known;
   };
@@ -55,6 +56,7 @@ class ProductBatch {
     float* y;
     size_t out;
     size_t first_block;  // index of its first 16-row block among all the batch's blocks
+    size_t row_work;     // what one output row costs (ProductBatch::Run's balance)
   };
   void Quantize(ThreadPool* pool);
   // Rows of blocks [b0, b1) of the batch, on the calling thread.
@@ -62,6 +64,9 @@ class ProductBatch {
 
   std::vector<Activations> activations_;
   std::vector<Product> products_;
+  // Kept across Runs with their capacity (attention and MoE run a batch twice per layer).
+  std::vector<float> quantized_;
+  std::vector<size_t> piece_start_;
 };
 
 }  // namespace inference
