@@ -4,39 +4,13 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "inference/backend/cpu/compressor_pool.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/product_batch.h"
 #include "inference/backend/cpu/quantize.h"
 #include "inference/backend/cpu/rms_norm.h"
-#include "inference/backend/cpu/torch_math.h"
 
 namespace inference {
-namespace {
-
-// Per-channel softmax over `n` slots (scores fp32), weighted sum of their kv values. The sum
-// over slots follows torch's reduction over a non-innermost dimension: runs of 16 slots are
-// summed in order and the run totals added in order (n <= 256, so one cascade level).
-float PoolChannel(const float* const* kv, const float* const* score, size_t n) {
-  float mx = -INFINITY;
-  for (size_t i = 0; i < n; ++i) mx = std::max(mx, *score[i]);
-  float e[256];
-  float sum = 0.0f;
-  for (size_t i = 0; i < n; ++i) e[i] = *score[i] - mx;
-  TorchExpMany(e, n, e);
-  for (size_t i = 0; i < n; ++i) sum += e[i];
-  constexpr size_t kRun = 16;
-  float total = 0.0f, run = 0.0f;
-  size_t i = 0;
-  for (; i + kRun <= n; i += kRun) {
-    run = 0.0f;
-    for (size_t j = i; j < i + kRun; ++j) run += *kv[j] * (e[j] / sum);
-    total += run;
-  }
-  for (; i < n; ++i) total += *kv[i] * (e[i] / sum);
-  return total;
-}
-
-}  // namespace
 
 void AddCompressorProjections(const CompressorWeights& w, ProductBatch& batch, size_t x_activations,
                               size_t T, CompressorProjections& out) {
@@ -69,8 +43,9 @@ void CompressorAppend(const CompressorWeights& w, const Rope& rope, float norm_e
       state.cur_score[slot * W + c] = score[t * W + c] + w.ape[slot * W + c];
     }
     if ((pos + 1) % w.ratio != 0) continue;
-    // Block b = pos / m is complete: pool it.
-    for (size_t c = 0; c < D; ++c) {
+    // Block b = pos / m is complete: pool it, 16 channels at a time.
+    const size_t lanes = D % 16 == 0 ? 16 : 1;
+    for (size_t c = 0; c < D; c += lanes) {
       size_t n = 0;
       if (w.overlap) {
         for (size_t i = 0; i < m; ++i, ++n) {
@@ -87,7 +62,8 @@ void CompressorAppend(const CompressorWeights& w, const Rope& rope, float norm_e
           score_slots[n] = &state.cur_score[i * W + c];
         }
       }
-      entry[c] = RoundToBf16(PoolChannel(kv_slots, score_slots, n));
+      PoolChannels(kv_slots, score_slots, n, lanes, &entry[c]);
+      for (size_t l = c; l < c + lanes; ++l) entry[l] = RoundToBf16(entry[l]);
     }
     if (w.overlap) {
       state.prev_kv = state.cur_kv;
