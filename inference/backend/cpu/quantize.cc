@@ -43,16 +43,23 @@ void QuantizeDequantizeFp8(const float* x, size_t n, size_t block, float* out) {
 
 void SimulateFp8InPlace(float* x, size_t n, size_t block) {
   QuantizeDequantizeFp8(x, n, block, x);
+  if (CpuSimd() == Simd::kAvx512) return RoundToBf16InPlaceAvx512(x, n);
   for (size_t i = 0; i < n; ++i) x[i] = RoundToBf16(x[i]);
 }
 
 void SimulateFp4InPlace(float* x, size_t n, size_t block) {
+  if (CpuSimd() == Simd::kAvx512 && block % 16 == 0) {
+    for (size_t b = 0; b < n; b += block) QuantizeDequantizeFp4BlockAvx512(x + b, block, x + b);
+    return RoundToBf16InPlaceAvx512(x, n);
+  }
   const float floor = kFp4Max * std::ldexp(1.0f, -126);
   for (size_t b = 0; b < n; b += block) QuantizeBlock(x + b, block, kFp4Max, floor, x + b);
   for (size_t i = 0; i < n; ++i) x[i] = RoundToBf16(x[i]);
 }
 
 void HadamardRotateBf16(float* x, size_t n) {
+  if (CpuSimd() == Simd::kAvx512 && n >= 16 && (n & (n - 1)) == 0)
+    return HadamardRotateBf16Avx512(x, n);
   for (size_t h = 1; h < n; h *= 2) {
     for (size_t i = 0; i < n; i += 2 * h) {
       for (size_t j = i; j < i + h; ++j) {

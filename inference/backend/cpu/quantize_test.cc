@@ -101,5 +101,90 @@ TEST_CASE("FP8 activation quantisation equals the scalar definition bit for bit"
   CHECK(std::memcmp(in_place.data(), got.data(), n * sizeof(float)) == 0);
 }
 
+// SimulateFp4InPlace's definition: blocks of 32 onto the e2m1 grid (amax floored at 6 * 2^-126),
+// then bf16.
+std::vector<float> Fp4Definition(const std::vector<float>& x, size_t block) {
+  std::vector<float> out(x.size());
+  for (size_t b = 0; b < x.size(); b += block) {
+    float amax = 0.0f;
+    for (size_t i = b; i < b + block; ++i) amax = std::max(amax, std::fabs(x[i]));
+    const float scale = Pow2Ceil(std::max(amax, 6.0f * 0x1p-126f) * (1.0f / 6.0f));
+    for (size_t i = b; i < b + block; ++i)
+      out[i] = RoundToBf16(RoundToE2m1(std::clamp(x[i] / scale, -6.0f, 6.0f)) * scale);
+  }
+  return out;
+}
+
+// HadamardRotateBf16's definition: the butterflies in stages h = 1, 2, 4, ..., then bf16(x / sqrt
+// n).
+std::vector<float> HadamardDefinition(std::vector<float> x) {
+  const size_t n = x.size();
+  for (size_t h = 1; h < n; h *= 2) {
+    for (size_t i = 0; i < n; i += 2 * h) {
+      for (size_t j = i; j < i + h; ++j) {
+        const float a = x[j], b = x[j + h];
+        x[j] = a + b;
+        x[j + h] = a - b;
+      }
+    }
+  }
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(n)));
+  for (float& v : x) v = RoundToBf16(v * scale);
+  return x;
+}
+
+bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+TEST_CASE("FP4 simulation and the Hadamard rotation equal their scalar definitions bit for bit") {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::uniform_int_distribution<int> exponent(-140, 120);
+  for (size_t n : {16, 32, 128, 512}) {
+    std::vector<float> x(n);
+    for (size_t b = 0; b < n; b += 16) {  // each 16 at its own magnitude
+      const int e = exponent(rng);
+      for (size_t i = b; i < b + 16; ++i) x[i] = RoundToBf16(std::ldexp(normal(rng), e));
+    }
+    // Ties on the e2m1 grid at scale 1 (amax 6), signed zeros, a NaN, subnormals.
+    const float specials[] = {6.0f, -0.0f, 0.0f, 0.25f, 0.75f, 1.25f, -1.75f, 2.5f, 3.5f, 5.0f};
+    for (size_t i = 0; i < std::size(specials) && i < n; ++i) x[i] = specials[i];
+    if (n > 20) x[20] = std::numeric_limits<float>::quiet_NaN();
+    if (n > 40) x[40] = std::numeric_limits<float>::denorm_min();
+    INFO("n = " << n);
+    std::vector<float> fp4 = x;
+    SimulateFp4InPlace(fp4.data(), n, 32 <= n ? 32 : n);
+    const std::vector<float> want_fp4 = Fp4Definition(x, 32 <= n ? 32 : n);
+    for (size_t i = 0; i < n; ++i) {
+      CAPTURE(i);
+      CHECK((std::isnan(want_fp4[i]) ? std::isnan(fp4[i])
+                                     : std::memcmp(&fp4[i], &want_fp4[i], sizeof(float)) == 0));
+    }
+    // The rotation's input: bf16 values of mixed magnitude whose sums stay finite.
+    std::vector<float> finite(n);
+    for (float& v : finite) v = RoundToBf16(std::ldexp(normal(rng), exponent(rng) / 8));
+    std::vector<float> rotated = finite;
+    HadamardRotateBf16(rotated.data(), n);
+    CHECK(SameBits(rotated, HadamardDefinition(finite)));
+    if (__builtin_cpu_supports("avx512f")) {  // the vector paths, whatever FLASHCODE_CPU_SIMD says
+      std::vector<float> vector_fp4 = x;
+      for (size_t b = 0; b < n; b += 16)
+        QuantizeDequantizeFp4BlockAvx512(&vector_fp4[b], 16, &vector_fp4[b]);
+      RoundToBf16InPlaceAvx512(vector_fp4.data(), n);
+      const std::vector<float> want16 = Fp4Definition(x, 16);
+      for (size_t i = 0; i < n; ++i) {
+        CAPTURE(i);
+        CHECK((std::isnan(want16[i])
+                   ? std::isnan(vector_fp4[i])
+                   : std::memcmp(&vector_fp4[i], &want16[i], sizeof(float)) == 0));
+      }
+      std::vector<float> vector_rotated = finite;
+      HadamardRotateBf16Avx512(vector_rotated.data(), n);
+      CHECK(SameBits(vector_rotated, HadamardDefinition(finite)));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace inference
