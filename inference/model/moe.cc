@@ -9,32 +9,13 @@
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/product_batch.h"
 #include "inference/backend/cpu/rms_norm.h"
+#include "inference/backend/cpu/swiglu.h"
 #include "inference/backend/cpu/thread_pool.h"
 #include "inference/backend/cpu/top_k.h"
 #include "inference/backend/cpu/torch_math.h"
 
 namespace inference {
 namespace {
-
-// One row of an expert's SwiGLU, in place in g: bf16(route_weight * silu(min(g, L)) *
-// clamp(u, -L, L)), the activation its w2 reads. The exponentials go in one call (16 at a time
-// on AVX-512); every value's operations are the scalar ones, in the same order.
-void SwiGlu(float limit, float route_weight, bool weighted, size_t inter, float* g, float* u,
-            float* scratch) {
-  for (size_t i = 0; i < inter; ++i) {
-    if (limit > 0) {
-      u[i] = std::clamp(u[i], -limit, limit);
-      g[i] = std::min(g[i], limit);
-    }
-    scratch[i] = -g[i];
-  }
-  TorchExpMany(scratch, inter, scratch);
-  for (size_t i = 0; i < inter; ++i) {
-    float a = g[i] / (1.0f + scratch[i]) * u[i];
-    if (weighted) a = route_weight * a;
-    g[i] = RoundToBf16(a);
-  }
-}
 
 float SqrtSoftplus(float v) {
   // torch's softplus (SLEEF exp and log1p; the input itself above its threshold of 20).
@@ -161,8 +142,8 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
       const auto [i, r] = swiglu_rows[j];
       const Batch& b = batches[i];
       const float* row_weight = i == n_routed ? nullptr : &slot_weight[b.first + r];
-      SwiGlu(limit, row_weight ? *row_weight : 0.0f, row_weight != nullptr, b.inter,
-             &g[b.hidden + r * b.inter], &u[b.hidden + r * b.inter], scratch.data());
+      SwiGluRow(limit, row_weight ? *row_weight : 0.0f, row_weight != nullptr, b.inter,
+                &g[b.hidden + r * b.inter], &u[b.hidden + r * b.inter], scratch.data());
     }
   };
   const size_t swiglu_grain = std::max<size_t>(1, 16384 / inter_max);
@@ -180,11 +161,8 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
 
   // The routed experts' outputs added in expert order (the reference's), then the shared one.
   std::vector<float> y(T * d, 0.0f);
-  for (size_t slot = 0; slot < routed_slots; ++slot) {
-    const float* row = &ys[slot * d];
-    float* sum = &y[slot_token[slot] * d];
-    for (size_t j = 0; j < d; ++j) sum[j] += row[j];
-  }
+  for (size_t slot = 0; slot < routed_slots; ++slot)  // 1 * row is row: each add as y += row
+    AddScaled(&y[slot_token[slot] * d], 1.0f, &ys[slot * d], d);
   const float* shared = &ys[routed_slots * d];
   for (size_t i = 0; i < T * d; ++i) out[i] = RoundToBf16(y[i] + shared[i]);
 }
