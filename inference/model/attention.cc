@@ -15,6 +15,7 @@
 #include "inference/backend/cpu/rms_norm.h"
 #include "inference/backend/cpu/sparse_attention.h"
 #include "inference/backend/cpu/thread_pool.h"
+#include "inference/backend/cpu/weight_spans.h"
 #include "inference/model/compressor.h"
 #include "inference/model/indexer.h"
 
@@ -23,7 +24,7 @@ namespace inference {
 void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rope& rope,
                       const float* x, size_t T, int64_t start_pos, LayerCache& cache, float* out,
                       bool shape_rounding, const ForwardTrace* trace, const std::string& prefix,
-                      ThreadPool* pool) {
+                      ThreadPool* pool, const WeightSpans* then) {
   const size_t H = static_cast<size_t>(c.n_heads);
   const size_t hd = static_cast<size_t>(c.head_dim);
   const size_t rd = static_cast<size_t>(c.rope_head_dim);
@@ -48,6 +49,13 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
     AddCompressorProjections(w.indexer->compressor, batch, x_activations, T, index_key_projections);
     AddIndexerHeadWeights(*w.indexer, batch, x_activations, T, indexer_projections);
   }
+  // While the workers idle after this loop: the query's weights.
+  WeightSpans query_weights;
+  query_weights.Add(w.q_norm.data(), w.q_norm.size() * sizeof(float));
+  w.wq_b.AddTo(query_weights);
+  if (w.indexer) query_weights.Add(w.indexer->wq_b);
+  query_weights.Add(w.kv_norm.data(), w.kv_norm.size() * sizeof(float));
+  query_weights.HintAfterNextLoop(pool);
   batch.Run(pool);
 
   // Query: q_norm (the latent also feeds the indexer) -> wq_b -> per-head RMS -> RoPE.
@@ -57,6 +65,10 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   const size_t qr_activations = batch.AddActivations(qr.data(), T, q_rank);
   w.wq_b.AddTo(batch, qr_activations, q.data());
   if (w.indexer) AddIndexerQuery(*w.indexer, batch, qr_activations, T, indexer_projections);
+  // The output projection's weights, after this loop and again after the attention loop.
+  WeightSpans output_weights;
+  output_weights.Add(w.wo_a);
+  output_weights.HintAfterNextLoop(pool);
   batch.Run(pool);
   const size_t vector_rows = shape_rounding ? Bf16VectorizedPrefix(T * H) : T * H;
   for (size_t t = 0; t < T; ++t) {
@@ -146,6 +158,7 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
       i = t * H + h_end;
     }
   };
+  output_weights.HintAfterNextLoop(pool);
   if (pool != nullptr) {
     // A thread's heads of one token in one piece: they share the rows' transposes.
     pool->ParallelFor(T * H, std::max<size_t>(1, (H + pool->size() - 1) / pool->size()), queries);
@@ -194,12 +207,16 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
       }
     };
     if (pool != nullptr) {
+      WeightSpans wo_b;
+      w.wo_b.AddTo(wo_b);
+      wo_b.HintAfterNextLoop(pool);
       pool->ParallelFor(G * slices, 1, group_slices);
     } else {
       group_slices(0, G * slices);
     }
   }
   for (float& v : z) v = RoundToBf16(v);
+  if (then != nullptr) then->HintAfterNextLoop(pool);
   w.wo_b.Apply(z.data(), T, out, pool);
 }
 

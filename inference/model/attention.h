@@ -24,10 +24,12 @@ class ThreadPool;
 // must continue what `cache` holds. Writes out [T, dim]. `trace_prefix` ("layers.2.") names
 // traced tensors when `trace` is set. `shape_rounding`: reproduce the reference's roundings
 // that depend on how many tokens one call carries (see ModelOptions); without it the result
-// of a position does not depend on how the text was chunked.
+// of a position does not depend on how the text was chunked. `then`: weights the caller reads
+// next, hinted to the pool during the last loop (weight_spans.h).
 void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rope& rope,
                       const float* x, size_t T, int64_t start_pos, LayerCache& cache, float* out,
                       bool shape_rounding, const ForwardTrace* trace,
-                      const std::string& trace_prefix, ThreadPool* pool = nullptr);
+                      const std::string& trace_prefix, ThreadPool* pool = nullptr,
+                      const WeightSpans* then = nullptr);
 
 }  // namespace inference

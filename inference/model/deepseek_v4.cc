@@ -101,9 +101,10 @@ base::StatusOr<ForwardResult> DeepSeekV4Model::Forward(std::span<const int32_t> 
     for (size_t j = 0; j < hc; ++j) std::copy(row.begin(), row.end(), &X[(t * hc + j) * d]);
   }
   for (int64_t l = 0; l < c.n_layers; ++l) {
+    const BlockWeights* next = l + 1 < c.n_layers ? &weights_->blocks[l + 1] : nullptr;
     BlockForward(c, weights_->blocks[l], RopeFor(l), X.data(), tokens.data(), T, start_pos,
                  cache.layer(l), options_.reference_shape_rounding, options.trace,
-                 "layers." + std::to_string(l) + ".", options_.pool);
+                 "layers." + std::to_string(l) + ".", options_.pool, next);
   }
   cache.set_length(start_pos + static_cast<int64_t>(T));
   ForwardResult result;

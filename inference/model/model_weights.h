@@ -21,6 +21,7 @@
 #include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/product_batch.h"
+#include "inference/backend/cpu/weight_spans.h"
 #include "inference/model/checkpoint.h"
 
 namespace inference {
@@ -35,6 +36,14 @@ struct QuantLinear {
   void Apply(const float* x, size_t M, float* y, ThreadPool* pool = nullptr) const;
   // The same product as one of a batch's (product_batch.h), on its registered activations.
   void AddTo(ProductBatch& batch, size_t activations, float* y) const;
+  // Its bytes, for a prefetch hint.
+  void AddTo(WeightSpans& spans) const {
+    if (is_fp4) {
+      spans.Add(fp4);
+    } else {
+      spans.Add(fp8);
+    }
+  }
 };
 
 struct HcParams {

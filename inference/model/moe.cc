@@ -13,6 +13,7 @@
 #include "inference/backend/cpu/thread_pool.h"
 #include "inference/backend/cpu/top_k.h"
 #include "inference/backend/cpu/torch_math.h"
+#include "inference/backend/cpu/weight_spans.h"
 
 namespace inference {
 namespace {
@@ -26,7 +27,7 @@ float SqrtSoftplus(float v) {
 
 void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, const float* x,
                 const int32_t* tokens, size_t T, float* out, const ForwardTrace* trace,
-                const std::string& prefix, ThreadPool* pool) {
+                const std::string& prefix, ThreadPool* pool, const WeightSpans* then) {
   const size_t d = static_cast<size_t>(c.dim);
   const size_t E = static_cast<size_t>(c.n_routed_experts);
   const size_t K = static_cast<size_t>(c.n_activated_experts);
@@ -126,6 +127,9 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
     b.expert->w1.AddTo(products, a, &g[b.hidden]);
     b.expert->w3.AddTo(products, a, &u[b.hidden]);
   }
+  WeightSpans down_weights;  // for the workers' idle time after this loop
+  for (const Batch& b : batches) b.expert->w2.AddTo(down_weights);
+  down_weights.HintAfterNextLoop(pool);
   products.Run(pool);
 
   // SwiGLU over every expert's rows; (expert, row) pairs in one loop.
@@ -157,6 +161,7 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
     const size_t a = products.AddActivations(&g[b.hidden], b.rows, b.inter);
     b.expert->w2.AddTo(products, a, &ys[b.first * d]);
   }
+  if (then != nullptr) then->HintAfterNextLoop(pool);
   products.Run(pool);
 
   // The routed experts' outputs added in expert order (the reference's), then the shared one.

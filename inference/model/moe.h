@@ -16,8 +16,10 @@ namespace inference {
 class ThreadPool;
 
 // x: [T, dim] (bf16 values, ffn_norm-ed); tokens: [T] ids (used by hash layers). out: [T, dim].
+// `then`: weights the caller reads next, hinted to the pool during the last loop.
 void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, const float* x,
                 const int32_t* tokens, size_t T, float* out, const ForwardTrace* trace,
-                const std::string& trace_prefix, ThreadPool* pool = nullptr);
+                const std::string& trace_prefix, ThreadPool* pool = nullptr,
+                const WeightSpans* then = nullptr);
 
 }  // namespace inference

@@ -112,6 +112,16 @@ void ThreadPool::Run(size_t n, size_t grain, ChunkFn fn, void* ctx) {
   ctx_ = ctx;
   SplitGuided(n, grain);
   next_chunk_.store(0, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(hint_mu_);
+    for (size_t i = 0; i < n_pending_; ++i) {
+      hint_data_[i].store(static_cast<const char*>(pending_[i].data), std::memory_order_relaxed);
+      hint_bytes_[i].store(pending_[i].bytes, std::memory_order_relaxed);
+    }
+    n_hints_.store(n_pending_, std::memory_order_relaxed);
+    hint_cursor_.store(0, std::memory_order_relaxed);
+    n_pending_ = 0;
+  }
   // Open it: the next even sequence number, nobody inside. Release publishes the fields;
   // seq_cst orders it before the sleepers_ check (a worker going to sleep checks job_ after
   // counting itself, so one of the two sees the other).
@@ -124,6 +134,36 @@ void ThreadPool::Run(size_t n, size_t grain, ChunkFn fn, void* ctx) {
   RunChunks();
   // Every chunk is now claimed; the ones still running belong to workers inside the job.
   WaitUntilNoneInside();
+}
+
+void ThreadPool::PrefetchAfterNextLoop(const Span* spans, size_t n) {
+  std::lock_guard<std::mutex> lock(hint_mu_);
+  for (size_t i = 0; i < n && n_pending_ < kMaxHints; ++i) {
+    if (spans[i].data != nullptr && spans[i].bytes > 0) pending_[n_pending_++] = spans[i];
+  }
+}
+
+void ThreadPool::PrefetchHints(uint64_t seq) {
+  constexpr size_t kBlock = 4096, kLine = 64;
+  // Stop as soon as the submitter closes the job (it is setting up the next loop).
+  while (Sequence(job_.load(std::memory_order_relaxed)) == seq) {
+    size_t offset = hint_cursor_.fetch_add(1, std::memory_order_relaxed) * kBlock;
+    const size_t n = std::min(n_hints_.load(std::memory_order_relaxed), kMaxHints);
+    const char* begin = nullptr;
+    size_t bytes = 0;
+    for (size_t i = 0; i < n && begin == nullptr; ++i) {
+      const size_t span = hint_bytes_[i].load(std::memory_order_relaxed);
+      if (offset < span) {
+        begin = hint_data_[i].load(std::memory_order_relaxed) + offset;
+        bytes = std::min(kBlock, span - offset);
+      } else {
+        offset -= span;
+      }
+    }
+    if (begin == nullptr) return;  // all claimed
+    // Locality 2: prefetcht1 on x86, into L2 (not L1, which the running kernels need).
+    for (size_t i = 0; i < bytes; i += kLine) __builtin_prefetch(begin + i, 0, 2);
+  }
 }
 
 void ThreadPool::SplitGuided(size_t n, size_t grain) {
@@ -188,6 +228,7 @@ void ThreadPool::WorkerLoop() {
       std::lock_guard<std::mutex> lock(mu_);
       done_cv_.notify_all();
     }
+    PrefetchHints(seen);
   }
 }
 

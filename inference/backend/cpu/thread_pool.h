@@ -51,6 +51,20 @@ class ThreadPool {
   // The hardware concurrency (at least 1): the usual size of a pool.
   static size_t DefaultSize();
 
+  // Memory the caller reads after the next ParallelFor (the following loop's first weights, or
+  // small weights its serial code reads). A decode step runs hundreds of loops with serial work
+  // between them; through that work the workers idle and the memory with them. Once a worker
+  // runs out of the next loop's chunks, it prefetches these spans (into its L2, in order, 4 KiB
+  // at a time) until the loop after it opens or they are done. Only a hint: nothing waits for
+  // it, and it never changes a result. Up to kMaxHints spans (later ones are dropped); the pool's
+  // next loop takes them, whichever thread submits it.
+  struct Span {
+    const void* data;
+    size_t bytes;
+  };
+  static constexpr size_t kMaxHints = 16;
+  void PrefetchAfterNextLoop(const Span* spans, size_t n);
+
  private:
   using ChunkFn = void (*)(void* ctx, size_t begin, size_t end);
   void Run(size_t n, size_t grain, ChunkFn fn, void* ctx);
@@ -59,6 +73,8 @@ class ThreadPool {
   void SplitGuided(size_t n, size_t grain);
   // Takes chunks of the current job until none are left.
   void RunChunks();
+  // A worker's prefetching of the job `seq`'s hints, while that job is the last opened.
+  void PrefetchHints(uint64_t seq);
   // Whether the calling thread is already running a chunk of this pool (a worker, or a thread
   // whose ParallelFor on this pool is in progress, also further out than another pool's).
   bool IsInsideJob() const;
@@ -94,6 +110,18 @@ class ThreadPool {
   std::vector<size_t> bounds_;  // chunk c is [bounds_[c], bounds_[c + 1])
   size_t n_chunks_ = 0;
   alignas(64) std::atomic<size_t> next_chunk_{0};
+
+  // Prefetch hints: pending_ collects them, installed into the hint_ fields when the next job
+  // opens. Workers read those after leaving the job, while the submitter may be writing the
+  // following job's: hence atomics (a torn read at worst prefetches a wrong address, which never
+  // faults or changes a result).
+  std::mutex hint_mu_;  // guards pending_ (callers may share the pool)
+  Span pending_[kMaxHints] = {};
+  size_t n_pending_ = 0;
+  std::atomic<const char*> hint_data_[kMaxHints] = {};
+  std::atomic<size_t> hint_bytes_[kMaxHints] = {};
+  std::atomic<size_t> n_hints_{0};
+  alignas(64) std::atomic<size_t> hint_cursor_{0};  // 4 KiB blocks of the hints claimed
 
   // Sleeping, for threads that spun too long. The hot path touches these only when a thread
   // is actually asleep (sleepers_ / submitter_sleeping_, checked after the job word changes).

@@ -56,6 +56,24 @@ TEST_CASE("ParallelFor's ranges shrink from n / (2 * threads) to the grain, the 
   CHECK(ranges_of(8, 8) == std::vector<std::pair<size_t, size_t>>{{0, 8}});
 }
 
+TEST_CASE("Prefetch hints never change a result nor hold up the next loop") {
+  ThreadPool pool(3);
+  std::vector<char> memory(1 << 20, 1);
+  // More spans than the pool keeps, empty and null ones, and a span far larger than one gap.
+  std::vector<ThreadPool::Span> spans;
+  for (size_t i = 0; i < ThreadPool::kMaxHints + 4; ++i)
+    spans.push_back({memory.data() + i * 4096, i % 3 == 0 ? 0 : memory.size() - i * 4096});
+  spans.push_back({nullptr, 4096});
+  std::vector<std::atomic<int>> hits(1000);
+  for (int loop = 0; loop < 2000; ++loop) {
+    pool.PrefetchAfterNextLoop(spans.data(), spans.size());
+    pool.ParallelFor(hits.size(), 1, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) hits[i].fetch_add(1);
+    });
+  }
+  for (size_t i = 0; i < hits.size(); ++i) REQUIRE(hits[i].load() == 2000);
+}
+
 TEST_CASE("ParallelFor runs on more than one thread when the pool has workers") {
   ThreadPool pool(3);
   std::mutex mu;
