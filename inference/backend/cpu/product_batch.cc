@@ -36,6 +36,12 @@ ProductBatch::ProductBatch() {
 }
 
 size_t ProductBatch::AddActivations(const float* x, size_t M, size_t K) {
+  // The same rows registered again (a decode step's routed experts all read the token's row)
+  // share one handle: quantised and measured once.
+  for (size_t i = 0; i < activations_.size(); ++i) {
+    const Activations& a = activations_[i];
+    if (a.x == x && a.M == M && a.K == K) return i;
+  }
   activations_.push_back(Activations{x, M, K, false, 0, {}, false});
   return activations_.size() - 1;
 }

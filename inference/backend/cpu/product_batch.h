@@ -26,7 +26,8 @@ class ThreadPool;
 class ProductBatch {
  public:
   ProductBatch();
-  // Registers activations x[M, K] (bf16 values) for the products to read; returns their handle.
+  // Registers activations x[M, K] (bf16 values) for the products to read; returns their handle
+  // (the same one for the same x, M and K: they are quantised once).
   size_t AddActivations(const float* x, size_t M, size_t K);
   // y[M, w.out] = the MatmulFp8 / MatmulFp4 product of the activations `a` with w.
   void AddFp8(size_t a, const Fp8Weight& w, float* y);

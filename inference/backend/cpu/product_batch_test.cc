@@ -76,6 +76,9 @@ TEST_CASE("a ProductBatch equals its products run one by one, bit for bit") {
     ProductBatch batch;
     const size_t handles[2] = {batch.AddActivations(xs[0].data(), Ms[0], K),
                                batch.AddActivations(xs[1].data(), Ms[1], K)};
+    // The same rows again share a handle; other rows of the same buffer do not.
+    CHECK(batch.AddActivations(xs[1].data(), Ms[1], K) == handles[1]);
+    CHECK(batch.AddActivations(xs[1].data(), Ms[1] - 1, K) != handles[1]);
     std::vector<std::vector<float>> got, want;
     for (size_t i = 0; i < 4; ++i) {
       for (size_t a = 0; a < 2; ++a) {
