@@ -54,8 +54,7 @@ void BlockForward(const ModelConfig& c, const BlockWeights& w, const Rope& rope,
   const HcShape shape{hc, d, static_cast<size_t>(c.hc_sinkhorn_iters),
                       static_cast<float>(c.norm_eps), static_cast<float>(c.hc_eps)};
   const bool tracing = trace && *trace;
-  std::vector<float> h(T * d), pre(T * hc), post(T * hc), comb(T * hc * hc), sub(T * d),
-      X_new(T * hc * d);
+  std::vector<float> h(T * d), pre(T * hc), post(T * hc), comb(T * hc * hc), sub(T * d);
   const float eps = static_cast<float>(c.norm_eps);
 
   struct Sublayer {
@@ -85,8 +84,7 @@ void BlockForward(const ModelConfig& c, const BlockWeights& w, const Rope& rope,
                  pool, &next_mixes);
     }
     if (tracing) (*trace)(prefix + s.name + "_out", sub.data(), sub.size());
-    HcPost(shape, sub.data(), X, post.data(), comb.data(), T, X_new.data());
-    std::copy(X_new.begin(), X_new.end(), X);
+    HcPost(shape, sub.data(), X, post.data(), comb.data(), T, X);
   }
   if (tracing) (*trace)(prefix + "out", X, T * hc * d);
 }

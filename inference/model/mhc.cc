@@ -114,21 +114,23 @@ void HcPre(const HcShape& s, const HcParams& p, const float* X, size_t T, float*
 void HcPost(const HcShape& s, const float* out, const float* X, const float* post,
             const float* comb, size_t T, float* X_new) {
   const size_t hc = s.hc, d = s.dim;
-  const bool avx512 = CpuSimd() == Simd::kAvx512;
+  const bool avx512 = CpuSimd() == Simd::kAvx512 && hc <= kMaxStreamMixStreams;
+  std::vector<float> column(hc);  // one column's new values, stored after its inputs are read
   for (size_t t = 0; t < T; ++t) {
     const float* x = X + t * hc * d;
     const float* C = comb + t * hc * hc;
+    float* dst = X_new + t * hc * d;
     if (avx512) {  // the same operations, 16 columns at a time
-      StreamMixAvx512(hc, d, out + t * d, x, post + t * hc, C, X_new + t * hc * d);
+      StreamMixAvx512(hc, d, out + t * d, x, post + t * hc, C, dst);
       continue;
     }
-    for (size_t k = 0; k < hc; ++k) {
-      float* dst = X_new + (t * hc + k) * d;
-      for (size_t c = 0; c < d; ++c) {
+    for (size_t c = 0; c < d; ++c) {
+      for (size_t k = 0; k < hc; ++k) {
         float mixed = 0.0f;
         for (size_t j = 0; j < hc; ++j) mixed += C[j * hc + k] * x[j * d + c];
-        dst[c] = RoundToBf16(post[t * hc + k] * out[t * d + c] + mixed);
+        column[k] = RoundToBf16(post[t * hc + k] * out[t * d + c] + mixed);
       }
+      for (size_t k = 0; k < hc; ++k) dst[k * d + c] = column[k];
     }
   }
 }

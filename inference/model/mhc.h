@@ -28,7 +28,7 @@ struct HcShape {
 void HcPre(const HcShape& s, const HcParams& p, const float* X, size_t T, float* y, float* post,
            float* comb, float* pre_out = nullptr, ThreadPool* pool = nullptr);
 
-// X_new[t, k] = bf16(post[t, k] * out[t] + sum_j comb[t, j, k] * X[t, j]); X_new may not alias X.
+// X_new[t, k] = bf16(post[t, k] * out[t] + sum_j comb[t, j, k] * X[t, j]); X_new may be X.
 void HcPost(const HcShape& s, const float* out, const float* X, const float* post,
             const float* comb, size_t T, float* X_new);
 

@@ -10,7 +10,9 @@
 
 namespace inference {
 
-// x: hc streams of d floats; out: d floats; post: hc; comb: hc x hc; dst: hc streams of d.
+// x: hc streams of d floats (hc <= kMaxStreamMixStreams); out: d floats; post: hc; comb: hc x hc;
+// dst: hc streams of d, which may be x itself.
+constexpr size_t kMaxStreamMixStreams = 16;
 void StreamMixAvx512(size_t hc, size_t d, const float* out, const float* x, const float* post,
                      const float* comb, float* dst);
 

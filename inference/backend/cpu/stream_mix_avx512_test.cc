@@ -71,6 +71,10 @@ TEST_CASE(
   }
   StreamMixAvx512(hc, d, out.data(), x.data(), post.data(), comb.data(), have.data());
   CHECK(std::memcmp(want.data(), have.data(), want.size() * sizeof(float)) == 0);
+  // In place (the streams overwritten by their update), as the model runs it.
+  std::vector<float> in_place = x;
+  StreamMixAvx512(hc, d, out.data(), in_place.data(), post.data(), comb.data(), in_place.data());
+  CHECK(std::memcmp(want.data(), in_place.data(), want.size() * sizeof(float)) == 0);
 
   // The weighted sum of the streams.
   std::vector<float> sum_want(d), sum_have(d, -1.0f);
