@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "inference/backend/cpu/compressor_pool.h"
+#include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/product_batch.h"
 #include "inference/backend/cpu/quantize.h"
@@ -38,10 +39,10 @@ void CompressorAppend(const CompressorWeights& w, const Rope& rope, float norm_e
   for (size_t t = 0; t < T; ++t) {
     const int64_t pos = start_pos + static_cast<int64_t>(t);
     const size_t slot = static_cast<size_t>(pos % w.ratio);
-    for (size_t c = 0; c < W; ++c) {
-      state.cur_kv[slot * W + c] = kv[t * W + c];
-      state.cur_score[slot * W + c] = score[t * W + c] + w.ape[slot * W + c];
-    }
+    std::copy_n(&kv[t * W], W, &state.cur_kv[slot * W]);
+    float* slot_score = &state.cur_score[slot * W];
+    std::copy_n(&score[t * W], W, slot_score);
+    AddScaled(slot_score, 1.0f, &w.ape[slot * W], W);  // score + ape (1 * ape is ape)
     if ((pos + 1) % w.ratio != 0) continue;
     // Block b = pos / m is complete: pool it, 16 channels at a time.
     const size_t lanes = D % 16 == 0 ? 16 : 1;
