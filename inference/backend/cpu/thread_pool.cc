@@ -144,7 +144,7 @@ void ThreadPool::PrefetchAfterNextLoop(const Span* spans, size_t n) {
 }
 
 void ThreadPool::PrefetchHints(uint64_t seq) {
-  constexpr size_t kBlock = 4096, kLine = 64;
+  constexpr size_t kBlock = 1024, kLine = 64;
   // Stop as soon as the submitter closes the job (it is setting up the next loop).
   while (Sequence(job_.load(std::memory_order_relaxed)) == seq) {
     size_t offset = hint_cursor_.fetch_add(1, std::memory_order_relaxed) * kBlock;

@@ -54,7 +54,7 @@ class ThreadPool {
   // Memory the caller reads after the next ParallelFor (the following loop's first weights, or
   // small weights its serial code reads). A decode step runs hundreds of loops with serial work
   // between them; through that work the workers idle and the memory with them. Once a worker
-  // runs out of the next loop's chunks, it prefetches these spans (into its L2, in order, 4 KiB
+  // runs out of the next loop's chunks, it prefetches these spans (into its L2, in order, 1 KiB
   // at a time) until the loop after it opens or they are done. Only a hint: nothing waits for
   // it, and it never changes a result. Up to kMaxHints spans (later ones are dropped); the pool's
   // next loop takes them, whichever thread submits it.
@@ -121,7 +121,7 @@ class ThreadPool {
   std::atomic<const char*> hint_data_[kMaxHints] = {};
   std::atomic<size_t> hint_bytes_[kMaxHints] = {};
   std::atomic<size_t> n_hints_{0};
-  alignas(64) std::atomic<size_t> hint_cursor_{0};  // 4 KiB blocks of the hints claimed
+  alignas(64) std::atomic<size_t> hint_cursor_{0};  // 1 KiB blocks of the hints claimed
 
   // Sleeping, for threads that spun too long. The hot path touches these only when a thread
   // is actually asleep (sleepers_ / submitter_sleeping_, checked after the job word changes).
