@@ -65,10 +65,23 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
   const size_t qr_activations = batch.AddActivations(qr.data(), T, q_rank);
   w.wq_b.AddTo(batch, qr_activations, q.data());
   if (w.indexer) AddIndexerQuery(*w.indexer, batch, qr_activations, T, indexer_projections);
-  // The output projection's weights, after this loop and again after the attention loop.
+  // After this loop: the KV rows the attention reads (cold in a decode step: every other
+  // weight of the step went through the caches since), at most the window and the newest
+  // compressed entries; after the attention loop, the output projection's weights.
+  WeightSpans kv_rows;
+  const int64_t last = start_pos + static_cast<int64_t>(T) - 1;
+  const size_t window_rows = static_cast<size_t>(std::min<int64_t>(last + 1, win));
+  kv_rows.Add(cache.window.data(), std::min(cache.window.size(), window_rows * hd) * sizeof(float));
+  constexpr size_t kCompressedHintBytes = size_t{256} << 10;
+  const size_t compressed_bytes =
+      std::min(cache.compressed.size() * sizeof(float), kCompressedHintBytes);
+  kv_rows.Add(reinterpret_cast<const char*>(cache.compressed.data() + cache.compressed.size()) -
+                  compressed_bytes,
+              compressed_bytes);
+  kv_rows.Add(w.wo_a);
+  kv_rows.HintAfterNextLoop(pool);
   WeightSpans output_weights;
   output_weights.Add(w.wo_a);
-  output_weights.HintAfterNextLoop(pool);
   batch.Run(pool);
   const size_t vector_rows = shape_rounding ? Bf16VectorizedPrefix(T * H) : T * H;
   for (size_t t = 0; t < T; ++t) {

@@ -10,7 +10,8 @@ namespace inference {
 
 // in[j] holds 16 values of row j; leaves value c of the 16 rows in out[c]. `out` may be `in`:
 // every read of `in` happens before the first write of `out`.
-__attribute__((target("avx512f"))) inline void Transpose16x16(const __m512 in[16], __m512 out[16]) {
+__attribute__((target("avx512f"), always_inline)) inline void Transpose16x16(const __m512 in[16],
+                                                                             __m512 out[16]) {
   __m512 t[16], u[16];
   for (int i = 0; i < 8; ++i) {
     t[2 * i] = _mm512_unpacklo_ps(in[2 * i], in[2 * i + 1]);
