@@ -79,7 +79,7 @@ void ThreadPool::WaitUntilNoneInside() {
   submitter_sleeping_.store(false, std::memory_order_relaxed);
 }
 
-void ThreadPool::Run(size_t n, size_t grain, ChunkFn fn, void* ctx) {
+void ThreadPool::Run(size_t n, size_t grain, bool guided, ChunkFn fn, void* ctx) {
   if (n == 0) return;
   grain = std::max<size_t>(grain, 1);
   if (n <= grain || workers_.empty() || IsInsideJob()) {
@@ -110,7 +110,11 @@ void ThreadPool::Run(size_t n, size_t grain, ChunkFn fn, void* ctx) {
   }
   fn_ = fn;
   ctx_ = ctx;
-  SplitGuided(n, grain);
+  if (guided) {
+    SplitGuided(n, grain);
+  } else {
+    SplitUnits(n);
+  }
   next_chunk_.store(0, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(hint_mu_);
@@ -183,6 +187,12 @@ void ThreadPool::SplitGuided(size_t n, size_t grain) {
     bounds_.push_back(begin);
   }
   n_chunks_ = bounds_.size() - 1;
+}
+
+void ThreadPool::SplitUnits(size_t n) {
+  bounds_.resize(n + 1);
+  for (size_t i = 0; i <= n; ++i) bounds_[i] = i;
+  n_chunks_ = n;
 }
 
 void ThreadPool::RunChunks() {

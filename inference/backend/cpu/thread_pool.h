@@ -44,7 +44,21 @@ class ThreadPool {
   void ParallelFor(size_t n, size_t grain, Fn&& fn) {
     using F = std::remove_reference_t<Fn>;
     Run(
-        n, grain, [](void* ctx, size_t b, size_t e) { (*static_cast<F*>(ctx))(b, e); },
+        n, grain, true, [](void* ctx, size_t b, size_t e) { (*static_cast<F*>(ctx))(b, e); },
+        const_cast<void*>(static_cast<const void*>(&fn)));
+  }
+
+  // Calls fn(i) for every i in [0, n), handed out one at a time in order, for items the caller
+  // has already sized (ProductBatch's pieces, which shrink towards the end as the guided split
+  // does). Otherwise as ParallelFor.
+  template <typename Fn>
+  void ParallelForEach(size_t n, Fn&& fn) {
+    using F = std::remove_reference_t<Fn>;
+    Run(
+        n, 1, false,
+        [](void* ctx, size_t b, size_t e) {
+          for (size_t i = b; i < e; ++i) (*static_cast<F*>(ctx))(i);
+        },
         const_cast<void*>(static_cast<const void*>(&fn)));
   }
 
@@ -67,10 +81,13 @@ class ThreadPool {
 
  private:
   using ChunkFn = void (*)(void* ctx, size_t begin, size_t end);
-  void Run(size_t n, size_t grain, ChunkFn fn, void* ctx);
+  // guided: split as ParallelFor does; otherwise one item per chunk.
+  void Run(size_t n, size_t grain, bool guided, ChunkFn fn, void* ctx);
   void WorkerLoop();
-  // Fills bounds_ / n_chunks_ with the guided split of [0, n) (see ParallelFor).
+  // Fills bounds_ / n_chunks_ with the guided split of [0, n) (see ParallelFor), or with one
+  // item per chunk.
   void SplitGuided(size_t n, size_t grain);
+  void SplitUnits(size_t n);
   // Takes chunks of the current job until none are left.
   void RunChunks();
   // A worker's prefetching of the job `seq`'s hints, while that job is the last opened.

@@ -56,6 +56,17 @@ TEST_CASE("ParallelFor's ranges shrink from n / (2 * threads) to the grain, the 
   CHECK(ranges_of(8, 8) == std::vector<std::pair<size_t, size_t>>{{0, 8}});
 }
 
+TEST_CASE("ParallelForEach hands out every index once, one at a time") {
+  for (size_t threads : {1, 2, 5}) {
+    ThreadPool pool(threads);
+    for (size_t n : {0, 1, 2, 37}) {
+      std::vector<std::atomic<int>> hits(n);
+      pool.ParallelForEach(n, [&](size_t i) { hits[i].fetch_add(1); });
+      for (size_t i = 0; i < n; ++i) REQUIRE(hits[i].load() == 1);
+    }
+  }
+}
+
 TEST_CASE("Prefetch hints never change a result nor hold up the next loop") {
   ThreadPool pool(3);
   std::vector<char> memory(1 << 20, 1);
