@@ -14,9 +14,16 @@ namespace {
 // 2^q for a q in float's normal exponent range.
 float Pow2i(int32_t q) { return std::bit_cast<float>(static_cast<uint32_t>(q + 0x7f) << 23); }
 
-}  // namespace
+// The scalar SLEEF bodies below are inlined into a plain entry point and an FMA-targeted one:
+// with FMA the compiler emits each std::fma as one instruction, without it a call to libm's
+// fmaf (the same correctly rounded result). Each exponential made eight such calls, and a
+// decode step takes thousands of scalar exponentials and logarithms.
+bool HasFma() {
+  static const bool fma = __builtin_cpu_supports("fma");
+  return fma;
+}
 
-float TorchExp(float d) {
+__attribute__((always_inline)) inline float ExpBody(float d) {
   // SLEEF's xexpf: q = rint(d / ln2), s = d - q*ln2 in two fused steps (ln2 split in an upper
   // and a lower part), a degree-6 polynomial by Horner with fused multiply-adds, then 2^q
   // applied in two halves so that subnormal results round once.
@@ -40,6 +47,12 @@ float TorchExp(float d) {
   return u * Pow2i(q >> 1) * Pow2i(q - (q >> 1));
 }
 
+__attribute__((target("fma"))) float ExpFma(float d) { return ExpBody(d); }
+
+}  // namespace
+
+float TorchExp(float d) { return HasFma() ? ExpFma(d) : ExpBody(d); }
+
 void TorchExpMany(const float* x, size_t n, float* out) {
   if (CpuSimd() == Simd::kAvx512) return TorchExpAvx512(x, n, out);
   for (size_t i = 0; i < n; ++i) out[i] = TorchExp(x[i]);
@@ -47,7 +60,9 @@ void TorchExpMany(const float* x, size_t n, float* out) {
 
 float TorchSigmoid(float x) { return 1.0f / (1.0f + TorchExp(-x)); }
 
-float TorchLog1p(float d) {
+namespace {
+
+__attribute__((always_inline)) inline float Log1pBody(float d) {
   // SLEEF's xlog1pf (u10) as built for AVX2: 1 + d = 2^e * (1 + m) with m from one fused step,
   // log(1 + m) = 2 atanh(m / (2 + m)) in double-float (hi, lo) arithmetic, e * ln2 likewise.
   float dp1 = d + 1.0f;
@@ -90,6 +105,12 @@ float TorchLog1p(float d) {
   if (d == 0.0f && std::signbit(d)) r = -0.0f;
   return r;
 }
+
+__attribute__((target("fma"))) float Log1pFma(float d) { return Log1pBody(d); }
+
+}  // namespace
+
+float TorchLog1p(float d) { return HasFma() ? Log1pFma(d) : Log1pBody(d); }
 
 float TorchSoftplus(float x) { return x > 20.0f ? x : TorchLog1p(TorchExp(x)); }
 
