@@ -47,11 +47,12 @@ class Reader {
   // The interleaved copy of `plain` (kept in storage_), and `sources` (what it was copied
   // from, codes first) dropped from resident memory: the codes as their rows are copied, so a
   // large weight is never resident twice; `plain` itself where the layout does not take it.
-  // Only where the AVX-512 kernels run: the narrower paths decode row by row, which the
-  // interleaved layout only slows down (FLASHCODE_CPU_SIMD caps the path here too).
+  // Only where the AVX-512 or AVX2 kernels run (they decode a block's rows side by side, see
+  // lane_decode_avx2.h); the baseline path decodes row by row, which the interleaved layout only
+  // slows down (FLASHCODE_CPU_SIMD caps the path here too).
   template <typename Weight>
   Weight Interleaved(const Weight& plain, std::initializer_list<const TensorView*> sources) const {
-    if (CpuSimd() != Simd::kAvx512) return plain;
+    if (CpuSimd() == Simd::kBaseline) return plain;
     AlignedBytes bytes;
     const TensorView& codes = **sources.begin();
     const size_t row_bytes = codes.nbytes / std::max<size_t>(plain.out, 1);

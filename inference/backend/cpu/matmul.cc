@@ -11,6 +11,7 @@
 
 #include "inference/backend/cpu/cpu_simd.h"
 #include "inference/backend/cpu/interleaved_weight.h"
+#include "inference/backend/cpu/lane_decode_avx2.h"
 #include "inference/backend/cpu/lane_decode_avx512.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/quantize.h"
@@ -124,6 +125,13 @@ void DecodeLaneBlock(const Weight& w, size_t n0, size_t rows, DecodeRow decode_r
     for (size_t k = 0; k < K; ++k) wt[k] = Lanes<L>{};
   }
   float* lanes = reinterpret_cast<float*>(wt);
+  if constexpr (L == 8) {
+    // The AVX2 path: an interleaved block's 8-row half decoded in registers.
+    if (w.interleaved && n0 % 8 == 0 && CpuSimd() == Simd::kAvx2) {
+      DecodeLanes8Avx2(w, n0, lanes);
+      return;
+    }
+  }
   if constexpr (L == 16) {
     // Only reached on the AVX-512 path: whole blocks decoded in registers (an interleaved
     // block's padding rows exist, and decode as zeros).

@@ -1,0 +1,114 @@
+#include "inference/backend/cpu/lane_decode_avx2.h"
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "inference/backend/cpu/interleaved_weight.h"
+#include "inference/backend/cpu/number_formats.h"
+
+namespace inference {
+namespace {
+
+#define FC_AVX2 __attribute__((target("avx2"), always_inline)) inline
+
+constexpr size_t kFp8Block = 128;
+constexpr size_t kFp4Group = 32;
+constexpr size_t kLanes = 8;
+
+// 8 e4m3 codes -> their values, as E4m3ToFloat: normals by moving the exponent and mantissa
+// into place and rebiasing, subnormals as an exact integer times 2^-9, NaN codes as NaN.
+FC_AVX2 __m256 DecodeE4m3x8(const uint8_t* src) {
+  const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src)));
+  const __m256i mag = _mm256_and_si256(b, _mm256_set1_epi32(0x7f));
+  const __m256i normal_bits =
+      _mm256_add_epi32(_mm256_slli_epi32(mag, 20), _mm256_set1_epi32((127 - 7) << 23));
+  const __m256 subnormal =
+      _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(mag, _mm256_set1_epi32(7))),
+                    _mm256_set1_ps(1.0f / 512.0f));
+  const __m256i is_subnormal = _mm256_cmpgt_epi32(_mm256_set1_epi32(8), mag);
+  const __m256i is_nan = _mm256_cmpeq_epi32(mag, _mm256_set1_epi32(0x7f));
+  __m256i bits = _mm256_blendv_epi8(normal_bits, _mm256_castps_si256(subnormal), is_subnormal);
+  bits = _mm256_blendv_epi8(bits, _mm256_set1_epi32(0x7fc00000), is_nan);
+  const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(b, _mm256_set1_epi32(0x80)), 24);
+  return _mm256_castsi256_ps(_mm256_or_si256(bits, sign));
+}
+
+// 8 e8m0 scale bytes -> 2^(byte - 127), as E8m0ToFloat (0: 2^-127, 255: NaN).
+FC_AVX2 __m256 DecodeE8m0x8(const uint8_t* src) {
+  const __m256i e = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src)));
+  __m256i bits = _mm256_slli_epi32(e, 23);
+  bits = _mm256_blendv_epi8(bits, _mm256_set1_epi32(0x00400000),
+                            _mm256_cmpeq_epi32(e, _mm256_setzero_si256()));
+  bits = _mm256_blendv_epi8(bits, _mm256_set1_epi32(0x7fc00000),
+                            _mm256_cmpeq_epi32(e, _mm256_set1_epi32(0xff)));
+  return _mm256_castsi256_ps(bits);
+}
+
+// 8 e2m1 codes (the low 4 bits of each lane) -> their values, as E2m1ToFloat.
+FC_AVX2 __m256 DecodeE2m1x8(__m256i codes) {
+  const __m256 magnitudes = _mm256_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f);
+  const __m256 magnitude = _mm256_permutevar8x32_ps(magnitudes, codes);  // the low 3 bits
+  const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(codes, _mm256_set1_epi32(8)), 28);
+  return _mm256_or_ps(magnitude, _mm256_castsi256_ps(sign));
+}
+
+// Each 64-byte line of the block's stream is prefetched this far ahead, into L2: the decode
+// reads the weight from memory once, and the hardware prefetcher alone leaves it waiting (as
+// the AVX-512 step kernels found). Past the weight's end a prefetch touches nothing (it never
+// faults), hence an integer address.
+constexpr uintptr_t kAheadBytes = 8192;
+FC_AVX2 void PrefetchAhead(const uint8_t* p) {
+  _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + kAheadBytes),
+               _MM_HINT_T1);
+}
+
+// Where the 8 rows' unit u lies in an interleaved weight of `units` units per row.
+inline size_t UnitOffset(size_t n0, size_t units, size_t u) {
+  return ((n0 / kInterleaveRows) * units + u) * kInterleaveRows + n0 % kInterleaveRows;
+}
+
+}  // namespace
+
+__attribute__((target("avx2"))) void DecodeLanes8Avx2(const Fp8Weight& w, size_t n0, float* wt) {
+  const size_t K = w.in, scale_cols = (K + kFp8Block - 1) / kFp8Block;
+  const uint8_t* scales = w.scale + (n0 / kFp8Block) * scale_cols;
+  __m256 s = _mm256_setzero_ps();
+  for (size_t k = 0; k < K; ++k) {
+    if (k % kFp8Block == 0) s = _mm256_set1_ps(E8m0ToFloat(scales[k / kFp8Block]));
+    _mm256_store_ps(wt + k * kLanes, _mm256_mul_ps(DecodeE4m3x8(w.data + UnitOffset(n0, K, k)), s));
+  }
+}
+
+__attribute__((target("avx2"))) void DecodeLanes8Avx2(const Fp4Weight& w, size_t n0, float* wt) {
+  const size_t K = w.in;
+  const __m256i nibble = _mm256_set1_epi32(0xf);
+  __m256 s = _mm256_setzero_ps();
+  for (size_t k = 0; k < K; k += 2) {  // byte k / 2: columns k (low nibble) and k + 1
+    if (k % kFp4Group == 0)
+      s = DecodeE8m0x8(w.scale + UnitOffset(n0, K / kFp4Group, k / kFp4Group));
+    const uint8_t* bytes = w.data + UnitOffset(n0, K / 2, k / 2);
+    if (k % 8 == 0) PrefetchAhead(bytes);  // a line holds four bytes of the 16 rows
+    const __m256i b =
+        _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes)));
+    _mm256_store_ps(wt + k * kLanes, _mm256_mul_ps(DecodeE2m1x8(_mm256_and_si256(b, nibble)), s));
+    _mm256_store_ps(wt + (k + 1) * kLanes, _mm256_mul_ps(DecodeE2m1x8(_mm256_srli_epi32(b, 4)), s));
+  }
+}
+
+__attribute__((target("avx2"))) void DecodeLanes8Avx2(const Bf16Weight& w, size_t n0, float* wt) {
+  const size_t K = w.in;
+  const __m256i high = _mm256_set1_epi32(static_cast<int>(0xffff0000u));
+  for (size_t k = 0; k < K; k += 2) {  // dword k / 2: column k in the low half, k + 1 high
+    const uint8_t* pairs = w.data + UnitOffset(n0, K / 2, k / 2) * 4;
+    PrefetchAhead(pairs);  // a line holds one pair of columns of the 16 rows
+    const __m256i pair = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pairs));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(wt + k * kLanes), _mm256_slli_epi32(pair, 16));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(wt + (k + 1) * kLanes),
+                       _mm256_and_si256(pair, high));
+  }
+}
+
+#undef FC_AVX2
+
+}  // namespace inference
