@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "inference/backend/cpu/avx2_formats.h"
 #include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/number_formats.h"
 
@@ -15,43 +16,6 @@ namespace {
 constexpr size_t kFp8Block = 128;
 constexpr size_t kFp4Group = 32;
 constexpr size_t kLanes = 8;
-
-// 8 e4m3 codes -> their values, as E4m3ToFloat: normals by moving the exponent and mantissa
-// into place and rebiasing, subnormals as an exact integer times 2^-9, NaN codes as NaN.
-FC_AVX2 __m256 DecodeE4m3x8(const uint8_t* src) {
-  const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src)));
-  const __m256i mag = _mm256_and_si256(b, _mm256_set1_epi32(0x7f));
-  const __m256i normal_bits =
-      _mm256_add_epi32(_mm256_slli_epi32(mag, 20), _mm256_set1_epi32((127 - 7) << 23));
-  const __m256 subnormal =
-      _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(mag, _mm256_set1_epi32(7))),
-                    _mm256_set1_ps(1.0f / 512.0f));
-  const __m256i is_subnormal = _mm256_cmpgt_epi32(_mm256_set1_epi32(8), mag);
-  const __m256i is_nan = _mm256_cmpeq_epi32(mag, _mm256_set1_epi32(0x7f));
-  __m256i bits = _mm256_blendv_epi8(normal_bits, _mm256_castps_si256(subnormal), is_subnormal);
-  bits = _mm256_blendv_epi8(bits, _mm256_set1_epi32(0x7fc00000), is_nan);
-  const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(b, _mm256_set1_epi32(0x80)), 24);
-  return _mm256_castsi256_ps(_mm256_or_si256(bits, sign));
-}
-
-// 8 e8m0 scale bytes -> 2^(byte - 127), as E8m0ToFloat (0: 2^-127, 255: NaN).
-FC_AVX2 __m256 DecodeE8m0x8(const uint8_t* src) {
-  const __m256i e = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src)));
-  __m256i bits = _mm256_slli_epi32(e, 23);
-  bits = _mm256_blendv_epi8(bits, _mm256_set1_epi32(0x00400000),
-                            _mm256_cmpeq_epi32(e, _mm256_setzero_si256()));
-  bits = _mm256_blendv_epi8(bits, _mm256_set1_epi32(0x7fc00000),
-                            _mm256_cmpeq_epi32(e, _mm256_set1_epi32(0xff)));
-  return _mm256_castsi256_ps(bits);
-}
-
-// 8 e2m1 codes (the low 4 bits of each lane) -> their values, as E2m1ToFloat.
-FC_AVX2 __m256 DecodeE2m1x8(__m256i codes) {
-  const __m256 magnitudes = _mm256_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f);
-  const __m256 magnitude = _mm256_permutevar8x32_ps(magnitudes, codes);  // the low 3 bits
-  const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(codes, _mm256_set1_epi32(8)), 28);
-  return _mm256_or_ps(magnitude, _mm256_castsi256_ps(sign));
-}
 
 // Each 64-byte line of the block's stream is prefetched this far ahead, into L2: the decode
 // reads the weight from memory once, and the hardware prefetcher alone leaves it waiting (as

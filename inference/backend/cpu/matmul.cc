@@ -15,6 +15,7 @@
 #include "inference/backend/cpu/lane_decode_avx512.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/quantize.h"
+#include "inference/backend/cpu/step_products_avx2.h"
 #include "inference/backend/cpu/step_products_avx512.h"
 #include "inference/backend/cpu/thread_pool.h"
 
@@ -23,6 +24,12 @@ namespace {
 
 constexpr size_t kFp8Block = 128;  // weight scale block and activation quantisation block
 constexpr size_t kFp4Group = 32;   // FP4 weight scale group along K
+
+// Whether the AVX2 decode-step kernels run here (they also need F16C).
+bool Avx2StepKernels() {
+  static const bool yes = CpuSimd() == Simd::kAvx2 && __builtin_cpu_supports("f16c");
+  return yes;
+}
 
 // Row decoders writing element k to out[k * stride]: stride 1 for a plain row, the lane count
 // to write one lane of the lane-interleaved block directly (no intermediate row buffer).
@@ -335,6 +342,19 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
     LaneBuffer<L> out(std::max<size_t>(M, 2));
     std::optional<LaneBuffer<L>> wt;
     for (size_t n0 = n_first; n0 < n_end;) {
+      if constexpr (L == 8) {
+        // AVX2 path, one activation row (decode): a whole interleaved block streamed in once
+        // (step_products_avx2.h); rows past n_end are dropped.
+        if (M == 1 && n0 % kInterleaveRows == 0 && Avx2StepKernels() &&
+            StepProductsAvx2Fit(w, block)) {
+          alignas(32) float sums[kInterleaveRows];
+          StepProductsAvx2(w, n0, x, block, sums);
+          const size_t rows = std::min(kInterleaveRows, n_end - n0);
+          for (size_t i = 0; i < rows; ++i) y[(n0 - row_begin) + i] = finish(sums[i]);
+          n0 += rows;
+          continue;
+        }
+      }
       if constexpr (L == 16) {
         // AVX-512 path, few activation rows (decode): the interleaved weight bytes stream in
         // once, 16 rows at a time (see step_products_avx512.h); rows past n_end are dropped.

@@ -1,0 +1,54 @@
+// The checkpoint's number formats on 8 lanes for the AVX2 kernels (lane_decode_avx2.cc,
+// step_products_avx2.cc): each function gives exactly the scalar decoder's value
+// (number_formats.h). Include only from files whose callers are compiled for AVX2: the functions
+// carry their target themselves.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+namespace inference {
+
+#define FC_AVX2_FORMATS __attribute__((target("avx2"), always_inline)) inline
+
+// 8 e4m3 codes -> their values, as E4m3ToFloat: normals by moving the exponent and mantissa
+// into place and rebiasing, subnormals as an exact integer times 2^-9, NaN codes as NaN.
+FC_AVX2_FORMATS __m256 DecodeE4m3x8(const uint8_t* src) {
+  const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src)));
+  const __m256i mag = _mm256_and_si256(b, _mm256_set1_epi32(0x7f));
+  const __m256i normal_bits =
+      _mm256_add_epi32(_mm256_slli_epi32(mag, 20), _mm256_set1_epi32((127 - 7) << 23));
+  const __m256 subnormal =
+      _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(mag, _mm256_set1_epi32(7))),
+                    _mm256_set1_ps(1.0f / 512.0f));
+  const __m256i is_subnormal = _mm256_cmpgt_epi32(_mm256_set1_epi32(8), mag);
+  const __m256i is_nan = _mm256_cmpeq_epi32(mag, _mm256_set1_epi32(0x7f));
+  __m256i bits = _mm256_blendv_epi8(normal_bits, _mm256_castps_si256(subnormal), is_subnormal);
+  bits = _mm256_blendv_epi8(bits, _mm256_set1_epi32(0x7fc00000), is_nan);
+  const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(b, _mm256_set1_epi32(0x80)), 24);
+  return _mm256_castsi256_ps(_mm256_or_si256(bits, sign));
+}
+
+// 8 e8m0 scale bytes -> 2^(byte - 127), as E8m0ToFloat (0: 2^-127, 255: NaN).
+FC_AVX2_FORMATS __m256 DecodeE8m0x8(const uint8_t* src) {
+  const __m256i e = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src)));
+  __m256i bits = _mm256_slli_epi32(e, 23);
+  bits = _mm256_blendv_epi8(bits, _mm256_set1_epi32(0x00400000),
+                            _mm256_cmpeq_epi32(e, _mm256_setzero_si256()));
+  bits = _mm256_blendv_epi8(bits, _mm256_set1_epi32(0x7fc00000),
+                            _mm256_cmpeq_epi32(e, _mm256_set1_epi32(0xff)));
+  return _mm256_castsi256_ps(bits);
+}
+
+// 8 e2m1 codes (the low 4 bits of each lane) -> their values, as E2m1ToFloat.
+FC_AVX2_FORMATS __m256 DecodeE2m1x8(__m256i codes) {
+  const __m256 magnitudes = _mm256_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f);
+  const __m256 magnitude = _mm256_permutevar8x32_ps(magnitudes, codes);  // the low 3 bits
+  const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(codes, _mm256_set1_epi32(8)), 28);
+  return _mm256_or_ps(magnitude, _mm256_castsi256_ps(sign));
+}
+
+#undef FC_AVX2_FORMATS
+
+}  // namespace inference
