@@ -126,7 +126,7 @@ void HcPost(const HcShape& s, const float* out, const float* X, const float* pos
             const float* comb, size_t T, float* X_new) {
   const size_t hc = s.hc, d = s.dim;
   const bool avx512 = CpuSimd() == Simd::kAvx512 && hc <= kMaxStreamMixStreams;
-  std::vector<float> column(hc);  // one column's new values, stored after its inputs are read
+  std::vector<float> column(avx512 ? 0 : hc);  // a column's new values, stored after it is read
   for (size_t t = 0; t < T; ++t) {
     const float* x = X + t * hc * d;
     const float* C = comb + t * hc * hc;

@@ -1,7 +1,7 @@
 // The AVX2 block decoder gives each lane the scalar decoder's value bit for bit: every e4m3 code
-// (subnormals, signed zeros; NaN codes never reach an interleaved weight), every e2m1 code with
-// every e8m0 scale byte (0 and 255 included), every bf16 pattern position, and the zero
-// padding rows of the last block.
+// (subnormals, signed zeros; NaN codes never reach an interleaved weight), every e2m1 code in
+// both nibbles, every e8m0 scale byte (0 and 255 included; not every code with every scale),
+// random bf16 patterns, and the zero padding rows of the last block.
 #include "inference/backend/cpu/lane_decode_avx2.h"
 
 #include <doctest/doctest.h>

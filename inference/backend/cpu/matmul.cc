@@ -78,16 +78,17 @@ class LaneBuffer {
 template <size_t L, typename Weight, typename DecodeRow>
 void DecodeLaneBlock(const Weight& w, size_t n0, size_t rows, DecodeRow decode_row, Lanes<L>* wt) {
   const size_t K = w.in;
-  if (n0 + L > rows) {
-    for (size_t k = 0; k < K; ++k) wt[k] = Lanes<L>{};
-  }
   float* lanes = reinterpret_cast<float*>(wt);
   if constexpr (L == 8) {
-    // The AVX2 path: an interleaved block's 8-row half decoded in registers.
+    // The AVX2 path: an interleaved block's 8-row half decoded in registers (padding rows
+    // decode as zeros).
     if (w.interleaved && n0 % 8 == 0 && CpuSimd() == Simd::kAvx2) {
       DecodeLanes8Avx2(w, n0, lanes);
       return;
     }
+  }
+  if (n0 + L > rows) {
+    for (size_t k = 0; k < K; ++k) wt[k] = Lanes<L>{};
   }
   if constexpr (L == 16) {
     // Only reached on the AVX-512 path: whole blocks decoded in registers (an interleaved

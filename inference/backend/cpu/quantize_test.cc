@@ -147,7 +147,12 @@ TEST_CASE("FP4 simulation and the Hadamard rotation equal their scalar definitio
       const int e = exponent(rng);
       for (size_t i = b; i < b + 16; ++i) x[i] = RoundToBf16(std::ldexp(normal(rng), e));
     }
-    // Ties on the e2m1 grid at scale 1 (amax 6), signed zeros, a NaN, subnormals.
+    // Ties on the e2m1 grid at scale 1: the first 16 values below 6 in magnitude and amax 6
+    // (in blocks of 16 and of 32 alike); signed zeros, a NaN, subnormals.
+    for (size_t i = 0; i < 16; ++i) x[i] = RoundToBf16(std::clamp(normal(rng), -5.5f, 5.5f));
+    if (n >= 32) {
+      for (size_t i = 16; i < 32; ++i) x[i] = RoundToBf16(std::clamp(normal(rng), -5.5f, 5.5f));
+    }
     const float specials[] = {6.0f, -0.0f, 0.0f, 0.25f, 0.75f, 1.25f, -1.75f, 2.5f, 3.5f, 5.0f};
     for (size_t i = 0; i < std::size(specials) && i < n; ++i) x[i] = specials[i];
     if (n > 20) x[20] = std::numeric_limits<float>::quiet_NaN();

@@ -82,7 +82,9 @@ void ThreadPool::WaitUntilNoneInside() {
 void ThreadPool::Run(size_t n, size_t grain, bool guided, ChunkFn fn, void* ctx) {
   if (n == 0) return;
   grain = std::max<size_t>(grain, 1);
-  if (n <= grain || workers_.empty() || IsInsideJob()) {
+  const bool nested = IsInsideJob();
+  if (n <= grain || workers_.empty() || nested) {
+    if (!nested) DropHints();  // they were for after this loop, which no worker sees
     fn(ctx, 0, n);
     return;
   }
@@ -125,6 +127,7 @@ void ThreadPool::Run(size_t n, size_t grain, bool guided, ChunkFn fn, void* ctx)
     n_hints_.store(n_pending_, std::memory_order_relaxed);
     hint_cursor_.store(0, std::memory_order_relaxed);
     n_pending_ = 0;
+    hints_pending_.store(false, std::memory_order_relaxed);
   }
   // Open it: the next even sequence number, nobody inside. Release publishes the fields;
   // seq_cst orders it before the sleepers_ check (a worker going to sleep checks job_ after
@@ -145,6 +148,14 @@ void ThreadPool::PrefetchAfterNextLoop(const Span* spans, size_t n) {
   for (size_t i = 0; i < n && n_pending_ < kMaxHints; ++i) {
     if (spans[i].data != nullptr && spans[i].bytes > 0) pending_[n_pending_++] = spans[i];
   }
+  hints_pending_.store(n_pending_ > 0, std::memory_order_relaxed);
+}
+
+void ThreadPool::DropHints() {
+  if (!hints_pending_.load(std::memory_order_relaxed)) return;  // the usual case: no lock
+  std::lock_guard<std::mutex> lock(hint_mu_);
+  n_pending_ = 0;
+  hints_pending_.store(false, std::memory_order_relaxed);
 }
 
 void ThreadPool::PrefetchHints(uint64_t seq) {

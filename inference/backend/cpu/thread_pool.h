@@ -71,7 +71,8 @@ class ThreadPool {
   // runs out of the next loop's chunks, it prefetches these spans (into its L2, in order, 1 KiB
   // at a time) until the loop after it opens or they are done. Only a hint: nothing waits for
   // it, and it never changes a result. Up to kMaxHints spans (later ones are dropped); the pool's
-  // next loop takes them, whichever thread submits it.
+  // next ParallelFor or ParallelForEach takes them, whichever thread submits it, and one too
+  // short for the workers drops them.
   struct Span {
     const void* data;
     size_t bytes;
@@ -92,6 +93,8 @@ class ThreadPool {
   void RunChunks();
   // A worker's prefetching of the job `seq`'s hints, while that job is the last opened.
   void PrefetchHints(uint64_t seq);
+  // Forgets the pending hints (a loop ran without the workers).
+  void DropHints();
   // Whether the calling thread is already running a chunk of this pool (a worker, or a thread
   // whose ParallelFor on this pool is in progress, also further out than another pool's).
   bool IsInsideJob() const;
@@ -135,6 +138,7 @@ class ThreadPool {
   std::mutex hint_mu_;  // guards pending_ (callers may share the pool)
   Span pending_[kMaxHints] = {};
   size_t n_pending_ = 0;
+  std::atomic<bool> hints_pending_{false};  // n_pending_ > 0, readable without the lock
   std::atomic<const char*> hint_data_[kMaxHints] = {};
   std::atomic<size_t> hint_bytes_[kMaxHints] = {};
   std::atomic<size_t> n_hints_{0};

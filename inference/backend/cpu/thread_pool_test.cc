@@ -67,7 +67,7 @@ TEST_CASE("ParallelForEach hands out every index once, one at a time") {
   }
 }
 
-TEST_CASE("Prefetch hints never change a result nor hold up the next loop") {
+TEST_CASE("Prefetch hints, whatever their spans, never change a result") {
   ThreadPool pool(3);
   std::vector<char> memory(1 << 20, 1);
   // More spans than the pool keeps, empty and null ones, and a span far larger than one gap.
