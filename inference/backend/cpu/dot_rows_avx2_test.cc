@@ -25,7 +25,8 @@ TEST_CASE("DotRows8MultiAvx2 and AddScaledAvx2 equal the scalar sums bit for bit
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::uniform_int_distribution<int> exponent(-20, 20);
   for (size_t n : {1, 7, 8, 9, 64, 515}) {
-    std::vector<float> storage(6 * n), x(8 * n);
+    const size_t stride = n + 3;  // the vectors apart by more than their length
+    std::vector<float> storage(6 * n), x(8 * stride);
     for (float& v : storage) v = std::ldexp(normal(rng), exponent(rng));
     for (float& v : x) v = std::ldexp(normal(rng), exponent(rng));
     // Eight rows, two of them repeats (as a short group's padding).
@@ -33,11 +34,11 @@ TEST_CASE("DotRows8MultiAvx2 and AddScaledAvx2 equal the scalar sums bit for bit
     for (size_t j = 0; j < 8; ++j) rows[j] = &storage[(j % 6) * n];
     for (size_t n_x : {1, 3, 8}) {
       float out[8 * 8];
-      DotRows8MultiAvx2(rows, x.data(), n_x, n, n, out);
+      DotRows8MultiAvx2(rows, x.data(), n_x, stride, n, out);
       for (size_t i = 0; i < n_x; ++i) {
         for (size_t j = 0; j < 8; ++j) {
           INFO("n " << n << ", vector " << i << ", row " << j);
-          CHECK(SameBits(out[i * 8 + j], Dot(rows[j], &x[i * n], n)));
+          CHECK(SameBits(out[i * 8 + j], Dot(rows[j], &x[i * stride], n)));
         }
       }
     }

@@ -48,13 +48,14 @@ TEST_CASE("DecodeLanes8Avx2 equals the scalar row decoders bit for bit") {
     return;
   }
   std::mt19937 rng(17);
-  const size_t N = 37, K = 256;  // the last block holds 5 rows and 11 padding rows
+  // 150 rows: two FP8 scale rows, the last block holding 6 rows and 10 padding rows.
+  const size_t N = 150, K = 256;
   // FP8: every non-NaN code appears; scales from tiny to large.
   std::vector<uint8_t> w8 = RandomE4m3Codes(N * K, rng);
   for (size_t i = 0; i < 256; ++i) {
     if ((i & 0x7f) != 0x7f) w8[i] = static_cast<uint8_t>(i);
   }
-  const std::vector<uint8_t> s8 = {3, 250};  // one 128-row block, two 128-column blocks
+  const std::vector<uint8_t> s8 = {3, 250, 127, 20};  // [2 row blocks, 2 column blocks]
   const Fp8Weight fp8{w8.data(), s8.data(), N, K};
   // MXFP4: every code in both nibbles, every scale byte.
   std::vector<uint8_t> w4 = RandomBytes(N * K / 2, rng), s4 = RandomBytes(N * K / 32, rng);

@@ -66,10 +66,10 @@ FC_AVX2 void Finish(Sums& s, float* out) {
 
 bool StepProductsAvx2Fit(const Fp8Weight& w, size_t block) { return w.interleaved && block > 0; }
 bool StepProductsAvx2Fit(const Fp4Weight& w, size_t block) {
-  return w.interleaved && block % 2 == 0 && w.in % kFp4Group == 0;
+  return w.interleaved && block > 0 && w.in % kFp4Group == 0;
 }
 bool StepProductsAvx2Fit(const Bf16Weight& w, size_t block) {
-  return w.interleaved && block % 2 == 0 && w.in % 2 == 0;
+  return w.interleaved && block > 0 && w.in % 2 == 0;
 }
 
 __attribute__((target("avx2,f16c"))) void StepProductsAvx2(const Fp8Weight& w, size_t n0,

@@ -61,7 +61,9 @@ TEST_CASE("StepProductsAvx2 equals the lane products over decoded rows bit for b
   }
   std::mt19937 rng(23);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  const size_t N = 37, K = 512;  // the last block holds 5 rows
+  // 150 rows: two FP8 scale rows, the last 16-row block holding 6 rows; 264 columns: a short
+  // last FP8 scale block.
+  const size_t N = 150, K = 264;
   std::vector<float> x(K);
   for (float& v : x) v = RoundToBf16(normal(rng) * 3.0f);
 
@@ -81,25 +83,29 @@ TEST_CASE("StepProductsAvx2 equals the lane products over decoded rows bit for b
     const std::vector<uint8_t>* codes;
     const std::vector<float>* activations;
   };
-  const Case cases[] = {{{100, 120, 90, 127}, &w8, &x},
-                        {{246, 247, 246, 247}, &below_256, &tiny},
-                        {{100, 255, 100, 100}, &w8, &x}};
+  // Scales [2 row blocks, 3 column blocks]; byte 20 makes subnormal weights on the fp16 route.
+  const Case cases[] = {{{100, 120, 90, 127, 20, 110}, &w8, &x},
+                        {{246, 247, 246, 247, 246, 247}, &below_256, &tiny},
+                        {{100, 255, 100, 100, 100, 100}, &w8, &x}};
   for (const auto& [s8, codes, activations] : cases) {
     const auto i8 = Interleaved(Fp8Weight{codes->data(), s8.data(), N, K});
     REQUIRE(i8.view.interleaved);
-    for (size_t block : {128, 64, 512}) CheckAllBlocks(i8.view, *activations, block, DecodeFp8Row);
+    for (size_t block : {128, 64, 264, 1, 7, 129})
+      CheckAllBlocks(i8.view, *activations, block, DecodeFp8Row);
   }
 
-  std::vector<uint8_t> w4 = RandomBytes(N * K / 2, rng), s4 = RandomBytes(N * K / 32, rng);
+  const size_t K4 = 256;  // MXFP4 rows are whole 32-column groups
+  const std::vector<float> x4(x.begin(), x.begin() + K4);
+  std::vector<uint8_t> w4 = RandomBytes(N * K4 / 2, rng), s4 = RandomBytes(N * K4 / 32, rng);
   for (size_t i = 0; i < 256; ++i) s4[i] = static_cast<uint8_t>(i);
-  const auto i4 = Interleaved(Fp4Weight{w4.data(), s4.data(), N, K});
+  const auto i4 = Interleaved(Fp4Weight{w4.data(), s4.data(), N, K4});
   REQUIRE(i4.view.interleaved);
-  for (size_t block : {32, 128}) CheckAllBlocks(i4.view, x, block, DecodeFp4Row);
+  for (size_t block : {32, 128, 256}) CheckAllBlocks(i4.view, x4, block, DecodeFp4Row);
 
   const std::vector<uint8_t> wb = RandomBytes(N * K * 2, rng);
   const auto ib = Interleaved(Bf16Weight{wb.data(), N, K});
   REQUIRE(ib.view.interleaved);
-  for (size_t block : {16, 512}) CheckAllBlocks(ib.view, x, block, DecodeBf16Row);
+  for (size_t block : {16, 264, 2}) CheckAllBlocks(ib.view, x, block, DecodeBf16Row);
 }
 
 }  // namespace

@@ -71,8 +71,9 @@ class ThreadPool {
   // runs out of the next loop's chunks, it prefetches these spans (into its L2, in order, 1 KiB
   // at a time) until the loop after it opens or they are done. Only a hint: nothing waits for
   // it, and it never changes a result. Up to kMaxHints spans (later ones are dropped); the pool's
-  // next ParallelFor or ParallelForEach takes them, whichever thread submits it, and one too
-  // short for the workers drops them.
+  // next ParallelFor or ParallelForEach takes them, and one too short for the workers drops
+  // them (on a pool several threads share, whichever thread's loop comes next: a hint lost or
+  // misplaced costs only its prefetches).
   struct Span {
     const void* data;
     size_t bytes;
