@@ -20,15 +20,16 @@ float Dot(const float* a, const float* b, size_t n) {
 namespace {
 
 // out[i * n_rows + r] = Dot(row_at(r), x + i * x_stride, n) for the present rows, i < n_x. Rows
-// come in groups of 16 (a short group repeats a present row and drops its results), each group
-// against up to 8 vectors at once (one vector: the single-vector kernel); on AVX2 in groups of 8.
-template <typename RowAt>
-void DotRowsBy8Avx2(RowAt row_at, size_t n_rows, const float* x, size_t n_x, size_t x_stride,
-                    size_t n, float* out) {
-  for (size_t r0 = 0; r0 < n_rows; r0 += 8) {
-    const float* group[8];
+// come in groups of G, the kernel's lanes (a short group repeats a present row and drops its
+// results), each group against up to 8 vectors at once: kernel(group, x, count, x_stride, n,
+// sums) leaves vector i's sums at sums[i * G ..].
+template <size_t G, typename RowAt, typename Kernel>
+void DotRowsInGroups(RowAt row_at, size_t n_rows, const float* x, size_t n_x, size_t x_stride,
+                     size_t n, float* out, Kernel kernel) {
+  for (size_t r0 = 0; r0 < n_rows; r0 += G) {
+    const float* group[G];
     const float* any = nullptr;
-    for (size_t j = 0; j < 8; ++j) {
+    for (size_t j = 0; j < G; ++j) {
       group[j] = r0 + j < n_rows ? row_at(r0 + j) : nullptr;
       if (any == nullptr) any = group[j];
     }
@@ -36,51 +37,38 @@ void DotRowsBy8Avx2(RowAt row_at, size_t n_rows, const float* x, size_t n_x, siz
     for (const float*& row : group) row = row != nullptr ? row : any;
     for (size_t i0 = 0; i0 < n_x; i0 += 8) {
       const size_t count = std::min<size_t>(8, n_x - i0);
-      float sums[8 * 8];
-      DotRows8MultiAvx2(group, x + i0 * x_stride, count, x_stride, n, sums);
+      float sums[8 * G];
+      kernel(group, x + i0 * x_stride, count, x_stride, n, sums);
       for (size_t i = 0; i < count; ++i) {
-        for (size_t j = 0; j < 8 && r0 + j < n_rows; ++j) {
-          if (row_at(r0 + j) != nullptr) out[(i0 + i) * n_rows + r0 + j] = sums[i * 8 + j];
+        for (size_t j = 0; j < G && r0 + j < n_rows; ++j) {
+          if (row_at(r0 + j) != nullptr) out[(i0 + i) * n_rows + r0 + j] = sums[i * G + j];
         }
       }
     }
   }
 }
 
+// DotRowsInGroups on the widest kernel this CPU runs: 16 rows on AVX-512 (one vector: the
+// single-vector kernel), 8 on AVX2, else one Dot at a time.
 template <typename RowAt>
 void DotRowsBy16(RowAt row_at, size_t n_rows, const float* x, size_t n_x, size_t x_stride, size_t n,
                  float* out) {
-  if (CpuSimd() == Simd::kAvx2) return DotRowsBy8Avx2(row_at, n_rows, x, n_x, x_stride, n, out);
-  if (CpuSimd() != Simd::kAvx512) {
-    for (size_t i = 0; i < n_x; ++i) {
-      for (size_t r = 0; r < n_rows; ++r) {
-        if (const float* row = row_at(r)) out[i * n_rows + r] = Dot(row, x + i * x_stride, n);
-      }
-    }
-    return;
+  switch (CpuSimd()) {
+    case Simd::kAvx512:
+      return DotRowsInGroups<16>(row_at, n_rows, x, n_x, x_stride, n, out,
+                                 [](const float* const* group, const float* xs, size_t count,
+                                    size_t stride, size_t len, float* sums) {
+                                   if (count == 1) return DotRows16Avx512(group, xs, len, sums);
+                                   DotRows16MultiAvx512(group, xs, count, stride, len, sums);
+                                 });
+    case Simd::kAvx2:
+      return DotRowsInGroups<8>(row_at, n_rows, x, n_x, x_stride, n, out, DotRows8MultiAvx2);
+    case Simd::kBaseline:
+      break;
   }
-  for (size_t r0 = 0; r0 < n_rows; r0 += 16) {
-    const float* group[16];
-    const float* any = nullptr;
-    for (size_t j = 0; j < 16; ++j) {
-      group[j] = r0 + j < n_rows ? row_at(r0 + j) : nullptr;
-      if (any == nullptr) any = group[j];
-    }
-    if (any == nullptr) continue;
-    for (const float*& row : group) row = row != nullptr ? row : any;
-    for (size_t i0 = 0; i0 < n_x; i0 += 8) {
-      const size_t count = std::min<size_t>(8, n_x - i0);
-      float sums[8 * 16];
-      if (count == 1) {
-        DotRows16Avx512(group, x + i0 * x_stride, n, sums);
-      } else {
-        DotRows16MultiAvx512(group, x + i0 * x_stride, count, x_stride, n, sums);
-      }
-      for (size_t i = 0; i < count; ++i) {
-        for (size_t j = 0; j < 16 && r0 + j < n_rows; ++j) {
-          if (row_at(r0 + j) != nullptr) out[(i0 + i) * n_rows + r0 + j] = sums[i * 16 + j];
-        }
-      }
+  for (size_t i = 0; i < n_x; ++i) {
+    for (size_t r = 0; r < n_rows; ++r) {
+      if (const float* row = row_at(r)) out[i * n_rows + r] = Dot(row, x + i * x_stride, n);
     }
   }
 }
