@@ -60,17 +60,33 @@ void IndexerSelect(const ModelConfig& c, const Rope& rope, IndexerProjections& p
       const size_t visible = static_cast<size_t>((pos + 1) / 4);
       const size_t candidates = all_keys_as_candidates ? n_keys : visible;
       scores.assign(candidates, -std::numeric_limits<float>::infinity());
-      // dots[h * visible + j] = q_h . key_j, each Dot's sequential sum (16 keys at a time).
-      dots.resize(H * visible);
-      for (size_t h = 0; h < H; ++h)
-        DotRowsStrided(keys.data(), D, visible, &q[(t * H + h) * D], D, &dots[h * visible]);
-      for (size_t j = 0; j < visible; ++j) {
-        float sum = 0.0f;
-        for (size_t h = 0; h < H; ++h) {
-          const float s = RoundToBf16(dots[h * visible + j]);
-          sum += RoundToBf16(std::max(s, 0.0f) * head_weights[t * H + h]);
+      // Keys [j0, j1): dots[h * n + r] = q_h . key_(j0 + r), each Dot's sequential sum (all
+      // heads against 16 keys at a time), then each key's score.
+      auto score_keys = [&, t](size_t j0, size_t j1, std::vector<float>& dots) {
+        const size_t n = j1 - j0;
+        std::vector<const float*> rows(n);
+        for (size_t r = 0; r < n; ++r) rows[r] = &keys[(j0 + r) * D];
+        dots.resize(H * n);
+        DotRowsMulti(rows.data(), n, &q[t * H * D], H, D, D, dots.data());
+        for (size_t r = 0; r < n; ++r) {
+          float sum = 0.0f;
+          for (size_t h = 0; h < H; ++h) {
+            const float s = RoundToBf16(dots[h * n + r]);
+            sum += RoundToBf16(std::max(s, 0.0f) * head_weights[t * H + h]);
+          }
+          scores[j0 + r] = RoundToBf16(sum);
         }
-        scores[j] = RoundToBf16(sum);
+      };
+      // One query (a decode step): its keys go across the pool, which at long contexts is most
+      // of the step (every compressed key of the layer, scored by every head).
+      constexpr size_t kKeysPerChunk = 256;
+      if (pool != nullptr && T == 1 && visible > kKeysPerChunk) {
+        pool->ParallelFor(visible, kKeysPerChunk, [&](size_t j0, size_t j1) {
+          std::vector<float> chunk_dots;
+          score_keys(j0, j1, chunk_dots);
+        });
+      } else if (visible > 0) {
+        score_keys(0, visible, dots);
       }
       const size_t k = std::min(static_cast<size_t>(c.index_topk), candidates);
       for (int32_t b : TopKIndices(scores.data(), candidates, k)) {
