@@ -246,16 +246,21 @@ bool LaneProductsExact(const Fp4Weight&, const ScaleExponents& e, const Activati
   return LaneProductsExact(f, -1, 3, e.min, e.max);
 }
 
-// Runs `body(n0, n_end)` over the 8- or 16-row output blocks of [row_begin, row_end), split
-// across the pool. Blocks are at least 64 rows of work per chunk so tiny products stay serial.
+// Runs `body(n0, n_end)` over the output rows [row_begin, row_end) in chunks of whole 16-row
+// blocks (an interleaved block, which the AVX2 step kernel takes whole although its lanes are
+// 8 rows), split across the pool. About 2^17 multiply-adds per chunk at least, so tiny products
+// stay serial. work_per_block is the work of L rows.
 template <size_t L, typename Body>
 void ForEachLaneBlock(size_t row_begin, size_t row_end, size_t work_per_block, ThreadPool* pool,
                       Body body) {
-  const size_t blocks = (row_end - row_begin + L - 1) / L;
-  // About 2^17 multiply-adds per chunk: smaller chunks cost more to hand out than they save.
+  constexpr size_t kUnit = kInterleaveRows;  // a multiple of L (8 or 16)
+  const size_t blocks = (row_end - row_begin + kUnit - 1) / kUnit;
   constexpr size_t kMinChunkWork = size_t{1} << 17;
-  const size_t grain = std::max<size_t>(1, kMinChunkWork / std::max<size_t>(1, work_per_block));
-  auto run = [&](size_t b0, size_t b1) { body(row_begin + b0 * L, row_begin + b1 * L); };
+  const size_t unit_work = std::max<size_t>(1, work_per_block * (kUnit / L));
+  const size_t grain = std::max<size_t>(1, kMinChunkWork / unit_work);
+  auto run = [&](size_t b0, size_t b1) {
+    body(row_begin + b0 * kUnit, std::min(row_end, row_begin + b1 * kUnit));
+  };
   if (pool == nullptr) {
     run(0, blocks);
   } else {
