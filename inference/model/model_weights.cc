@@ -100,7 +100,12 @@ class Reader {
   }
 
   HcParams Hc(const std::string& prefix) const {
-    return {Floats(prefix + "_fn"), Floats(prefix + "_base"), Floats(prefix + "_scale")};
+    HcParams p;
+    p.fn_read = Floats(prefix + "_fn");
+    p.fn = p.fn_read;
+    p.base = Floats(prefix + "_base");
+    p.scale = Floats(prefix + "_scale");
+    return p;
   }
 
   CompressorWeights Compressor(const std::string& p, int64_t ratio, int64_t head_dim,
@@ -179,6 +184,29 @@ class Reader {
 
 }  // namespace
 
+namespace {
+
+// Moves every HcParams' fn into one allocation (huge pages, see HcParams) owned by w.
+void GatherMixWeights(ModelWeights& w) {
+  std::vector<HcParams*> all = {&w.hc_head};
+  for (BlockWeights& b : w.blocks) all.insert(all.end(), {&b.hc_attn, &b.hc_ffn});
+  for (MtpWeights& m : w.mtp)
+    all.insert(all.end(), {&m.block.hc_attn, &m.block.hc_ffn, &m.hc_head});
+  size_t floats = 0;
+  for (const HcParams* p : all) floats += p->fn_read.size();
+  AlignedBytes arena(floats * sizeof(float));
+  float* next = reinterpret_cast<float*>(arena.data());
+  for (HcParams* p : all) {
+    std::copy(p->fn_read.begin(), p->fn_read.end(), next);
+    p->fn = std::span<const float>(next, p->fn_read.size());
+    next += p->fn_read.size();
+    std::vector<float>().swap(p->fn_read);
+  }
+  w.interleaved.push_back(std::move(arena));
+}
+
+}  // namespace
+
 base::StatusOr<std::unique_ptr<ModelWeights>> ModelWeights::Build(const Checkpoint& ckpt) {
   const ModelConfig& c = ckpt.config();
   auto w = std::make_unique<ModelWeights>();
@@ -203,6 +231,7 @@ base::StatusOr<std::unique_ptr<ModelWeights>> ModelWeights::Build(const Checkpoi
     m.hc_head = r.Hc(p + "hc_head");
     w->mtp.push_back(std::move(m));
   }
+  GatherMixWeights(*w);
   return w;
 }
 
