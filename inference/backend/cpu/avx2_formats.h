@@ -1,7 +1,7 @@
-// The checkpoint's number formats on 8 lanes for the AVX2 kernels (lane_decode_avx2.cc,
-// step_products_avx2.cc): each function gives exactly the scalar decoder's value
-// (number_formats.h). Include only from files whose callers are compiled for AVX2: the functions
-// carry their target themselves.
+// The parts the AVX2 weight kernels (lane_decode_avx2.cc, step_products_avx2.cc) share: the
+// checkpoint's number formats on 8 lanes, each function giving exactly the scalar decoder's value
+// (number_formats.h), and the prefetch of a weight's stream. Include only from files whose
+// callers are compiled for AVX2: the functions carry their target themselves.
 #pragma once
 
 #include <immintrin.h>
@@ -47,6 +47,16 @@ FC_AVX2_FORMATS __m256 DecodeE2m1x8(__m256i codes) {
   const __m256 magnitude = _mm256_permutevar8x32_ps(magnitudes, codes);  // the low 3 bits
   const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(codes, _mm256_set1_epi32(8)), 28);
   return _mm256_or_ps(magnitude, _mm256_castsi256_ps(sign));
+}
+
+// Each 64-byte line of a block's stream is prefetched this far ahead, into L2: the kernels read
+// the weight from memory once, and the hardware prefetcher alone leaves them waiting (as the
+// AVX-512 step kernels found). Past the weight's end a prefetch touches nothing (it never
+// faults), hence an integer address.
+constexpr uintptr_t kAheadBytes = 8192;
+FC_AVX2_FORMATS void PrefetchAhead(const uint8_t* p) {
+  _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + kAheadBytes),
+               _MM_HINT_T1);
 }
 
 #undef FC_AVX2_FORMATS

@@ -11,21 +11,9 @@
 namespace inference {
 namespace {
 
-#define FC_AVX2 __attribute__((target("avx2"), always_inline)) inline
-
 constexpr size_t kFp8Block = 128;
 constexpr size_t kFp4Group = 32;
 constexpr size_t kLanes = 8;
-
-// Each 64-byte line of the block's stream is prefetched this far ahead, into L2: the decode
-// reads the weight from memory once, and the hardware prefetcher alone leaves it waiting (as
-// the AVX-512 step kernels found). Past the weight's end a prefetch touches nothing (it never
-// faults), hence an integer address.
-constexpr uintptr_t kAheadBytes = 8192;
-FC_AVX2 void PrefetchAhead(const uint8_t* p) {
-  _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + kAheadBytes),
-               _MM_HINT_T1);
-}
 
 // Where the 8 rows' unit u lies in an interleaved weight of `units` units per row.
 inline size_t UnitOffset(size_t n0, size_t units, size_t u) {
@@ -74,7 +62,5 @@ __attribute__((target("avx2"))) void DecodeLanes8Avx2(const Bf16Weight& w, size_
                        _mm256_and_si256(pair, high));
   }
 }
-
-#undef FC_AVX2
 
 }  // namespace inference

@@ -15,15 +15,6 @@ namespace {
 
 constexpr size_t kFp8Block = 128;
 constexpr size_t kFp4Group = 32;
-// Each line of the block's stream is prefetched this far ahead, into L2 (as the AVX-512 step
-// kernels do); past the weight's end a prefetch touches nothing, hence an integer address.
-constexpr uintptr_t kAheadBytes = 8192;
-
-FC_AVX2 void PrefetchAhead(const uint8_t* p) {
-  _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + kAheadBytes),
-               _MM_HINT_T1);
-}
-
 // The running sums of the 16 rows (two halves): partials of `block` columns, the first taken as
 // it is and later ones added, as LaneMatmul's lane products do.
 struct Sums {
