@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "inference/backend/cpu/activation_facts_avx512.h"
+#include "inference/backend/cpu/activation_facts.h"
 #include "inference/backend/cpu/cpu_simd.h"
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
@@ -210,7 +210,7 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
     // What the kernels know of the activations, measured once over all of o (bounds that hold
     // for every group's columns) rather than by each slice.
     std::optional<ActivationFacts> o_facts;
-    if (CpuSimd() == Simd::kAvx512) o_facts = MeasureActivationsAvx512(o.data(), T, H * hd, H * hd);
+    if (CpuSimd() != Simd::kBaseline) o_facts = MeasureActivations(o.data(), T, H * hd, H * hd);
     auto group_slices = [&](size_t i0, size_t i1) {
       for (size_t i = i0; i < i1; ++i) {
         const size_t g = i / slices, r0 = (i % slices) * slice_rows;

@@ -1,4 +1,4 @@
-#include "inference/backend/cpu/activation_facts_avx512.h"
+#include "inference/backend/cpu/activation_facts.h"
 
 // GCC 12 warns inside its own avx512fintrin.h (the "undefined" source operands of some
 // intrinsics); the warning is about the header, not this code.
@@ -32,21 +32,9 @@ __attribute__((target("avx512f"))) ActivationFacts MeasureActivationsAvx512(cons
       bits = _mm512_mask_or_epi32(bits, nonzero, bits, _mm512_and_si512(v, mantissa));
     }
   }
-  const int lo = static_cast<int>(_mm512_reduce_min_epu32(min_e));
-  const int hi = static_cast<int>(_mm512_reduce_max_epu32(max_e));
-  const uint32_t used = static_cast<uint32_t>(_mm512_reduce_or_epi32(bits)) | 0x800000u;
-  ActivationFacts f;
-  if (lo == 255 && hi == 0) {  // all zero
-    f.known = true;
-    f.significant_bits = 1;
-    return f;
-  }
-  if (lo == 0 || hi == 255) return f;  // a subnormal, an infinity or a NaN: nothing assumed
-  f.known = true;
-  f.significant_bits = 24 - __builtin_ctz(used);
-  f.min_exponent = lo - 127;
-  f.max_exponent = hi - 127;
-  return f;
+  return FactsFromFields(static_cast<int>(_mm512_reduce_min_epu32(min_e)),
+                         static_cast<int>(_mm512_reduce_max_epu32(max_e)),
+                         static_cast<uint32_t>(_mm512_reduce_or_epi32(bits)));
 }
 
 }  // namespace inference

@@ -26,9 +26,10 @@ namespace {
 constexpr size_t kFp8Block = 128;  // weight scale block and activation quantisation block
 constexpr size_t kFp4Group = 32;   // FP4 weight scale group along K
 
-// Whether the AVX2 decode-step kernels run here (they also need F16C).
+// Whether the AVX2 decode-step kernels run here (they also need FMA and F16C).
 bool Avx2StepKernels() {
-  static const bool yes = CpuSimd() == Simd::kAvx2 && __builtin_cpu_supports("f16c");
+  static const bool yes =
+      CpuSimd() == Simd::kAvx2 && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
   return yes;
 }
 
@@ -279,15 +280,18 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
   if (M == 0) return;
   ActivationFacts facts;
   bool fused_lanes = false;  // the lane path's products are all exact (LaneProductsExact)
+  auto measured = [&] {
+    return known_facts != nullptr ? *known_facts : MeasureActivations(x, M, x_stride, K);
+  };
   if constexpr (L == 16 && !std::is_same_v<Weight, Bf16Weight>) {
-    auto measured = [&] {
-      return known_facts != nullptr ? *known_facts : MeasureActivationsAvx512(x, M, x_stride, K);
-    };
     if (M <= 4 && StepProductsFit(w, block)) {
       facts = measured();
     } else if (const ScaleExponents e = FusableScales(w); e.ok) {
       fused_lanes = LaneProductsExact(w, e, measured());
     }
+  }
+  if constexpr (L == 8 && !std::is_same_v<Weight, Bf16Weight>) {
+    if (M == 1 && Avx2StepKernels() && StepProductsAvx2Fit(w, block)) facts = measured();
   }
   ForEachLaneBlock<L>(row_begin, row_end, M * K * L, pool, [&](size_t n_first, size_t n_last) {
     const size_t n_end = std::min(n_last, row_end);
@@ -304,7 +308,7 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
         if (M == 1 && n0 % kInterleaveRows == 0 && Avx2StepKernels() &&
             StepProductsAvx2Fit(w, block)) {
           alignas(32) float sums[kInterleaveRows];
-          StepProductsAvx2(w, n0, x, block, sums);
+          StepProductsAvx2(w, n0, x, block, facts, sums);
           const size_t rows = std::min(kInterleaveRows, n_end - n0);
           for (size_t i = 0; i < rows; ++i) y[(n0 - row_begin) + i] = finish(sums[i]);
           n0 += rows;

@@ -75,7 +75,7 @@ void MatmulFp4(const float* x, size_t M, const Fp4Weight& w, float* y, ThreadPoo
 // already quantised as those quantise them (QuantizeDequantizeFp8 in 128-blocks): xq[M, in],
 // y[m * y_stride + (n - row_begin)]. Same kernels and order, so the same bits; ProductBatch
 // (product_batch.h) runs several products' rows in one parallel loop with these.
-// `facts`, where given, are MeasureActivationsAvx512 of xq (activation_facts_avx512.h): a batch
+// `facts`, where given, are MeasureActivations of xq (activation_facts.h): a batch
 // measures each set of activations once, not once per piece.
 void MatmulFp8Rows(const float* xq, size_t M, const Fp8Weight& w, size_t row_begin, size_t row_end,
                    float* y, size_t y_stride, const ActivationFacts* facts = nullptr);
@@ -99,7 +99,7 @@ void MatmulBf16WeightBlockedF32(const float* x, size_t M, size_t x_stride, const
 
 // y[M, out] = x · Wᵀ in fp32 where W is the FP8 weight dequantised (exactly) to bf16 values;
 // no activation quantisation, not rounded. Used for wo_a, which the reference runs in bf16.
-// `facts`, where given, are MeasureActivationsAvx512 of x's M rows (or of wider rows that hold
+// `facts`, where given, are MeasureActivations of x's M rows (or of wider rows that hold
 // them): callers running many row ranges of one product measure once.
 void MatmulDequantizedFp8F32(const float* x, size_t M, size_t x_stride, const Fp8Weight& w,
                              size_t row_begin, size_t row_count, float* y, size_t y_stride,

@@ -99,10 +99,10 @@ void ProductBatch::Quantize(ThreadPool* pool) {
     });
   }
   // What the kernels would measure for each piece (decode steps and prefill), once per set.
-  if (CpuSimd() != Simd::kAvx512) return;
+  if (CpuSimd() == Simd::kBaseline) return;
   for (Activations& a : activations_) {
     if (!a.quantize || a.M == 0) continue;
-    a.facts = MeasureActivationsAvx512(&quantized_[a.quantized], a.M, a.K, a.K);
+    a.facts = MeasureActivations(&quantized_[a.quantized], a.M, a.K, a.K);
     a.facts_known = true;
   }
 }

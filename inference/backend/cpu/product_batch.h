@@ -16,7 +16,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "inference/backend/cpu/activation_facts_avx512.h"
+#include "inference/backend/cpu/activation_facts.h"
 #include "inference/backend/cpu/matmul.h"
 
 namespace inference {
@@ -44,7 +44,7 @@ class ProductBatch {
     size_t M, K;
     bool quantize;          // a quantised product reads them
     size_t quantized;       // offset of their quantised copy in quantized_
-    ActivationFacts facts;  // of `quantized`, measured once for every piece (AVX-512 only)
+    ActivationFacts facts;  // of `quantized`, measured once for every piece (SIMD paths)
     bool facts_known;
   };
   enum class Format { kFp8, kFp4, kBf16 };

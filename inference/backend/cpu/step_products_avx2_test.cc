@@ -1,6 +1,7 @@
 // The AVX2 decode-step kernels give LaneMatmul's sums bit for bit: the scalar decoder's weights,
 // each product rounded on its own, partials of `block` columns added in order; FP8 scale bytes on
-// both sides of the fp16 route's limit (246) and NaN's 255, every MXFP4 scale byte, bf16.
+// both sides of the fp16 route's limit (246) and NaN's 255, every MXFP4 scale byte, bf16. With
+// the activations' facts measured, the fused and group-scaled forms must keep those bits too.
 #include "inference/backend/cpu/step_products_avx2.h"
 
 #include <doctest/doctest.h>
@@ -11,6 +12,8 @@
 #include <random>
 #include <vector>
 
+#include "inference/backend/cpu/activation_facts.h"
+#include "inference/backend/cpu/exact_products.h"
 #include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/random_weight_bytes.h"
@@ -37,26 +40,31 @@ float Reference(const Weight& w, size_t r, const std::vector<float>& x, size_t b
   return acc;
 }
 
+// Every 16-row block of w, with nothing known of x and with x's measured facts.
 template <typename Weight, typename DecodeRow>
 void CheckAllBlocks(const Weight& w, const std::vector<float>& x, size_t block,
                     DecodeRow decode_row) {
+  const ActivationFacts measured = MeasureActivationsAvx2(x.data(), 1, x.size(), x.size());
   for (size_t n0 = 0; n0 < w.out; n0 += 16) {
-    float got[16];
-    StepProductsAvx2(w, n0, x.data(), block, got);
-    for (size_t j = 0; j < 16 && n0 + j < w.out; ++j) {
-      const float want = Reference(w, n0 + j, x, block, decode_row);
-      INFO("row " << n0 + j << ", block " << block);
-      // A NaN's sign and payload are not part of the contract (which NaN an add returns depends
-      // on the order the compiler gives its operands).
-      CHECK(
-          (std::isnan(want) ? std::isnan(got[j]) : std::memcmp(&got[j], &want, sizeof want) == 0));
+    for (const ActivationFacts& facts : {ActivationFacts{}, measured}) {
+      float got[16];
+      StepProductsAvx2(w, n0, x.data(), block, facts, got);
+      for (size_t j = 0; j < 16 && n0 + j < w.out; ++j) {
+        const float want = Reference(w, n0 + j, x, block, decode_row);
+        INFO("row " << n0 + j << ", block " << block);
+        // A NaN's sign and payload are not part of the contract (which NaN an add returns depends
+        // on the order the compiler gives its operands).
+        CHECK((std::isnan(want) ? std::isnan(got[j])
+                                : std::memcmp(&got[j], &want, sizeof want) == 0));
+      }
     }
   }
 }
 
 TEST_CASE("StepProductsAvx2 equals the lane products over decoded rows bit for bit") {
-  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("f16c")) {
-    MESSAGE("skipped: needs AVX2 and F16C");
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") ||
+      !__builtin_cpu_supports("f16c")) {
+    MESSAGE("skipped: needs AVX2, FMA and F16C");
     return;
   }
   std::mt19937 rng(23);
@@ -101,6 +109,30 @@ TEST_CASE("StepProductsAvx2 equals the lane products over decoded rows bit for b
   const auto i4 = Interleaved(Fp4Weight{w4.data(), s4.data(), N, K4});
   REQUIRE(i4.view.interleaved);
   for (size_t block : {32, 128, 256}) CheckAllBlocks(i4.view, x4, block, DecodeFp4Row);
+
+  // Scales the group-scaled form takes (Fp4ScaledSumsExact: no byte 0 or above 252), seven
+  // groups (a pair of groups and one alone), and activations of 8 significant bits whose sums
+  // round: the form must keep every rounding. The smallest scale byte (1) against large
+  // activations and the largest (252) against small ones, as the form's range check wants.
+  const size_t K7 = 7 * 32;
+  std::vector<float> x7(x.begin(), x.begin() + K7), large7(K7), small7(K7);
+  for (size_t k = 0; k < K7; ++k) {
+    large7[k] = std::ldexp(x7[k], 24);
+    small7[k] = std::ldexp(x7[k], -20);
+  }
+  const std::vector<uint8_t> w7 = RandomBytes(N * K7 / 2, rng);
+  std::vector<uint8_t> mid = RandomBytes(N * K7 / 32, rng, 100, 50),
+                       low = RandomBytes(N * K7 / 32, rng, 1, 60),
+                       high = RandomBytes(N * K7 / 32, rng, 200, 53);
+  low[0] = 1;
+  high[0] = 252;
+  for (const auto& [scales, activations] :
+       {std::pair{&mid, &x7}, std::pair{&low, &large7}, std::pair{&high, &small7}}) {
+    const auto i7 = Interleaved(Fp4Weight{w7.data(), scales->data(), N, K7});
+    REQUIRE(i7.view.interleaved);
+    CHECK(Fp4ScaledSumsExact(i7.view, MeasureActivationsAvx2(activations->data(), 1, K7, K7)));
+    for (size_t block : {32, 64}) CheckAllBlocks(i7.view, *activations, block, DecodeFp4Row);
+  }
 
   const std::vector<uint8_t> wb = RandomBytes(N * K * 2, rng);
   const auto ib = Interleaved(Bf16Weight{wb.data(), N, K});

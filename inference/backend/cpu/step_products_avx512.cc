@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "inference/backend/cpu/avx512_formats.h"
+#include "inference/backend/cpu/exact_products.h"
 #include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/step_kernel_parts_avx512.h"
@@ -20,10 +21,10 @@ using namespace step_kernel;  // NOLINT: the kernels' own building blocks
 // is x's column x_k0 + i.
 template <bool kFolded, bool kFused, size_t R>
 FC_AVX512 void Fp8Columns(const uint8_t* chunk, const float* x, size_t x_stride, size_t x_k0,
-                          size_t k0, size_t block, __m512 c, Sums<R>& s) {
+                          size_t k0, __m512 c, Sums<R>& s) {
   const __m512i keep = _mm512_set1_epi16(static_cast<short>(0xbfff));
   for (size_t q = 0; q < 4; ++q) {
-    AtColumn(s, k0 + 16 * q, block);
+    AtColumn(s, k0 + 16 * q);
 #pragma GCC unroll 4
     for (size_t g = 0; g < 4; ++g) {
       const uint8_t* line = chunk + (4 * q + g) * kLine;  // columns 16q + 4g .. + 3
@@ -51,7 +52,7 @@ FC_AVX512 void Fp8Columns(const uint8_t* chunk, const float* x, size_t x_stride,
 //   kernel.)
 template <size_t R>
 FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, size_t x_stride,
-                     size_t block, const ActivationFacts& facts, Sums<R>& s) {
+                     const ActivationFacts& facts, Sums<R>& s) {
   const size_t K = w.in, scale_cols = (K + kFp8Block - 1) / kFp8Block;
   const uint8_t* chunk = w.data + n0 * K + k0 * kInterleaveRows;
   const uint8_t byte = w.scale[(n0 / kFp8Block) * scale_cols + k0 / kFp8Block];
@@ -60,18 +61,18 @@ FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, s
     if (ScaleExactly<R>(x, x_stride, k0, E8m0ToFloat(static_cast<uint8_t>(byte + 8)),
                         E8m0ToFloat(static_cast<uint8_t>(246 - byte)), &xs[0][0], 64)) {
       if (Fp8ProductsExact(facts, byte)) {
-        return Fp8Columns<true, true>(chunk, &xs[0][0], 64, 0, k0, block, _mm512_setzero_ps(), s);
+        return Fp8Columns<true, true>(chunk, &xs[0][0], 64, 0, k0, _mm512_setzero_ps(), s);
       }
-      return Fp8Columns<true, false>(chunk, &xs[0][0], 64, 0, k0, block, _mm512_setzero_ps(), s);
+      return Fp8Columns<true, false>(chunk, &xs[0][0], 64, 0, k0, _mm512_setzero_ps(), s);
     }
     const __m512 c = _mm512_set1_ps(E8m0ToFloat(byte) * 256.0f);
-    return Fp8Columns<false, false>(chunk, x, x_stride, k0, k0, block, c, s);
+    return Fp8Columns<false, false>(chunk, x, x_stride, k0, k0, c, s);
   }
   const float* table = E4m3Table();
   const float scale = E8m0ToFloat(byte);
   alignas(64) float v[16];
   for (size_t q = 0; q < 4; ++q) {
-    AtColumn(s, k0 + 16 * q, block);
+    AtColumn(s, k0 + 16 * q);
     for (size_t col = 16 * q; col < 16 * q + 16; ++col) {
       for (size_t j = 0; j < 16; ++j) v[j] = table[chunk[col * 16 + j]] * scale;
       AddTo(s.partial, x, x_stride, k0 + col, _mm512_load_ps(v));
@@ -115,7 +116,7 @@ FC_AVX512 bool Fp8FusedPair(const Fp8Weight& w, size_t n0, size_t k0, const floa
   }
 #pragma GCC unroll 2
   for (size_t b = 0; b < 2; ++b) {
-    AtColumn(s, k0 + kFp8Block * b, kFp8Block);
+    AtColumn(s, k0 + kFp8Block * b);
 #pragma GCC unroll 4
     for (size_t r = 0; r < R; ++r) s.partial[r] = part[b][r];
   }
@@ -124,12 +125,12 @@ FC_AVX512 bool Fp8FusedPair(const Fp8Weight& w, size_t n0, size_t k0, const floa
 
 // MXFP4 chunk: 128 columns from k0 = four scale groups of 16 bytes per row (byte u of row j at
 // u * 16 + j); each group is one partial sum (block == 32, StepProductsFit). With kScaleSums the
-// products are exact and every sum stays normal (FitsScaledSums), so each group's partial is
+// products are exact and every sum stays normal (Fp4ScaledSumsExact), so each group's partial is
 // summed from x * code with fused multiply-adds and multiplied by the row's scale once: every
 // intermediate sum is the reference's divided by that power of two, hence the same bits.
 template <bool kScaleSums, size_t R>
 FC_AVX512 void Fp4Chunk(const Fp4Weight& w, size_t n0, size_t k0, const float* x, size_t x_stride,
-                        size_t block, Sums<R>& s) {
+                        Sums<R>& s) {
   const size_t K = w.in;
   const uint8_t* chunk = w.data + n0 * (K / 2) + (k0 / 2) * kInterleaveRows;
   const uint8_t* scales = w.scale + n0 * (K / kFp4Group) + (k0 / kFp4Group) * kInterleaveRows;
@@ -161,37 +162,22 @@ FC_AVX512 void Fp4Chunk(const Fp4Weight& w, size_t n0, size_t k0, const float* x
     }
   }
   for (size_t q = 0; q < 4; ++q) {
-    AtColumn(s, k0 + 32 * q, block);
+    AtColumn(s, k0 + 32 * q);
 #pragma GCC unroll 4
     for (size_t r = 0; r < R; ++r)
       s.partial[r] = kScaleSums ? _mm512_mul_ps(part[q][r], scale[q]) : part[q][r];
   }
 }
 
-// Whether Fp4Chunk<true> keeps every bit. x has at most b significant bits and exponents in
-// [lo, hi]; a code has at most 2 bits and is a multiple of 1/2, at most 6. Products are exact
-// when b <= 22. Every product and sum is a multiple of 2^(lo - b) (rounding keeps that), so
-// nonzero ones stay normal, scaled by 2^e or not, when lo - b + min(e, 0) >= -126; a group's sums
-// are below 32 * 6 * 2^(hi + 1) < 2^(hi + 9), finite when hi + 9 + max(e, 0) <= 126. e ranges
-// over the weight's scales (their bounds, from Interleave); the weights code * 2^e themselves
-// must be finite (6 * 2^e < 2^128: bytes up to 252), and byte 0 (a subnormal scale) never fits.
-bool FitsScaledSums(const Fp4Weight& w, const ActivationFacts& facts) {
-  if (!facts.known || facts.significant_bits > 22) return false;
-  if (w.scale_min == 0 || w.scale_max > 252) return false;
-  const int e_lo = w.scale_min - 127, e_hi = w.scale_max - 127;
-  return facts.min_exponent - facts.significant_bits + std::min(e_lo, 0) >= -126 &&
-         facts.max_exponent + 9 + std::max(e_hi, 0) <= 126;
-}
-
 // bf16 chunk: 32 columns from k0; line c holds the pair (k0 + 2c, k0 + 2c + 1) of each row, the
 // even column in the low half of the dword.
 template <size_t R>
 FC_AVX512 void Chunk(const Bf16Weight& w, size_t n0, size_t k0, const float* x, size_t x_stride,
-                     size_t block, const ActivationFacts&, Sums<R>& s) {
+                     const ActivationFacts&, Sums<R>& s) {
   const uint8_t* chunk = w.data + (n0 * w.in + k0 * kInterleaveRows) * 2;
   const __m512i high = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
   for (size_t half = 0; half < 2; ++half) {
-    AtColumn(s, k0 + 16 * half, block);
+    AtColumn(s, k0 + 16 * half);
 #pragma GCC unroll 8
     for (size_t c = 8 * half; c < 8 * half + 8; ++c) {
       const uint8_t* line = chunk + c * kLine;
@@ -220,14 +206,14 @@ __attribute__((target("avx512f,avx512bw,f16c,fma"))) void Rows(const Weight& w, 
                                                                const ActivationFacts& facts,
                                                                float* out) {
   Sums<R> s;
-  Clear(s);
+  Start(s, block);
   if constexpr (std::is_same_v<Weight, Fp4Weight>) {
-    if (FitsScaledSums(w, facts)) {
+    if (Fp4ScaledSumsExact(w, facts)) {
       for (size_t k0 = 0; k0 < w.in; k0 += kChunkColumns<Weight>)
-        Fp4Chunk<true>(w, n0, k0, x, x_stride, block, s);
+        Fp4Chunk<true>(w, n0, k0, x, x_stride, s);
     } else {
       for (size_t k0 = 0; k0 < w.in; k0 += kChunkColumns<Weight>)
-        Fp4Chunk<false>(w, n0, k0, x, x_stride, block, s);
+        Fp4Chunk<false>(w, n0, k0, x, x_stride, s);
     }
   } else {
     size_t k0 = 0;
@@ -235,10 +221,10 @@ __attribute__((target("avx512f,avx512bw,f16c,fma"))) void Rows(const Weight& w, 
       for (; block == kFp8Block && k0 + 2 * kFp8Block <= w.in; k0 += 2 * kFp8Block) {
         if (Fp8FusedPair(w, n0, k0, x, x_stride, facts, s)) continue;
         for (size_t k = k0; k < k0 + 2 * kFp8Block; k += kChunkColumns<Weight>)
-          Chunk(w, n0, k, x, x_stride, block, facts, s);
+          Chunk(w, n0, k, x, x_stride, facts, s);
       }
     }
-    for (; k0 < w.in; k0 += kChunkColumns<Weight>) Chunk(w, n0, k0, x, x_stride, block, facts, s);
+    for (; k0 < w.in; k0 += kChunkColumns<Weight>) Chunk(w, n0, k0, x, x_stride, facts, s);
   }
 #pragma GCC unroll 4
   for (size_t r = 0; r < R; ++r) {

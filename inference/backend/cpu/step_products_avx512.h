@@ -21,7 +21,7 @@
 
 #include <cstddef>
 
-#include "inference/backend/cpu/activation_facts_avx512.h"
+#include "inference/backend/cpu/activation_facts.h"
 #include "inference/backend/cpu/matmul.h"
 
 namespace inference {

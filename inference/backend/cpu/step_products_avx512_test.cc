@@ -84,32 +84,6 @@ TEST_CASE("decode-step kernels sum exactly as the definition before rounding") {
   }
 }
 
-TEST_CASE("activation facts: significant bits, exponent range, nothing assumed past normal") {
-  if (CpuSimd() != Simd::kAvx512) {
-    MESSAGE("skipped: needs AVX-512");
-    return;
-  }
-  std::vector<float> x = {0.0f, 1.5f, -0.375f, 96.0f, -0.0f, 3.0f, 0.0f, 0.0f, 0.0f,
-                          0.0f, 0.0f, 0.0f,    0.0f,  0.0f,  0.0f, 0.0f, 0.0f};  // 17: a tail
-  ActivationFacts f = MeasureActivationsAvx512(x.data(), 1, x.size(), x.size());
-  CHECK(f.known);
-  CHECK(f.significant_bits == 2);  // 1.5, 0.375, 96 and 3 are two-bit numbers
-  CHECK(f.min_exponent == -2);     // 0.375 = 1.5 * 2^-2
-  CHECK(f.max_exponent == 6);      // 96 = 1.5 * 2^6
-  x[16] = 1.0f + 1.0f / 1024;      // in the tail: 11 bits
-  CHECK(MeasureActivationsAvx512(x.data(), 1, x.size(), x.size()).significant_bits == 11);
-  x[7] = 1e-40f;  // subnormal
-  CHECK_FALSE(MeasureActivationsAvx512(x.data(), 1, x.size(), x.size()).known);
-  x[7] = std::numeric_limits<float>::infinity();
-  CHECK_FALSE(MeasureActivationsAvx512(x.data(), 1, x.size(), x.size()).known);
-  x[7] = 0.0f;
-  // Rows apart by a stride: the gap is not read.
-  std::vector<float> two = {1.0f, 2.0f, 1e-40f, 4.0f, 8.0f};
-  f = MeasureActivationsAvx512(two.data(), 2, 3, 2);
-  CHECK(f.known);
-  CHECK(f.max_exponent == 3);
-}
-
 }  // namespace
 }  // namespace inference
 
