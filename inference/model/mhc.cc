@@ -8,6 +8,7 @@
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/rms_norm.h"
+#include "inference/backend/cpu/stream_mix_avx2.h"
 #include "inference/backend/cpu/stream_mix_avx512.h"
 #include "inference/backend/cpu/thread_pool.h"
 #include "inference/backend/cpu/torch_math.h"
@@ -46,6 +47,7 @@ void Mixes(const HcShape& s, const HcParams& p, const float* x, size_t n_mix, fl
 // y = bf16(sum_j pre[j] * X[j]).
 void WeightedStreamSum(const HcShape& s, const float* pre, const float* x, float* y) {
   if (CpuSimd() == Simd::kAvx512) return StreamSumAvx512(s.hc, s.dim, pre, x, y);
+  if (CpuSimd() == Simd::kAvx2) return StreamSumAvx2(s.hc, s.dim, pre, x, y);
   for (size_t c = 0; c < s.dim; ++c) {
     float acc = 0.0f;
     for (size_t j = 0; j < s.hc; ++j) acc += pre[j] * x[j * s.dim + c];
@@ -126,13 +128,19 @@ void HcPost(const HcShape& s, const float* out, const float* X, const float* pos
             const float* comb, size_t T, float* X_new) {
   const size_t hc = s.hc, d = s.dim;
   const bool avx512 = CpuSimd() == Simd::kAvx512 && hc <= kMaxStreamMixStreams;
-  std::vector<float> column(avx512 ? 0 : hc);  // a column's new values, stored after it is read
+  const bool avx2 = CpuSimd() == Simd::kAvx2 && hc <= kMaxStreamMixStreamsAvx2;
+  std::vector<float> column(avx512 || avx2 ? 0 : hc);  // a column's new values, stored after it
+                                                       // is read
   for (size_t t = 0; t < T; ++t) {
     const float* x = X + t * hc * d;
     const float* C = comb + t * hc * hc;
     float* dst = X_new + t * hc * d;
     if (avx512) {  // the same operations, 16 columns at a time
       StreamMixAvx512(hc, d, out + t * d, x, post + t * hc, C, dst);
+      continue;
+    }
+    if (avx2) {  // 8 at a time
+      StreamMixAvx2(hc, d, out + t * d, x, post + t * hc, C, dst);
       continue;
     }
     for (size_t c = 0; c < d; ++c) {
