@@ -9,6 +9,7 @@
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/rms_norm.h"
+#include "inference/backend/cpu/sparse_attention_avx2.h"
 #include "inference/backend/cpu/sparse_attention_avx512.h"
 #include "inference/backend/cpu/torch_math.h"
 
@@ -19,9 +20,10 @@ void SparseAttention(const float* q, size_t n_heads, size_t d, const float* cons
   constexpr size_t kBlock = 64;
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   const bool avx512 = CpuSimd() == Simd::kAvx512 && d % 64 == 0;
+  const bool avx2 = CpuSimd() == Simd::kAvx2 && d % 16 == 0;
   // Blocks outside, heads inside: a block's scores for all heads come from one pass over its
-  // rows (DotRowsMulti), and so do its P·V sums on AVX-512. Each head's own sequence of
-  // operations is unchanged.
+  // rows (DotRowsMulti), and so do its P·V sums on AVX-512 and AVX2. Each head's own sequence
+  // of operations is unchanged.
   std::vector<float> acc(n_heads * d, 0.0f), partial(n_heads * d), scores(n_heads * kBlock);
   std::vector<float> running_max(n_heads, kNegInf), running_sum(n_heads, 0.0f);
   std::vector<float> rescale(n_heads), probabilities(n_heads * kBlock);
@@ -57,6 +59,12 @@ void SparseAttention(const float* q, size_t n_heads, size_t d, const float* cons
         RescaleAddAvx512(&acc[active[i] * d], rescale[active[i]], &partial[i * d], d);
       continue;
     }
+    if (avx2) {
+      WeightedRowSumsAvx2(probabilities.data(), active.size(), rows + b, n, d, partial.data());
+      for (size_t i = 0; i < active.size(); ++i)
+        RescaleAddAvx2(&acc[active[i] * d], rescale[active[i]], &partial[i * d], d);
+      continue;
+    }
     for (size_t i = 0; i < active.size(); ++i) {
       const float* pr = &probabilities[i * n];
       float* part = &partial[i * d];
@@ -72,6 +80,10 @@ void SparseAttention(const float* q, size_t n_heads, size_t d, const float* cons
     const float sum = running_sum[h] + TorchExp(sink[h] - running_max[h]);
     if (avx512) {
       DivideToBf16Avx512(&acc[h * d], sum, d, &out[h * d]);
+      continue;
+    }
+    if (avx2) {
+      DivideToBf16Avx2(&acc[h * d], sum, d, &out[h * d]);
       continue;
     }
     for (size_t c = 0; c < d; ++c) out[h * d + c] = RoundToBf16(acc[h * d + c] / sum);
