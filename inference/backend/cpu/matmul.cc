@@ -205,6 +205,42 @@ __attribute__((target("avx512f,fma"))) void LaneProducts16FusedAvx512(const floa
   for (; m < M; ++m) FusedLaneRows<1>(x + m * x_stride, x_stride, K, block, wt, out + m);
 }
 
+// The same on AVX2 (8 lanes, four rows at a time: their partials and sums fill 8 of the 16
+// registers).
+template <size_t R>
+__attribute__((target("avx2,fma"), always_inline)) inline void FusedLaneRows8(
+    const float* x, size_t x_stride, size_t K, size_t block, const Lanes<8>* wt, Lanes<8>* out) {
+  __m256 acc[R];
+#pragma GCC unroll 4
+  for (size_t r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
+  for (size_t k0 = 0; k0 < K; k0 += block) {
+    __m256 partial[R];
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r) partial[r] = _mm256_setzero_ps();
+    const size_t end = std::min(K, k0 + block);
+    for (size_t k = k0; k < end; ++k) {
+      const __m256 w = reinterpret_cast<const __m256&>(wt[k]);
+#pragma GCC unroll 4
+      for (size_t r = 0; r < R; ++r)
+        partial[r] = _mm256_fmadd_ps(_mm256_set1_ps(x[r * x_stride + k]), w, partial[r]);
+    }
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r)
+      acc[r] = k0 == 0 ? partial[r] : _mm256_add_ps(acc[r], partial[r]);
+  }
+#pragma GCC unroll 4
+  for (size_t r = 0; r < R; ++r) _mm256_store_ps(reinterpret_cast<float*>(out + r), acc[r]);
+}
+
+__attribute__((target("avx2,fma"))) void LaneProducts8FusedAvx2(const float* x, size_t M,
+                                                                size_t x_stride, size_t K,
+                                                                size_t block, const Lanes<8>* wt,
+                                                                Lanes<8>* out) {
+  size_t m = 0;
+  for (; m + 4 <= M; m += 4) FusedLaneRows8<4>(x + m * x_stride, x_stride, K, block, wt, out + m);
+  for (; m < M; ++m) FusedLaneRows8<1>(x + m * x_stride, x_stride, K, block, wt, out + m);
+}
+
 // Whether every product of the activations (facts) with the decoded weight is exact. A
 // decoded FP8 weight is an e4m3 value (at most 4 significant bits, lowest bit at least 2^-9,
 // below 2^9) times 2^e; an MXFP4 one an e2m1 value (2 bits, lowest at least 2^-1, below 2^3)
@@ -283,15 +319,15 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
   auto measured = [&] {
     return known_facts != nullptr ? *known_facts : MeasureActivations(x, M, x_stride, K);
   };
-  if constexpr (L == 16 && !std::is_same_v<Weight, Bf16Weight>) {
-    if (M <= 4 && StepProductsFit(w, block)) {
+  if constexpr (!std::is_same_v<Weight, Bf16Weight>) {
+    // The lanes fuse on AVX-512, and on AVX2 with FMA (the step kernels' condition).
+    const bool can_fuse = L == 16 || Avx2StepKernels();
+    if (L == 16 ? M <= 4 && StepProductsFit(w, block)
+                : M == 1 && Avx2StepKernels() && StepProductsAvx2Fit(w, block)) {
       facts = measured();
-    } else if (const ScaleExponents e = FusableScales(w); e.ok) {
+    } else if (const ScaleExponents e = FusableScales(w); can_fuse && e.ok) {
       fused_lanes = LaneProductsExact(w, e, measured());
     }
-  }
-  if constexpr (L == 8 && !std::is_same_v<Weight, Bf16Weight>) {
-    if (M == 1 && Avx2StepKernels() && StepProductsAvx2Fit(w, block)) facts = measured();
   }
   ForEachLaneBlock<L>(row_begin, row_end, M * K * L, pool, [&](size_t n_first, size_t n_last) {
     const size_t n_end = std::min(n_last, row_end);
@@ -343,14 +379,12 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
       }
       if (!wt) wt.emplace(K);
       DecodeLaneBlock<L>(w, n0, row_end, decode_row, wt->data());
-      if constexpr (L == 16) {
-        if (fused_lanes) {
-          LaneProducts16FusedAvx512(x, M, x_stride, K, block, wt->data(), out.data());
-        } else {
-          lane_products(x, M, x_stride, K, block, wt->data(), out.data());
-        }
-      } else {
+      if (!fused_lanes) {
         lane_products(x, M, x_stride, K, block, wt->data(), out.data());
+      } else if constexpr (L == 16) {
+        LaneProducts16FusedAvx512(x, M, x_stride, K, block, wt->data(), out.data());
+      } else {
+        LaneProducts8FusedAvx2(x, M, x_stride, K, block, wt->data(), out.data());
       }
       for (size_t m = 0; m < M; ++m) {
         for (size_t j = 0; j < L && n0 + j < row_end; ++j)
