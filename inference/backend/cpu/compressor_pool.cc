@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "inference/backend/cpu/compressor_pool_avx2.h"
 #include "inference/backend/cpu/compressor_pool_avx512.h"
 #include "inference/backend/cpu/cpu_simd.h"
 #include "inference/backend/cpu/torch_math.h"
@@ -12,6 +13,8 @@ namespace inference {
 void PoolChannels(const float* const* kv, const float* const* score, size_t n, size_t lanes,
                   float* out) {
   if (lanes == 16 && CpuSimd() == Simd::kAvx512) return PoolChannels16Avx512(kv, score, n, out);
+  if (lanes == 16 && CpuSimd() == Simd::kAvx2 && __builtin_cpu_supports("fma"))
+    return PoolChannels16Avx2(kv, score, n, out);
   PoolChannelsScalar(kv, score, n, lanes, out);
 }
 

@@ -2,7 +2,8 @@
 // scores (fp32), then the weighted sum of their kv values in torch's order for a reduction over
 // a non-innermost dimension (runs of 16 slots summed in order, the run totals added in order;
 // n <= 256, so one cascade level). Adjacent channels of a slot are adjacent floats, so the
-// AVX-512 path pools 16 channels at once, each lane running one channel's scalar steps.
+// AVX-512 path pools 16 channels at once (the AVX2 path as two 8-lane halves), each lane running
+// one channel's scalar steps.
 // Owned by the CPU backend. Pure functions; thread-safe.
 #pragma once
 

@@ -4,6 +4,7 @@
 
 #include "inference/backend/cpu/cpu_simd.h"
 #include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/swiglu_avx2.h"
 #include "inference/backend/cpu/swiglu_avx512.h"
 #include "inference/backend/cpu/torch_math.h"
 
@@ -13,6 +14,8 @@ void SwiGluRow(float limit, float route_weight, bool weighted, size_t inter, flo
                float* scratch) {
   if (CpuSimd() == Simd::kAvx512)
     return SwiGluRowAvx512(limit, route_weight, weighted, inter, g, u, scratch);
+  if (CpuSimd() == Simd::kAvx2 && __builtin_cpu_supports("fma"))
+    return SwiGluRowAvx2(limit, route_weight, weighted, inter, g, u, scratch);
   SwiGluRowScalar(limit, route_weight, weighted, inter, g, u, scratch);
 }
 

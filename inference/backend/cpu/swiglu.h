@@ -1,7 +1,7 @@
 // The MoE experts' clamped SwiGLU on one row, as DeepSeek-V4's reference computes it:
 // g = bf16(route_weight * silu(min(g, L)) * clamp(u, -L, L)), silu(v) = v / (1 + exp(-v)) with
 // torch's exponential, every operation in fp32 (the route weight only for routed experts).
-// The AVX-512 path runs the same operations 16 values at a time, bit for bit.
+// The AVX-512 and AVX2 paths run the same operations 16 and 8 values at a time, bit for bit.
 // Owned by the CPU backend. Pure functions on caller-owned buffers; thread-safe.
 #pragma once
 

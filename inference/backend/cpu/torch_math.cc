@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "inference/backend/cpu/cpu_simd.h"
+#include "inference/backend/cpu/torch_math_avx2.h"
 #include "inference/backend/cpu/torch_math_avx512.h"
 
 namespace inference {
@@ -55,6 +56,7 @@ float TorchExp(float d) { return HasFma() ? ExpFma(d) : ExpBody(d); }
 
 void TorchExpMany(const float* x, size_t n, float* out) {
   if (CpuSimd() == Simd::kAvx512) return TorchExpAvx512(x, n, out);
+  if (CpuSimd() == Simd::kAvx2 && HasFma()) return TorchExpAvx2(x, n, out);
   for (size_t i = 0; i < n; ++i) out[i] = TorchExp(x[i]);
 }
 

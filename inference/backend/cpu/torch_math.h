@@ -13,7 +13,7 @@ namespace inference {
 float TorchExp(float x);
 
 // out[i] = TorchExp(x[i]) for i < n (out may be x itself, not a partial overlap): the same
-// bits, 16 at a time on AVX-512.
+// bits, 16 at a time on AVX-512, 8 on AVX2 with FMA.
 void TorchExpMany(const float* x, size_t n, float* out);
 
 // torch.sigmoid on fp32 in its vectorised form: 1 / (1 + TorchExp(-x)).

@@ -6,7 +6,10 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <vector>
+
+#include "inference/backend/cpu/torch_math_avx2.h"
 
 namespace inference {
 namespace {
@@ -81,9 +84,13 @@ TEST_CASE("TorchExp reproduces torch's fp32 exp bit for bit") {
   CHECK(TorchSigmoid(0.0f) == 0.5f);
 }
 
-TEST_CASE("TorchExpMany gives TorchExp's bits for every value, at any length") {
-  // Every 4099th float bit pattern (both signs: NaNs, infinities, subnormals, the cut-offs'
-  // neighbourhoods), the torch vectors, and values around -104, -87 (subnormal results) and 100.
+namespace {
+
+// Every 4099th float bit pattern (both signs: NaNs, infinities, subnormals, the cut-offs'
+// neighbourhoods), the torch vectors, values around -104, -87 (subnormal results) and 100,
+// arguments whose d / ln2 is a rounding tie (nearbyint rounds those to even), and random values
+// of every magnitude from 2^-30 to 2^7 (seed printed).
+std::vector<float> ExpInputs() {
   std::vector<float> x;
   for (uint64_t bits = 0; bits <= 0xffffffffu; bits += 4099)
     x.push_back(std::bit_cast<float>(uint32_t(bits)));
@@ -96,12 +103,37 @@ TEST_CASE("TorchExpMany gives TorchExp's bits for every value, at any length") {
     }
     x.push_back(edge);
   }
+  constexpr float kRLn2 = 1.442695040888963407359924681001892137426645954152985934135449406931f;
+  for (int k = -151; k <= 145; ++k) {
+    const float tie = static_cast<float>(k) + 0.5f;
+    float d = tie * 0.693147180559945309f;
+    for (int i = 0; i < 64; ++i, d = std::nextafter(d, 1e9f)) {
+      if (d * kRLn2 == tie) x.push_back(d);
+    }
+  }
+  const unsigned seed = 41;
+  MESSAGE("random exp arguments, seed " << seed);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> mantissa(1.0f, 2.0f);
+  std::uniform_int_distribution<int> exponent(-30, 6);
+  for (int i = 0; i < 20000; ++i) {
+    const float m = mantissa(rng) * ((rng() & 1) ? -1.0f : 1.0f);
+    x.push_back(std::ldexp(m, exponent(rng)));
+  }
   x.push_back(-std::numeric_limits<float>::infinity());
-  // Lengths with every tail (n % 16), also in place.
-  for (size_t n : {size_t{0}, size_t{1}, size_t{15}, size_t{17}, x.size()}) {
+  return x;
+}
+
+// Compares exp_many against TorchExp on x[0..n) for several n (every tail of 8 and 16), out of
+// place and in place.
+void CheckExpMany(void (*exp_many)(const float*, size_t, float*)) {
+  const std::vector<float> x = ExpInputs();
+  std::vector<size_t> lengths = {31, 33, x.size()};
+  for (size_t n = 0; n <= 17; ++n) lengths.push_back(n);
+  for (size_t n : lengths) {
     std::vector<float> out(n), in_place(x.begin(), x.begin() + n);
-    TorchExpMany(x.data(), n, out.data());
-    TorchExpMany(in_place.data(), n, in_place.data());
+    exp_many(x.data(), n, out.data());
+    exp_many(in_place.data(), n, in_place.data());
     size_t mismatches = 0;
     for (size_t i = 0; i < n; ++i) {
       const uint32_t want = std::bit_cast<uint32_t>(TorchExp(x[i]));
@@ -110,6 +142,20 @@ TEST_CASE("TorchExpMany gives TorchExp's bits for every value, at any length") {
     }
     CHECK_MESSAGE(mismatches == 0, "n = " << n);
   }
+}
+
+}  // namespace
+
+TEST_CASE("TorchExpMany gives TorchExp's bits for every value, at any length") {
+  CheckExpMany(TorchExpMany);
+}
+
+TEST_CASE("TorchExpAvx2 gives TorchExp's bits for every value, at any length") {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
+    MESSAGE("skipped: needs AVX2 and FMA");
+    return;
+  }
+  CheckExpMany(TorchExpAvx2);
 }
 
 TEST_CASE("TorchSoftplus reproduces torch's fp32 softplus (SLEEF log1p of exp) bit for bit") {
