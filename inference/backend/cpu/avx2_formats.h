@@ -1,7 +1,7 @@
-// The parts the AVX2 weight kernels (lane_decode_avx2.cc, step_products_avx2.cc) share: the
-// checkpoint's number formats on 8 lanes, each function giving exactly the scalar decoder's value
-// (number_formats.h), and the prefetch of a weight's stream. Include only from files whose
-// callers are compiled for AVX2: the functions carry their target themselves.
+// The parts the AVX2 kernels (lane_decode_avx2.cc, step_products_avx2.cc, rms_norm_avx2.cc,
+// quantize_avx2.cc) share: the checkpoint's number formats on 8 lanes, each function giving
+// exactly the scalar value (number_formats.h), and the prefetch of a weight's stream. Include only
+// from files whose callers are compiled for AVX2: the functions carry their target themselves.
 #pragma once
 
 #include <immintrin.h>
@@ -47,6 +47,20 @@ FC_AVX2_FORMATS __m256 DecodeE2m1x8(__m256i codes) {
   const __m256 magnitude = _mm256_permutevar8x32_ps(magnitudes, codes);  // the low 3 bits
   const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(codes, _mm256_set1_epi32(8)), 28);
   return _mm256_or_ps(magnitude, _mm256_castsi256_ps(sign));
+}
+
+// RoundToBf16 on 8 lanes: round to nearest even, a NaN kept (made quiet), as the scalar one.
+FC_AVX2_FORMATS __m256 RoundToBf16x8(__m256 v) {
+  const __m256i u = _mm256_castps_si256(v);
+  const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
+  const __m256i high = _mm256_set1_epi32(static_cast<int>(0xffff0000u));
+  const __m256i rounded =
+      _mm256_and_si256(_mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7fff)), lsb), high);
+  // |u| and 0x7f800000 are both non-negative as signed integers, so a signed compare serves.
+  const __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff)),
+                                         _mm256_set1_epi32(0x7f800000));
+  const __m256i quiet = _mm256_or_si256(_mm256_and_si256(u, high), _mm256_set1_epi32(0x00400000));
+  return _mm256_castsi256_ps(_mm256_blendv_epi8(rounded, quiet, nan));
 }
 
 // Each 64-byte line of a block's stream is prefetched this far ahead, into L2: the kernels read

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "inference/backend/cpu/avx2_formats.h"
 #include "inference/backend/cpu/number_formats.h"
 
 namespace inference {
@@ -13,20 +14,6 @@ namespace {
 #define FC_AVX2 __attribute__((target("avx2"), always_inline)) inline
 
 constexpr size_t kLanes = 8;
-
-// RoundToBf16 on 8 lanes: round to nearest even, a NaN kept (made quiet), as the scalar one.
-FC_AVX2 __m256 RoundToBf16x8(__m256 v) {
-  const __m256i u = _mm256_castps_si256(v);
-  const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
-  const __m256i high = _mm256_set1_epi32(static_cast<int>(0xffff0000u));
-  const __m256i rounded =
-      _mm256_and_si256(_mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7fff)), lsb), high);
-  // |u| and 0x7f800000 are both non-negative as signed integers, so a signed compare serves.
-  const __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff)),
-                                         _mm256_set1_epi32(0x7f800000));
-  const __m256i quiet = _mm256_or_si256(_mm256_and_si256(u, high), _mm256_set1_epi32(0x00400000));
-  return _mm256_castsi256_ps(_mm256_blendv_epi8(rounded, quiet, nan));
-}
 
 template <CascadeTerm kTerm>
 FC_AVX2 __m256 Terms(const float* p) {
