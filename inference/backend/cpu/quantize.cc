@@ -5,6 +5,7 @@
 
 #include "inference/backend/cpu/cpu_simd.h"
 #include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/quantize_avx2.h"
 #include "inference/backend/cpu/quantize_avx512.h"
 
 namespace inference {
@@ -31,10 +32,12 @@ void QuantizeBlock(const float* x, size_t n, float max_value, float amax_floor, 
 }  // namespace
 
 void QuantizeDequantizeFp8(const float* x, size_t n, size_t block, float* out) {
-  const bool avx512 = CpuSimd() == Simd::kAvx512 && block % 16 == 0;
+  const Simd simd = CpuSimd();
   for (size_t b = 0; b < n; b += block) {
-    if (avx512) {
+    if (simd == Simd::kAvx512 && block % 16 == 0) {
       QuantizeDequantizeFp8BlockAvx512(x + b, block, out + b);
+    } else if (simd == Simd::kAvx2 && block % 8 == 0) {
+      QuantizeDequantizeFp8BlockAvx2(x + b, block, out + b);
     } else {
       QuantizeBlock(x + b, block, kFp8Max, 1e-4f, out + b);
     }
@@ -44,6 +47,7 @@ void QuantizeDequantizeFp8(const float* x, size_t n, size_t block, float* out) {
 void SimulateFp8InPlace(float* x, size_t n, size_t block) {
   QuantizeDequantizeFp8(x, n, block, x);
   if (CpuSimd() == Simd::kAvx512) return RoundToBf16InPlaceAvx512(x, n);
+  if (CpuSimd() == Simd::kAvx2) return RoundToBf16InPlaceAvx2(x, n);
   for (size_t i = 0; i < n; ++i) x[i] = RoundToBf16(x[i]);
 }
 
@@ -51,6 +55,10 @@ void SimulateFp4InPlace(float* x, size_t n, size_t block) {
   if (CpuSimd() == Simd::kAvx512 && block % 16 == 0) {
     for (size_t b = 0; b < n; b += block) QuantizeDequantizeFp4BlockAvx512(x + b, block, x + b);
     return RoundToBf16InPlaceAvx512(x, n);
+  }
+  if (CpuSimd() == Simd::kAvx2 && block % 8 == 0) {
+    for (size_t b = 0; b < n; b += block) QuantizeDequantizeFp4BlockAvx2(x + b, block, x + b);
+    return RoundToBf16InPlaceAvx2(x, n);
   }
   const float floor = kFp4Max * std::ldexp(1.0f, -126);
   for (size_t b = 0; b < n; b += block) QuantizeBlock(x + b, block, kFp4Max, floor, x + b);
@@ -60,6 +68,7 @@ void SimulateFp4InPlace(float* x, size_t n, size_t block) {
 void HadamardRotateBf16(float* x, size_t n) {
   if (CpuSimd() == Simd::kAvx512 && n >= 16 && (n & (n - 1)) == 0)
     return HadamardRotateBf16Avx512(x, n);
+  if (CpuSimd() == Simd::kAvx2 && n >= 8 && (n & (n - 1)) == 0) return HadamardRotateBf16Avx2(x, n);
   for (size_t h = 1; h < n; h *= 2) {
     for (size_t i = 0; i < n; i += 2 * h) {
       for (size_t j = i; j < i + h; ++j) {

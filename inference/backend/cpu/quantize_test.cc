@@ -1,4 +1,4 @@
-// The FP8 activation quantisation, whichever path runs it (AVX-512 here when the CPU has it),
+// The FP8 activation quantisation, whichever path runs it (AVX-512 or AVX2 when the CPU has it),
 // must equal the scalar definition bit for bit: amax ignoring NaN, floored at 1e-4, scale
 // 2^ceil(log2(amax / 448)), clamp, round to the e4m3 grid (ties to even), times the scale.
 #include "inference/backend/cpu/quantize.h"
@@ -7,13 +7,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "inference/backend/cpu/number_formats.h"
+#include "inference/backend/cpu/quantize_avx2.h"
 #include "inference/backend/cpu/quantize_avx512.h"
 
 namespace inference {
@@ -187,6 +190,205 @@ TEST_CASE("FP4 simulation and the Hadamard rotation equal their scalar definitio
       std::vector<float> vector_rotated = finite;
       HadamardRotateBf16Avx512(vector_rotated.data(), n);
       CHECK(SameBits(vector_rotated, HadamardDefinition(finite)));
+    }
+  }
+}
+
+// The AVX2 forms against the scalar definitions, called directly (whatever FLASHCODE_CPU_SIMD
+// says), on every block size the dispatcher gives them.
+
+// One block format: e4m3 (max 448, amax floor 1e-4) or e2m1 (max 6, floor 6 * 2^-126).
+struct GridFormat {
+  float max_value;
+  float amax_floor;
+  float (*round)(float);
+  std::vector<float> grid;  // the non-negative grid values, ascending
+};
+
+GridFormat E4m3Format() {
+  GridFormat f{448.0f, 1e-4f, RoundToE4m3, {}};
+  for (int b = 0; b < 0x7f; ++b) f.grid.push_back(E4m3ToFloat(static_cast<uint8_t>(b)));
+  return f;
+}
+
+GridFormat E2m1Format() {
+  GridFormat f{6.0f, 6.0f * 0x1p-126f, RoundToE2m1, {}};
+  for (uint8_t c = 0; c < 8; ++c) f.grid.push_back(E2m1ToFloat(c));
+  return f;
+}
+
+// QuantizeBlock's definition (quantize.cc), without the bf16 rounding.
+std::vector<float> BlockDefinition(const std::vector<float>& x, size_t block, const GridFormat& f) {
+  std::vector<float> out(x.size());
+  for (size_t b = 0; b < x.size(); b += block) {
+    float amax = 0.0f;
+    for (size_t i = b; i < b + block; ++i) amax = std::max(amax, std::fabs(x[i]));
+    const float scale = Pow2Ceil(std::max(amax, f.amax_floor) * (1.0f / f.max_value));
+    for (size_t i = b; i < b + block; ++i)
+      out[i] = f.round(std::clamp(x[i] / scale, -f.max_value, f.max_value)) * scale;
+  }
+  return out;
+}
+
+float FromBits(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+uint32_t Bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+// "" when got and want hold the same bits, else where they first differ and the input there.
+std::string Difference(const std::vector<float>& x, const std::vector<float>& got,
+                       const std::vector<float>& want) {
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (Bits(got[i]) == Bits(want[i])) continue;
+    char text[160];
+    std::snprintf(text, sizeof text, "[%zu] x %a (0x%08x): got %a (0x%08x), want %a (0x%08x)", i,
+                  x[i], Bits(x[i]), got[i], Bits(got[i]), want[i], Bits(want[i]));
+    return text;
+  }
+  return "";
+}
+
+// Blocks of `block` values: edge cases first, then random ones of many magnitudes.
+std::vector<float> QuantizeInputs(std::mt19937& rng, size_t block, const GridFormat& f) {
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::uniform_int_distribution<int> exponent(-150, 127);
+  std::uniform_int_distribution<uint32_t> any_bits;
+  std::uniform_int_distribution<size_t> any_point(0, f.grid.size() - 2);
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float denorm = std::numeric_limits<float>::denorm_min();
+  std::vector<float> x;
+  auto fill = [&](auto value) {
+    for (size_t i = 0; i < block; ++i) x.push_back(value(i));
+  };
+  fill([](size_t) { return 0.0f; });
+  fill([](size_t) { return -0.0f; });
+  fill([&](size_t i) { return i == 3 ? -denorm : (i % 2 ? -0.0f : 0.0f); });
+  fill([&](size_t i) { return std::ldexp(normal(rng), -140 + static_cast<int>(i % 12)); });
+  fill([&](size_t i) { return i == 5 ? nan : normal(rng); });
+  fill([&](size_t i) { return i == 1 ? inf : normal(rng); });
+  fill([&](size_t i) { return i == 2 ? -inf : i == 6 ? nan : normal(rng); });
+  fill([&](size_t i) { return i == 4 ? std::numeric_limits<float>::max() : normal(rng); });
+  fill([&](size_t i) { return i == 0 ? -std::numeric_limits<float>::max() : normal(rng); });
+  // A huge value beside tiny ones: x / scale underflows to subnormals and zeros.
+  fill([&](size_t i) { return i == 7 ? 0x1p100f : std::ldexp(normal(rng), -30 - 3 * int(i)); });
+  // Grid points, exact midpoints between them (ties to even) and their neighbours one ulp
+  // away, at the block's own scale, which the first value (the amax) fixes.
+  for (int e : {-40, -9, 0, 3, 60}) {
+    const float first = f.max_value * std::ldexp(1.0f, e);
+    const float scale = Pow2Ceil(std::max(first, f.amax_floor) * (1.0f / f.max_value));
+    fill([&](size_t i) {
+      if (i == 0) return first;
+      const size_t k = any_point(rng);
+      const float mid = (f.grid[k] + f.grid[k + 1]) * 0.5f;
+      const float v[] = {f.grid[k], mid, std::nextafter(mid, 0.0f), std::nextafter(mid, inf)};
+      const float sign = any_bits(rng) & 1 ? -1.0f : 1.0f;
+      return sign * v[i % 4] * scale;
+    });
+  }
+  for (int r = 0; r < 64; ++r) {
+    const int e = exponent(rng);
+    if (r % 4 == 0) {  // any bit pattern: NaNs of every payload, infinities, subnormals
+      fill([&](size_t) { return FromBits(any_bits(rng)); });
+    } else if (r % 4 == 1) {  // each value at its own magnitude
+      fill([&](size_t) { return std::ldexp(normal(rng), exponent(rng)); });
+    } else {  // the block at one magnitude
+      fill([&](size_t) { return std::ldexp(normal(rng), e); });
+    }
+  }
+  return x;
+}
+
+TEST_CASE("The AVX2 quantisation forms equal the scalar definitions bit for bit") {
+  if (!__builtin_cpu_supports("avx2")) {
+    MESSAGE("no AVX2 here: the AVX2 forms are not compared");
+    return;
+  }
+  const unsigned seed = std::random_device{}();
+  std::printf("quantize_test AVX2 seed %u\n", seed);
+  std::mt19937 rng(seed);
+  const GridFormat e4m3 = E4m3Format(), e2m1 = E2m1Format();
+  for (size_t block : {8, 16, 24, 64, 128}) {
+    INFO("FP8 block " << block);
+    const std::vector<float> x = QuantizeInputs(rng, block, e4m3);
+    const std::vector<float> want = BlockDefinition(x, block, e4m3);
+    std::vector<float> got(x.size());
+    for (size_t b = 0; b < x.size(); b += block)
+      QuantizeDequantizeFp8BlockAvx2(&x[b], block, &got[b]);
+    CHECK(Difference(x, got, want) == "");
+    std::vector<float> in_place = x;
+    for (size_t b = 0; b < x.size(); b += block)
+      QuantizeDequantizeFp8BlockAvx2(&in_place[b], block, &in_place[b]);
+    CHECK(Difference(x, in_place, want) == "");
+  }
+  for (size_t block : {8, 16, 32}) {
+    INFO("FP4 block " << block);
+    const std::vector<float> x = QuantizeInputs(rng, block, e2m1);
+    std::vector<float> want = BlockDefinition(x, block, e2m1);
+    std::vector<float> got = x;
+    for (size_t b = 0; b < x.size(); b += block)
+      QuantizeDequantizeFp4BlockAvx2(&got[b], block, &got[b]);
+    CHECK(Difference(x, got, want) == "");
+    // SimulateFp4InPlace's AVX2 path: then bf16.
+    for (float& v : want) v = RoundToBf16(v);
+    RoundToBf16InPlaceAvx2(got.data(), got.size());
+    CHECK(Difference(x, got, want) == "");
+  }
+}
+
+TEST_CASE("The AVX2 bf16 rounding and Hadamard rotation equal the scalar forms bit for bit") {
+  if (!__builtin_cpu_supports("avx2")) {
+    MESSAGE("no AVX2 here: the AVX2 forms are not compared");
+    return;
+  }
+  const unsigned seed = std::random_device{}();
+  std::printf("quantize_test AVX2 rotation seed %u\n", seed);
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<uint32_t> any_bits;
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  // bf16 rounding: ties (to even, down and up), one past them, signalling and quiet NaNs, the
+  // largest float (rounds to infinity), subnormals; then random bits; every length's tail.
+  std::vector<float> x;
+  for (uint32_t bits : {0x3f808000u, 0x3f818000u, 0xbf808000u, 0x3f808001u, 0x7f800001u,
+                        0xff812345u, 0x7fc00000u, 0x7f7fffffu, 0x7f800000u, 0xff800000u,
+                        0x00008000u, 0x00018000u, 0x80007fffu, 0x00000000u, 0x80000000u})
+    x.push_back(FromBits(bits));
+  while (x.size() < 4096) x.push_back(FromBits(any_bits(rng)));
+  for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{9}, size_t{15}, size_t{17}, x.size()}) {
+    INFO("bf16 n = " << n);
+    const std::vector<float> head(x.begin(), x.begin() + n);
+    std::vector<float> got = head, want = head;
+    RoundToBf16InPlaceAvx2(got.data(), n);
+    for (float& v : want) v = RoundToBf16(v);
+    CHECK(Difference(head, got, want) == "");
+  }
+  for (size_t n : {8, 16, 32, 64, 128, 512, 1024}) {
+    INFO("Hadamard n = " << n);
+    std::uniform_int_distribution<int> exponent(-20, 20);
+    std::vector<float> bf16_values(n), wide(n), special(n);
+    for (size_t i = 0; i < n; ++i) {
+      bf16_values[i] = RoundToBf16(std::ldexp(normal(rng), exponent(rng)));
+      wide[i] = std::ldexp(normal(rng), 6 * exponent(rng));  // sums that round, overflow, vanish
+      special[i] = i % 5 == 0 ? FromBits(any_bits(rng)) : normal(rng);
+    }
+    // Two NaNs meet in the first butterfly (a + b keeps a's NaN), infinities of both signs in
+    // the second (inf - inf: the default NaN).
+    special[0] = FromBits(0x7fc11111u);
+    special[1] = FromBits(0xffc22222u);
+    special[2] = std::numeric_limits<float>::infinity();
+    special[3] = -0.0f;
+    special[6] = -std::numeric_limits<float>::infinity();
+    for (const std::vector<float>* input : {&bf16_values, &wide, &special}) {
+      std::vector<float> got = *input;
+      HadamardRotateBf16Avx2(got.data(), n);
+      CHECK(Difference(*input, got, HadamardDefinition(*input)) == "");
     }
   }
 }
