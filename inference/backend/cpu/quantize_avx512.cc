@@ -82,6 +82,20 @@ __attribute__((target("avx512f"))) void RoundToBf16InPlaceAvx512(float* x, size_
   for (; i < n; ++i) x[i] = RoundToBf16(x[i]);
 }
 
+namespace {
+
+// a + b with a as the first source: when both are NaN, x86 returns the first source's NaN, as the
+// scalar butterfly's a + b does; the compiler takes _mm512_add_ps as commutative and may swap its
+// operands (and return b's).
+__attribute__((target("avx512f"), always_inline)) inline __m512 AddKeepingFirstNan(__m512 a,
+                                                                                   __m512 b) {
+  __m512 sum;
+  asm("vaddps %2, %1, %0" : "=v"(sum) : "v"(a), "v"(b));
+  return sum;
+}
+
+}  // namespace
+
 __attribute__((target("avx512f"))) void HadamardRotateBf16Avx512(float* x, size_t n) {
   // Butterflies within a vector (h < 16): lane l pairs with lane l ^ h; the lower lane of a pair
   // takes a + b, the upper one a - b, where a is the lower lane's value.
@@ -96,8 +110,8 @@ __attribute__((target("avx512f"))) void HadamardRotateBf16Avx512(float* x, size_
     for (size_t i = 0; i < n; i += 16) {
       const __m512 v = _mm512_loadu_ps(x + i);
       const __m512 other = _mm512_permutexvar_ps(index, v);
-      const __m512 sum = _mm512_add_ps(v, other);   // lower lanes: x[j] + x[j + h]
-      const __m512 diff = _mm512_sub_ps(other, v);  // upper lanes: x[j] - x[j + h]
+      const __m512 sum = AddKeepingFirstNan(v, other);  // lower lanes: x[j] + x[j + h]
+      const __m512 diff = _mm512_sub_ps(other, v);      // upper lanes: x[j] - x[j + h]
       _mm512_storeu_ps(x + i, _mm512_mask_mov_ps(sum, upper, diff));
     }
   }
@@ -105,7 +119,7 @@ __attribute__((target("avx512f"))) void HadamardRotateBf16Avx512(float* x, size_
     for (size_t i = 0; i < n; i += 2 * h) {
       for (size_t j = i; j < i + h; j += 16) {
         const __m512 a = _mm512_loadu_ps(x + j), b = _mm512_loadu_ps(x + j + h);
-        _mm512_storeu_ps(x + j, _mm512_add_ps(a, b));
+        _mm512_storeu_ps(x + j, AddKeepingFirstNan(a, b));
         _mm512_storeu_ps(x + j + h, _mm512_sub_ps(a, b));
       }
     }

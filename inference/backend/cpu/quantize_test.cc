@@ -343,7 +343,9 @@ TEST_CASE("The AVX2 quantisation forms equal the scalar definitions bit for bit"
   }
 }
 
-TEST_CASE("The AVX2 bf16 rounding and Hadamard rotation equal the scalar forms bit for bit") {
+TEST_CASE(
+    "The AVX2 bf16 rounding and the AVX2 and AVX-512 Hadamard rotations equal the scalar forms bit "
+    "for bit") {
   if (!__builtin_cpu_supports("avx2")) {
     MESSAGE("no AVX2 here: the AVX2 forms are not compared");
     return;
@@ -389,6 +391,11 @@ TEST_CASE("The AVX2 bf16 rounding and Hadamard rotation equal the scalar forms b
       std::vector<float> got = *input;
       HadamardRotateBf16Avx2(got.data(), n);
       CHECK(Difference(*input, got, HadamardDefinition(*input)) == "");
+      if (n >= 16 && __builtin_cpu_supports("avx512f")) {  // the AVX-512 form, on the same inputs
+        std::vector<float> got512 = *input;
+        HadamardRotateBf16Avx512(got512.data(), n);
+        CHECK(Difference(*input, got512, HadamardDefinition(*input)) == "");
+      }
     }
   }
 }
