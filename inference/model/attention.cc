@@ -228,7 +228,7 @@ void AttentionForward(const ModelConfig& c, const AttentionWeights& w, const Rop
       group_slices(0, G * slices);
     }
   }
-  for (float& v : z) v = RoundToBf16(v);
+  RoundToBf16InPlace(z.data(), z.size());
   if (then != nullptr) then->HintAfterNextLoop(pool);
   w.wo_b.Apply(z.data(), T, out, pool);
 }

@@ -8,6 +8,7 @@
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/number_formats.h"
 #include "inference/backend/cpu/product_batch.h"
+#include "inference/backend/cpu/quantize.h"
 #include "inference/backend/cpu/rms_norm.h"
 #include "inference/backend/cpu/swiglu.h"
 #include "inference/backend/cpu/thread_pool.h"
@@ -165,11 +166,12 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, bool hash_layer, cons
   products.Run(pool);
 
   // The routed experts' outputs added in expert order (the reference's), then the shared one.
-  std::vector<float> y(T * d, 0.0f);
-  for (size_t slot = 0; slot < routed_slots; ++slot)  // 1 * row is row: each add as y += row
-    AddScaled(&y[slot_token[slot] * d], 1.0f, &ys[slot * d], d);
-  const float* shared = &ys[routed_slots * d];
-  for (size_t i = 0; i < T * d; ++i) out[i] = RoundToBf16(y[i] + shared[i]);
+  // Summed in out itself (the input x is no longer read). 1 * row is row: each add is out += row.
+  std::fill(out, out + T * d, 0.0f);
+  for (size_t slot = 0; slot < routed_slots; ++slot)
+    AddScaled(&out[slot_token[slot] * d], 1.0f, &ys[slot * d], d);
+  AddScaled(out, 1.0f, &ys[routed_slots * d], T * d);
+  RoundToBf16InPlace(out, T * d);
 }
 
 }  // namespace inference

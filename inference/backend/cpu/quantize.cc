@@ -44,11 +44,15 @@ void QuantizeDequantizeFp8(const float* x, size_t n, size_t block, float* out) {
   }
 }
 
-void SimulateFp8InPlace(float* x, size_t n, size_t block) {
-  QuantizeDequantizeFp8(x, n, block, x);
+void RoundToBf16InPlace(float* x, size_t n) {
   if (CpuSimd() == Simd::kAvx512) return RoundToBf16InPlaceAvx512(x, n);
   if (CpuSimd() == Simd::kAvx2) return RoundToBf16InPlaceAvx2(x, n);
   for (size_t i = 0; i < n; ++i) x[i] = RoundToBf16(x[i]);
+}
+
+void SimulateFp8InPlace(float* x, size_t n, size_t block) {
+  QuantizeDequantizeFp8(x, n, block, x);
+  RoundToBf16InPlace(x, n);
 }
 
 void SimulateFp4InPlace(float* x, size_t n, size_t block) {

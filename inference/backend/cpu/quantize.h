@@ -22,6 +22,9 @@ void SimulateFp8InPlace(float* x, size_t n, size_t block);
 // result rounded to bf16, in place.
 void SimulateFp4InPlace(float* x, size_t n, size_t block);
 
+// Rounds x[0..n) to bf16 in place (RoundToBf16 on each value), on the widest SIMD path here.
+void RoundToBf16InPlace(float* x, size_t n);
+
 // In-place Walsh-Hadamard transform of x[0..n) (n a power of two, natural Sylvester order) in
 // fp32 butterflies, times n^-0.5, rounded to bf16.
 void HadamardRotateBf16(float* x, size_t n);
