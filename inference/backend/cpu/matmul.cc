@@ -325,8 +325,9 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
     if (L == 16 ? M <= 4 && StepProductsFit(w, block)
                 : M == 1 && Avx2StepKernels() && StepProductsAvx2Fit(w, block)) {
       facts = measured();
-    } else if (const ScaleExponents e = FusableScales(w); can_fuse && e.ok) {
-      fused_lanes = LaneProductsExact(w, e, measured());
+    } else if (can_fuse) {
+      if (const ScaleExponents e = FusableScales(w); e.ok)
+        fused_lanes = LaneProductsExact(w, e, measured());
     }
   }
   ForEachLaneBlock<L>(row_begin, row_end, M * K * L, pool, [&](size_t n_first, size_t n_last) {
