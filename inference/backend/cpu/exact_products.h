@@ -1,9 +1,11 @@
-// When a decode-step kernel may take the cheaper arithmetic and still give the lane products'
-// bits (ActivationFacts): the FP8 products fused into one multiply-add, and MXFP4 partial sums
-// scaled once per group. Shared by the AVX-512 and AVX2 kernels; plain functions.
+// When a kernel may take the cheaper arithmetic and still give the lane products' bits
+// (ActivationFacts): the decode-step kernels' FP8 products fused into one multiply-add and MXFP4
+// partial sums scaled once per group, and the prefill lane products fused. Shared by the AVX-512
+// and AVX2 kernels; plain functions.
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 
 #include "inference/backend/cpu/activation_facts.h"
@@ -30,14 +32,58 @@ inline bool Fp8ProductsExact(const ActivationFacts& facts, uint8_t scale_byte) {
 // intermediate sum is the reference's divided by 2^e, hence the same bits. (Codes doubled to the
 // integers 2 * code, as the AVX2 kernel takes them, keep all of this: sums twice as large stay
 // below 2^(hi + 10) <= 2^127.) e ranges over the weight's scales (their bounds, from Interleave);
-// the weights code * 2^e themselves must be finite (6 * 2^e < 2^128: bytes up to 252), and byte
-// 0 (a subnormal scale) never fits.
+// the weights code * 2^e themselves must be finite (6 * 2^e < 2^128: bytes up to 252); byte 0
+// (a subnormal scale, which no real checkpoint uses) is left out rather than argued.
 inline bool Fp4ScaledSumsExact(const Fp4Weight& w, const ActivationFacts& facts) {
   if (!facts.known || facts.significant_bits > 22) return false;
   if (w.scale_min == 0 || w.scale_max > 252) return false;
   const int e_lo = w.scale_min - 127, e_hi = w.scale_max - 127;
   return facts.min_exponent - facts.significant_bits + std::min(e_lo, 0) >= -126 &&
          facts.max_exponent + 9 + std::max(e_hi, 0) <= 126;
+}
+
+// The prefill lane products (matmul.cc): whether every product of the activations (facts) with
+// the decoded weight is exact, so that a fused multiply-add rounds as the multiply and add. A
+// decoded FP8 weight is an e4m3 value (at most 4 significant bits, lowest bit at least 2^-9,
+// below 2^9) times 2^e; an MXFP4 one an e2m1 value (2 bits, lowest at least 2^-1, below 2^3)
+// times 2^e. With x of at most b bits in exponents [lo, hi] (b <= 20), a product has at most
+// b + 4 bits, its lowest at least 2^(lo - b + 1 + low + e_min), and lies below
+// 2^(hi + 1 + top + e_max): exact when the first is at least 2^-149 (the smallest subnormal) and
+// the second at most 2^127. e ranges over the weight's scale bytes, which must keep every weight
+// finite (FP8 bytes up to 246, MXFP4 up to 252). Assumes subnormals are not flushed (MXCSR as
+// the C runtime leaves it): a flushed product would differ from the fused one.
+inline bool LaneProductsExact(const ActivationFacts& f, int low, int top, int e_min, int e_max) {
+  return f.known && f.significant_bits <= 20 &&
+         f.min_exponent - f.significant_bits + 1 + low + e_min >= -149 &&
+         f.max_exponent + 1 + top + e_max <= 127;
+}
+
+// The weight's side, checked before the activations are measured: interleaved (so no FP8 NaN
+// codes, and MXFP4 scale bounds measured) with every scale keeping the weights finite; the
+// scale bytes' bounds as exponents.
+struct ScaleExponents {
+  bool ok = false;
+  int min = 0, max = 0;
+};
+inline ScaleExponents FusableScales(const Fp8Weight& w) {
+  constexpr size_t kFp8Block = 128;
+  if (!w.interleaved) return {};
+  const size_t scale_bytes =
+      ((w.out + kFp8Block - 1) / kFp8Block) * ((w.in + kFp8Block - 1) / kFp8Block);
+  if (scale_bytes == 0) return {};
+  const auto [lo, hi] = std::minmax_element(w.scale, w.scale + scale_bytes);
+  if (*hi > 246) return {};
+  return {true, *lo - 127, *hi - 127};
+}
+inline ScaleExponents FusableScales(const Fp4Weight& w) {
+  if (!w.interleaved || w.scale_max > 252) return {};
+  return {true, w.scale_min - 127, w.scale_max - 127};
+}
+inline bool LaneProductsExact(const Fp8Weight&, const ScaleExponents& e, const ActivationFacts& f) {
+  return LaneProductsExact(f, -9, 9, e.min, e.max);
+}
+inline bool LaneProductsExact(const Fp4Weight&, const ScaleExponents& e, const ActivationFacts& f) {
+  return LaneProductsExact(f, -1, 3, e.min, e.max);
 }
 
 }  // namespace inference

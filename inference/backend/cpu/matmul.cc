@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "inference/backend/cpu/cpu_simd.h"
+#include "inference/backend/cpu/exact_products.h"
 #include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/lane_decode_avx2.h"
 #include "inference/backend/cpu/lane_decode_avx512.h"
@@ -241,48 +242,6 @@ __attribute__((target("avx2,fma"))) void LaneProducts8FusedAvx2(const float* x, 
   for (; m < M; ++m) FusedLaneRows8<1>(x + m * x_stride, x_stride, K, block, wt, out + m);
 }
 
-// Whether every product of the activations (facts) with the decoded weight is exact. A
-// decoded FP8 weight is an e4m3 value (at most 4 significant bits, lowest bit at least 2^-9,
-// below 2^9) times 2^e; an MXFP4 one an e2m1 value (2 bits, lowest at least 2^-1, below 2^3)
-// times 2^e. With x of at most b bits in exponents [lo, hi] (b <= 20), a product has at most
-// b + 4 bits, its lowest at least 2^(lo - b + 1 + low + e_min), and lies below
-// 2^(hi + 1 + top + e_max): exact when the first is at least 2^-149 (the smallest subnormal) and
-// the second at most 2^127. e ranges over the weight's scale bytes, which must keep every weight
-// finite (FP8 bytes up to 246, MXFP4 up to 252). Assumes subnormals are not flushed (MXCSR as
-// the C runtime leaves it): a flushed product would differ from the fused one.
-bool LaneProductsExact(const ActivationFacts& f, int low, int top, int e_min, int e_max) {
-  return f.known && f.significant_bits <= 20 &&
-         f.min_exponent - f.significant_bits + 1 + low + e_min >= -149 &&
-         f.max_exponent + 1 + top + e_max <= 127;
-}
-
-// The weight's side, checked before the activations are measured: interleaved (so no FP8 NaN
-// codes, and MXFP4 scale bounds measured) with every scale keeping the weights finite; the
-// scale bytes' bounds as exponents.
-struct ScaleExponents {
-  bool ok = false;
-  int min = 0, max = 0;
-};
-ScaleExponents FusableScales(const Fp8Weight& w) {
-  if (!w.interleaved) return {};
-  const size_t scale_bytes =
-      ((w.out + kFp8Block - 1) / kFp8Block) * ((w.in + kFp8Block - 1) / kFp8Block);
-  if (scale_bytes == 0) return {};
-  const auto [lo, hi] = std::minmax_element(w.scale, w.scale + scale_bytes);
-  if (*hi > 246) return {};
-  return {true, *lo - 127, *hi - 127};
-}
-ScaleExponents FusableScales(const Fp4Weight& w) {
-  if (!w.interleaved || w.scale_max > 252) return {};
-  return {true, w.scale_min - 127, w.scale_max - 127};
-}
-bool LaneProductsExact(const Fp8Weight&, const ScaleExponents& e, const ActivationFacts& f) {
-  return LaneProductsExact(f, -9, 9, e.min, e.max);
-}
-bool LaneProductsExact(const Fp4Weight&, const ScaleExponents& e, const ActivationFacts& f) {
-  return LaneProductsExact(f, -1, 3, e.min, e.max);
-}
-
 // Runs `body(n0, n_end)` over the output rows [row_begin, row_end) in chunks of whole 16-row
 // blocks (an interleaved block, which the AVX2 step kernel takes whole although its lanes are
 // 8 rows), split across the pool. About 2^17 multiply-adds per chunk at least, so tiny products
@@ -320,7 +279,8 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
     return known_facts != nullptr ? *known_facts : MeasureActivations(x, M, x_stride, K);
   };
   if constexpr (!std::is_same_v<Weight, Bf16Weight>) {
-    // The lanes fuse on AVX-512, and on AVX2 with FMA (the step kernels' condition).
+    // The lanes fuse on AVX-512, and on AVX2 where the step kernels run (FMA and F16C; the lanes
+    // need only FMA, but no AVX2 CPU has one without the other).
     const bool can_fuse = L == 16 || Avx2StepKernels();
     if (L == 16 ? M <= 4 && StepProductsFit(w, block)
                 : M == 1 && Avx2StepKernels() && StepProductsAvx2Fit(w, block)) {

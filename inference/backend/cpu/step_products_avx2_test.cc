@@ -76,10 +76,9 @@ TEST_CASE("StepProductsAvx2 equals the lane products over decoded rows bit for b
   for (float& v : x) v = RoundToBf16(normal(rng) * 3.0f);
 
   const std::vector<uint8_t> w8 = RandomE4m3Codes(N * K, rng);
-  // One row block x four column blocks of scales: ordinary ones; the fp16 route's largest (246)
-  // and the decoder's arithmetic beyond it (247), against activations small enough to keep the
-  // sums finite; and a NaN scale.
-  // Those two against codes below 256 (so that every weight is finite) and tiny activations.
+  // Three sets of scales (2 row blocks x 3 column blocks each): ordinary ones; the fp16 route's
+  // largest (246) and the decoder's arithmetic beyond it (247), against codes below 256 (so that
+  // every weight is finite) and tiny activations (so that the sums stay finite); and a NaN scale.
   std::vector<float> tiny(K);
   for (size_t k = 0; k < K; ++k) tiny[k] = std::ldexp(x[k], -125);
   std::vector<uint8_t> below_256 = w8;
@@ -91,7 +90,7 @@ TEST_CASE("StepProductsAvx2 equals the lane products over decoded rows bit for b
     const std::vector<uint8_t>* codes;
     const std::vector<float>* activations;
   };
-  // Scales [2 row blocks, 3 column blocks]; byte 20 makes subnormal weights on the fp16 route.
+  // Byte 20 makes subnormal weights on the fp16 route.
   const Case cases[] = {{{100, 120, 90, 127, 20, 110}, &w8, &x},
                         {{246, 247, 246, 247, 246, 247}, &below_256, &tiny},
                         {{100, 255, 100, 100, 100, 100}, &w8, &x}};

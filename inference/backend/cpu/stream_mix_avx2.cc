@@ -20,7 +20,8 @@ __attribute__((target("avx2"))) void StreamMixAvx2(size_t hc, size_t d, const fl
     for (size_t k = 0; k < hc; ++k) {
       __m256 mixed = _mm256_setzero_ps();
       for (size_t j = 0; j < hc; ++j) {
-        // The empty asm keeps the product its own rounding (no contraction into an FMA).
+        // The product is its own rounding, as in the scalar code (the empty asm, as in the AVX-512
+        // form, would stop a contraction; this target has no FMA to contract into anyway).
         __m256 product = _mm256_mul_ps(_mm256_set1_ps(comb[j * hc + k]), xs[j]);
         asm("" : "+x"(product));
         mixed = _mm256_add_ps(mixed, product);

@@ -110,6 +110,32 @@ TEST_CASE("the SIMD bf16 rounding, stream mixes and stream sums equal the scalar
       path.sum(hc, d, post.data(), x.data(), sum_have.data());
       CHECK(std::memcmp(sum_want.data(), sum_have.data(), d * sizeof(float)) == 0);
     }
+
+    // Cancellation: stream 0 holds minus stream 1's product with its weight (1/3), rounded, so
+    // each sum is exactly zero where every product is rounded on its own, and that product's
+    // rounding error where a fused multiply-add took it (which bf16 rounding then keeps).
+    const size_t d = 37;
+    const float third = 1.0f / 3.0f;
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> x(2 * d), out(d, 1.0f), post = {0.0f, 0.0f},
+                                               comb = {1.0f, 1.0f, third, third};
+    for (size_t c = 0; c < d; ++c) {
+      x[d + c] = normal(rng);
+      float product = third * x[d + c];
+      asm("" : "+x"(product));
+      x[c] = -product;
+    }
+    std::vector<float> mixed(2 * d, -1.0f), summed(d, -1.0f);
+    path.mix(2, d, out.data(), x.data(), post.data(), comb.data(), mixed.data());
+    const std::vector<float> weights = {1.0f, third};
+    path.sum(2, d, weights.data(), x.data(), summed.data());
+    for (size_t c = 0; c < d; ++c) {
+      INFO("cancelling column " << c);
+      CHECK(mixed[c] == 0.0f);
+      CHECK(mixed[d + c] == 0.0f);
+      CHECK(summed[c] == 0.0f);
+    }
   }
 }
 
