@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "inference/backend/cpu/activation_facts.h"
+#include "inference/backend/cpu/blocked_dot_reference.h"
 #include "inference/backend/cpu/exact_products.h"
 #include "inference/backend/cpu/interleaved_weight.h"
 #include "inference/backend/cpu/number_formats.h"
@@ -27,17 +28,7 @@ float Reference(const Weight& w, size_t r, const std::vector<float>& x, size_t b
                 DecodeRow decode_row) {
   std::vector<float> row(w.in);
   decode_row(w, r, row.data());
-  float acc = 0.0f;
-  for (size_t k0 = 0; k0 < w.in; k0 += block) {
-    float partial = 0.0f;
-    for (size_t k = k0; k < std::min(w.in, k0 + block); ++k) {
-      float product = x[k] * row[k];
-      asm("" : "+x"(product));
-      partial += product;
-    }
-    acc = k0 == 0 ? partial : acc + partial;
-  }
-  return acc;
+  return BlockedDot(x.data(), row.data(), w.in, block);
 }
 
 // Every 16-row block of w, with nothing known of x and with x's measured facts.
