@@ -12,18 +12,23 @@ namespace inference {
 // every read of `in` happens before the first write of `out`.
 __attribute__((target("avx512f"), always_inline)) inline void Transpose16x16(const __m512 in[16],
                                                                              __m512 out[16]) {
+  // Unrolled: as loops (GCC -O2 leaves them) the arrays live in memory, each stage a round trip
+  // through the stack.
   __m512 t[16], u[16];
+#pragma GCC unroll 8
   for (int i = 0; i < 8; ++i) {
     t[2 * i] = _mm512_unpacklo_ps(in[2 * i], in[2 * i + 1]);
     t[2 * i + 1] = _mm512_unpackhi_ps(in[2 * i], in[2 * i + 1]);
   }
   // Per 128-bit lane q, u[4g + c] holds column 4q + c of rows 4g .. 4g + 3.
+#pragma GCC unroll 4
   for (int g = 0; g < 4; ++g) {
     u[4 * g + 0] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
     u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
     u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
     u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
   }
+#pragma GCC unroll 4
   for (int c = 0; c < 4; ++c) {
     const __m512 x0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88);
     const __m512 x1 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD);

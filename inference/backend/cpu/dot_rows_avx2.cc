@@ -22,11 +22,14 @@ FC_AVX2 __m256 AddProduct(__m256 acc, float x, __m256 v) {
 
 // r[j] holds 8 values of row j; leaves value c of the 8 rows in r[c].
 FC_AVX2 void Transpose8x8(__m256 (&r)[8]) {
+  // Unrolled: as loops (GCC -O2 leaves them) the arrays live in memory.
   __m256 t[8], u[8];
+#pragma GCC unroll 4
   for (int i = 0; i < 4; ++i) {
     t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
     t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
   }
+#pragma GCC unroll 2
   for (int g = 0; g < 2; ++g) {
     u[4 * g + 0] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
     u[4 * g + 1] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
@@ -34,6 +37,7 @@ FC_AVX2 void Transpose8x8(__m256 (&r)[8]) {
     u[4 * g + 3] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
   }
   // u[c] (c < 4) holds columns c and c + 4 of rows 0..3 in its two halves, u[4 + c] of rows 4..7.
+#pragma GCC unroll 4
   for (int c = 0; c < 4; ++c) {
     r[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
     r[c + 4] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
@@ -42,15 +46,20 @@ FC_AVX2 void Transpose8x8(__m256 (&r)[8]) {
 
 }  // namespace
 
-__attribute__((target("avx2"))) void DotRows8MultiAvx2(const float* const rows[8], const float* x,
-                                                       size_t n_x, size_t x_stride, size_t n,
-                                                       float* out) {
-  assert(n_x <= 8);
-  __m256 acc[8];
-  for (size_t i = 0; i < 8; ++i) acc[i] = _mm256_setzero_ps();
+namespace {
+
+// DotRows8MultiAvx2 for exactly N vectors: a constant count keeps the accumulators in registers
+// (with a runtime count GCC kept them in memory, each add waiting on a store).
+template <size_t N>
+FC_AVX2 void DotRows8Multi(const float* const rows[8], const float* x, size_t x_stride, size_t n,
+                           float* out) {
+  __m256 acc[N];
+#pragma GCC unroll 8
+  for (size_t i = 0; i < N; ++i) acc[i] = _mm256_setzero_ps();
   size_t k = 0;
   for (; k + 8 <= n; k += 8) {
     __m256 r[8];
+#pragma GCC unroll 8
     for (int j = 0; j < 8; ++j) {
       // An integer address: past a row's end it touches nothing (a prefetch never faults).
       _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(rows[j] + k) +
@@ -59,18 +68,47 @@ __attribute__((target("avx2"))) void DotRows8MultiAvx2(const float* const rows[8
       r[j] = _mm256_loadu_ps(rows[j] + k);
     }
     Transpose8x8(r);
-    for (size_t i = 0; i < n_x; ++i) {
-      const float* xi = x + i * x_stride + k;
-      for (int c = 0; c < 8; ++c) acc[i] = AddProduct(acc[i], xi[c], r[c]);
+#pragma GCC unroll 8
+    for (int c = 0; c < 8; ++c) {
+#pragma GCC unroll 8
+      for (size_t i = 0; i < N; ++i) acc[i] = AddProduct(acc[i], x[i * x_stride + k + c], r[c]);
     }
   }
   for (; k < n; ++k) {
     alignas(32) float column[8];
     for (int j = 0; j < 8; ++j) column[j] = rows[j][k];
     const __m256 v = _mm256_load_ps(column);
-    for (size_t i = 0; i < n_x; ++i) acc[i] = AddProduct(acc[i], x[i * x_stride + k], v);
+#pragma GCC unroll 8
+    for (size_t i = 0; i < N; ++i) acc[i] = AddProduct(acc[i], x[i * x_stride + k], v);
   }
-  for (size_t i = 0; i < n_x; ++i) _mm256_storeu_ps(out + i * 8, acc[i]);
+#pragma GCC unroll 8
+  for (size_t i = 0; i < N; ++i) _mm256_storeu_ps(out + i * 8, acc[i]);
+}
+
+}  // namespace
+
+__attribute__((target("avx2"))) void DotRows8MultiAvx2(const float* const rows[8], const float* x,
+                                                       size_t n_x, size_t x_stride, size_t n,
+                                                       float* out) {
+  assert(n_x >= 1 && n_x <= 8);
+  switch (n_x) {
+    case 1:
+      return DotRows8Multi<1>(rows, x, x_stride, n, out);
+    case 2:
+      return DotRows8Multi<2>(rows, x, x_stride, n, out);
+    case 3:
+      return DotRows8Multi<3>(rows, x, x_stride, n, out);
+    case 4:
+      return DotRows8Multi<4>(rows, x, x_stride, n, out);
+    case 5:
+      return DotRows8Multi<5>(rows, x, x_stride, n, out);
+    case 6:
+      return DotRows8Multi<6>(rows, x, x_stride, n, out);
+    case 7:
+      return DotRows8Multi<7>(rows, x, x_stride, n, out);
+    default:
+      return DotRows8Multi<8>(rows, x, x_stride, n, out);
+  }
 }
 
 __attribute__((target("avx2"))) void AddScaledAvx2(float* y, float a, const float* x, size_t n) {

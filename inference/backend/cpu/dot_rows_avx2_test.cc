@@ -32,7 +32,7 @@ TEST_CASE("DotRows8MultiAvx2 and AddScaledAvx2 equal the scalar sums bit for bit
     // Eight rows, two of them repeats (as a short group's padding).
     const float* rows[8];
     for (size_t j = 0; j < 8; ++j) rows[j] = &storage[(j % 6) * n];
-    for (size_t n_x : {1, 3, 8}) {
+    for (size_t n_x = 1; n_x <= 8; ++n_x) {
       float out[8 * 8];
       DotRows8MultiAvx2(rows, x.data(), n_x, stride, n, out);
       for (size_t i = 0; i < n_x; ++i) {

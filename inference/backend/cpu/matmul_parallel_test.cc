@@ -268,17 +268,20 @@ TEST_CASE(
       y_want[i] += rounded;
     }
     CHECK(SameBits(y, y_want));
-    // Several vectors against the same rows: more than one group of 8 (the AVX-512 kernel's).
-    const size_t n_x = 11;
-    std::vector<float> xs(n_x * n), multi(n_x * n_rows, 42.0f);
-    for (auto& v : xs) v = normal(rng);
-    DotRowsMulti(pointers.data(), n_rows, xs.data(), n_x, n, n, multi.data());
-    for (size_t i = 0; i < n_x; ++i) {
-      for (size_t r = 0; r < n_rows; ++r) {
-        CAPTURE(i);
-        CAPTURE(r);
-        const float want = pointers[r] ? Dot(pointers[r], &xs[i * n], n) : 42.0f;
-        CHECK(std::memcmp(&multi[i * n_rows + r], &want, sizeof want) == 0);
+    // Several vectors against the same rows: every count the kernels specialise (1-8), and more
+    // than one group of 8.
+    for (size_t n_x : {1, 2, 3, 4, 5, 6, 7, 8, 11}) {
+      std::vector<float> xs(n_x * n), multi(n_x * n_rows, 42.0f);
+      for (auto& v : xs) v = normal(rng);
+      DotRowsMulti(pointers.data(), n_rows, xs.data(), n_x, n, n, multi.data());
+      for (size_t i = 0; i < n_x; ++i) {
+        for (size_t r = 0; r < n_rows; ++r) {
+          CAPTURE(n_x);
+          CAPTURE(i);
+          CAPTURE(r);
+          const float want = pointers[r] ? Dot(pointers[r], &xs[i * n], n) : 42.0f;
+          CHECK(std::memcmp(&multi[i * n_rows + r], &want, sizeof want) == 0);
+        }
       }
     }
     for (size_t r = 0; r < n_rows; ++r) {

@@ -16,16 +16,23 @@ template <size_t H>
 __attribute__((target("avx2"), always_inline)) inline void Pass(const float* p, size_t p_stride,
                                                                 const float* const* rows, size_t n,
                                                                 size_t c0, float* sums, size_t d) {
+  // Unrolled so that the accumulators stay in registers (left as loops, GCC kept them in
+  // memory: each add waited on a store).
   __m256 acc[H][kVectors];
+#pragma GCC unroll 4
   for (size_t h = 0; h < H; ++h) {
+#pragma GCC unroll 2
     for (size_t v = 0; v < kVectors; ++v) acc[h][v] = _mm256_setzero_ps();
   }
   for (size_t j = 0; j < n; ++j) {
     if (rows[j] == nullptr) continue;
     __m256 row[kVectors];
+#pragma GCC unroll 2
     for (size_t v = 0; v < kVectors; ++v) row[v] = _mm256_loadu_ps(rows[j] + c0 + 8 * v);
+#pragma GCC unroll 4
     for (size_t h = 0; h < H; ++h) {
       const __m256 weight = _mm256_set1_ps(p[h * p_stride + j]);
+#pragma GCC unroll 2
       for (size_t v = 0; v < kVectors; ++v) {
         // The empty asm keeps the product its own rounding (no contraction into an FMA).
         __m256 product = _mm256_mul_ps(weight, row[v]);
@@ -34,7 +41,9 @@ __attribute__((target("avx2"), always_inline)) inline void Pass(const float* p, 
       }
     }
   }
+#pragma GCC unroll 4
   for (size_t h = 0; h < H; ++h) {
+#pragma GCC unroll 2
     for (size_t v = 0; v < kVectors; ++v) _mm256_storeu_ps(sums + h * d + c0 + 8 * v, acc[h][v]);
   }
 }
