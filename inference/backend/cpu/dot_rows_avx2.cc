@@ -85,30 +85,23 @@ FC_AVX2 void DotRows8Multi(const float* const rows[8], const float* x, size_t x_
   for (size_t i = 0; i < N; ++i) _mm256_storeu_ps(out + i * 8, acc[i]);
 }
 
+// DotRows8Multi<n_x> for a runtime n_x in [1, N]: one instantiation per count.
+template <size_t N>
+FC_AVX2 void DotRows8MultiUpTo(const float* const rows[8], const float* x, size_t n_x,
+                               size_t x_stride, size_t n, float* out) {
+  if constexpr (N > 1) {
+    if (n_x < N) return DotRows8MultiUpTo<N - 1>(rows, x, n_x, x_stride, n, out);
+  }
+  DotRows8Multi<N>(rows, x, x_stride, n, out);
+}
+
 }  // namespace
 
 __attribute__((target("avx2"))) void DotRows8MultiAvx2(const float* const rows[8], const float* x,
                                                        size_t n_x, size_t x_stride, size_t n,
                                                        float* out) {
   assert(n_x >= 1 && n_x <= 8);
-  switch (n_x) {
-    case 1:
-      return DotRows8Multi<1>(rows, x, x_stride, n, out);
-    case 2:
-      return DotRows8Multi<2>(rows, x, x_stride, n, out);
-    case 3:
-      return DotRows8Multi<3>(rows, x, x_stride, n, out);
-    case 4:
-      return DotRows8Multi<4>(rows, x, x_stride, n, out);
-    case 5:
-      return DotRows8Multi<5>(rows, x, x_stride, n, out);
-    case 6:
-      return DotRows8Multi<6>(rows, x, x_stride, n, out);
-    case 7:
-      return DotRows8Multi<7>(rows, x, x_stride, n, out);
-    default:
-      return DotRows8Multi<8>(rows, x, x_stride, n, out);
-  }
+  DotRows8MultiUpTo<8>(rows, x, n_x, x_stride, n, out);
 }
 
 __attribute__((target("avx2"))) void AddScaledAvx2(float* y, float a, const float* x, size_t n) {

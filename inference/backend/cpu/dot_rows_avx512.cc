@@ -90,29 +90,22 @@ FC_AVX512 inline void DotRows16Multi(const float* const rows[16], const float* x
   for (size_t i = 0; i < N; ++i) _mm512_storeu_ps(out + i * 16, acc[i]);
 }
 
+// DotRows16Multi<n_x> for a runtime n_x in [1, N]: one instantiation per count.
+template <size_t N>
+FC_AVX512 inline void DotRows16MultiUpTo(const float* const rows[16], const float* x, size_t n_x,
+                                         size_t x_stride, size_t n, float* out) {
+  if constexpr (N > 1) {
+    if (n_x < N) return DotRows16MultiUpTo<N - 1>(rows, x, n_x, x_stride, n, out);
+  }
+  DotRows16Multi<N>(rows, x, x_stride, n, out);
+}
+
 }  // namespace
 
 FC_AVX512 void DotRows16MultiAvx512(const float* const rows[16], const float* x, size_t n_x,
                                     size_t x_stride, size_t n, float* out) {
   assert(n_x >= 1 && n_x <= 8);
-  switch (n_x) {
-    case 1:
-      return DotRows16Multi<1>(rows, x, x_stride, n, out);
-    case 2:
-      return DotRows16Multi<2>(rows, x, x_stride, n, out);
-    case 3:
-      return DotRows16Multi<3>(rows, x, x_stride, n, out);
-    case 4:
-      return DotRows16Multi<4>(rows, x, x_stride, n, out);
-    case 5:
-      return DotRows16Multi<5>(rows, x, x_stride, n, out);
-    case 6:
-      return DotRows16Multi<6>(rows, x, x_stride, n, out);
-    case 7:
-      return DotRows16Multi<7>(rows, x, x_stride, n, out);
-    default:
-      return DotRows16Multi<8>(rows, x, x_stride, n, out);
-  }
+  DotRows16MultiUpTo<8>(rows, x, n_x, x_stride, n, out);
 }
 
 FC_AVX512 void AddScaledAvx512(float* y, float a, const float* x, size_t n) {
