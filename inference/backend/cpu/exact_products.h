@@ -13,10 +13,12 @@
 
 namespace inference {
 
-// Whether every product (x * 2^8 * 2^e) * (value * 2^-8) is exact, for an FP8 block scale 2^e:
-// x has at most 20 significant bits (the value has at most 4) and the product lies in the normal
-// range. The nonzero values are at least 2^-17 and at most 1.75, so it does when
-// 2^(min_exponent + 8 + e - 17) >= 2^-126 and 2^(max_exponent + 8 + e + 1) <= 2^127.
+// Whether every product x * value * 2^e is exact, for an FP8 block scale 2^e, however a kernel
+// splits it by powers of two (the AVX2 one as (x * 2^8 * 2^e) * (value * 2^-8), the AVX-512 one
+// with 2^120 for 2^8; each checks its scaled x itself): x has at most 20 significant bits (the
+// value has at most 4) and the product lies in the normal range. The nonzero values are at least
+// 2^-9 and below 2^9, so it does when 2^(min_exponent + e - 9) >= 2^-126 and
+// 2^(max_exponent + 1 + e + 9) <= 2^128.
 inline bool Fp8ProductsExact(const ActivationFacts& facts, uint8_t scale_byte) {
   const int e = static_cast<int>(scale_byte) - 127;
   return facts.known && facts.significant_bits <= 20 && facts.min_exponent + e >= -117 &&

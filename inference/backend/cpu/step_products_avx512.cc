@@ -17,12 +17,11 @@ using namespace step_kernel;  // NOLINT: the kernels' own building blocks
 
 // The 64 FP8 columns of a chunk (column k0 + c of row j at byte c * 16 + j) against x. With
 // kFolded, x is the scaled copy (the weights need no scale); otherwise each weight vector is
-// multiplied by c = 2^8 * scale; with kFused (folded only) the products are exact. Column k0 + i
-// is x's column x_k0 + i.
+// multiplied by c = 2^120 * scale; with kFused (folded only) the products are exact. Column
+// k0 + i is x's column x_k0 + i.
 template <bool kFolded, bool kFused, size_t R>
 FC_AVX512 void Fp8Columns(const uint8_t* chunk, const float* x, size_t x_stride, size_t x_k0,
                           size_t k0, __m512 c, Sums<R>& s) {
-  const __m512i keep = _mm512_set1_epi16(static_cast<short>(0xbfff));
   for (size_t q = 0; q < 4; ++q) {
     AtColumn(s, k0 + 16 * q);
 #pragma GCC unroll 4
@@ -30,7 +29,7 @@ FC_AVX512 void Fp8Columns(const uint8_t* chunk, const float* x, size_t x_stride,
       const uint8_t* line = chunk + (4 * q + g) * kLine;  // columns 16q + 4g .. + 3
       PrefetchAhead(line);
       __m512 v[4];
-      Fp8Line(line, keep, v);
+      Fp8Line(line, v);
 #pragma GCC unroll 4
       for (size_t i = 0; i < 4; ++i) {
         if (!kFolded) v[i] = _mm512_mul_ps(v[i], c);
@@ -42,30 +41,30 @@ FC_AVX512 void Fp8Columns(const uint8_t* chunk, const float* x, size_t x_stride,
 
 // FP8 chunk: 64 columns from k0, inside one 128 x 128 scale block (16-row blocks never straddle
 // one), so one scale for all 16 rows.
-//   weight = (value * 2^-8) * (2^8 * scale) is exact: both factors are exact, and an e4m3 value
-//   has at most 4 significant bits, the lowest no finer than 2^-9, so the product is
-//   representable for every scale up to 2^119 (byte 246). x * weight is then the one rounding of
-//   x * value * scale. Where x * 2^8 * scale is exact too (checked), (x * 2^8 * scale) *
-//   (value * 2^-8) is that same rounding and saves a multiply per weight vector: the "folded"
-//   loop, fused where its products are exact (Fp8ProductsExact). Larger scales take the scalar
-//   decoder's table. (Interleave keeps weights with NaN codes row-major, so none reach this
-//   kernel.)
+//   weight = (value * 2^-120) * (2^120 * scale) is exact: both factors are exact (Fp8Line), and
+//   an e4m3 value has at most 4 significant bits, the lowest no finer than 2^-9, so the product
+//   is representable for every scale up to 2^6 (byte kFp8MaxFoldedByte). x * weight is then the
+//   one rounding of x * value * scale. Where x * 2^120 * scale is exact too (checked),
+//   (x * 2^120 * scale) * (value * 2^-120) is that same rounding and saves a multiply per weight
+//   vector: the "folded" loop, fused where its products are exact (Fp8ProductsExact). Larger
+//   scales (no real checkpoint has them) take the scalar decoder's table. (Interleave keeps
+//   weights with NaN codes row-major, so none reach this kernel.)
 template <size_t R>
 FC_AVX512 void Chunk(const Fp8Weight& w, size_t n0, size_t k0, const float* x, size_t x_stride,
                      const ActivationFacts& facts, Sums<R>& s) {
   const size_t K = w.in, scale_cols = (K + kFp8Block - 1) / kFp8Block;
   const uint8_t* chunk = w.data + n0 * K + k0 * kInterleaveRows;
   const uint8_t byte = w.scale[(n0 / kFp8Block) * scale_cols + k0 / kFp8Block];
-  if (byte <= 246) {  // 2^8 * scale is finite (255 is NaN)
+  if (byte <= kFp8MaxFoldedByte) {
     alignas(64) float xs[R][64];
-    if (ScaleExactly<R>(x, x_stride, k0, E8m0ToFloat(static_cast<uint8_t>(byte + 8)),
-                        E8m0ToFloat(static_cast<uint8_t>(246 - byte)), &xs[0][0], 64)) {
+    if (ScaleExactly<R>(x, x_stride, k0, Fp8FoldFactor(byte), Fp8FoldInverse(byte), &xs[0][0],
+                        64)) {
       if (Fp8ProductsExact(facts, byte)) {
         return Fp8Columns<true, true>(chunk, &xs[0][0], 64, 0, k0, _mm512_setzero_ps(), s);
       }
       return Fp8Columns<true, false>(chunk, &xs[0][0], 64, 0, k0, _mm512_setzero_ps(), s);
     }
-    const __m512 c = _mm512_set1_ps(E8m0ToFloat(byte) * 256.0f);
+    const __m512 c = _mm512_set1_ps(Fp8FoldFactor(byte));
     return Fp8Columns<false, false>(chunk, x, x_stride, k0, k0, c, s);
   }
   const float* table = E4m3Table();
@@ -96,7 +95,6 @@ FC_AVX512 bool Fp8FusedPair(const Fp8Weight& w, size_t n0, size_t k0, const floa
       return false;
   }
   const uint8_t* first = w.data + n0 * K + k0 * kInterleaveRows;
-  const __m512i keep = _mm512_set1_epi16(static_cast<short>(0xbfff));
   __m512 part[2][R];
 #pragma GCC unroll 2
   for (size_t b = 0; b < 2; ++b) {
@@ -109,7 +107,7 @@ FC_AVX512 bool Fp8FusedPair(const Fp8Weight& w, size_t n0, size_t k0, const floa
       const uint8_t* line = first + (32 * b + l) * kLine;
       PrefetchAhead(line);
       __m512 v[4];
-      Fp8Line(line, keep, v);
+      Fp8Line(line, v);
 #pragma GCC unroll 4
       for (size_t i = 0; i < 4; ++i) FusedAddTo(part[b], &xs[b][0][0], 128, 4 * l + i, v[i]);
     }

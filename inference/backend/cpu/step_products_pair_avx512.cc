@@ -27,7 +27,7 @@ __attribute__((target("avx512f,avx512bw,f16c,fma"))) bool StepProductsPairAvx512
     const Fp8Weight& w, size_t n0, const float* x, const ActivationFacts& facts, float* out) {
   const size_t K = w.in, scale_cols = (K + kFp8Block - 1) / kFp8Block;
   if (K > kMaxColumns || K % kFp8Block != 0 || n0 % kInterleaveRows != 0) return false;
-  // x * 2^8 * scale per block and scale column, where that is exact and so are the products
+  // x * 2^120 * scale per block and scale column, where that is exact and so are the products
   // (Chunk's folded, fused path); anything else is left to Rows<1>, before a byte is summed.
   alignas(64) float xs[2][kMaxColumns];
   const size_t groups[2] = {n0 / kFp8Block, (n0 + kInterleaveRows) / kFp8Block};
@@ -43,7 +43,6 @@ __attribute__((target("avx512f,avx512bw,f16c,fma"))) bool StepProductsPairAvx512
   const uint8_t* first[2] = {w.data + n0 * K, w.data + (n0 + kInterleaveRows) * K};
   // The second block's start is not behind the first one's prefetch: fetch it now.
   PrefetchStart(w, n0 + kInterleaveRows, K);
-  const __m512i keep = _mm512_set1_epi16(static_cast<short>(0xbfff));
   __m512 sum0 = _mm512_setzero_ps(), sum1 = _mm512_setzero_ps();
   for (size_t l = 0; l < K / 4; ++l) {  // line l of a block holds its columns 4l .. 4l + 3
     const uint8_t* line0 = first[0] + l * kLine;
@@ -51,8 +50,8 @@ __attribute__((target("avx512f,avx512bw,f16c,fma"))) bool StepProductsPairAvx512
     PrefetchAhead(line0);
     PrefetchAhead(line1);
     __m512 v0[4], v1[4];
-    Fp8Line(line0, keep, v0);
-    Fp8Line(line1, keep, v1);
+    Fp8Line(line0, v0);
+    Fp8Line(line1, v1);
 #pragma GCC unroll 4
     for (size_t i = 0; i < 4; ++i) {
       sum0 = _mm512_fmadd_ps(_mm512_set1_ps(xs[0][4 * l + i]), v0[i], sum0);

@@ -160,6 +160,34 @@ TEST_CASE("step kernels at the edges of Fp8ProductsExact and Fp4ScaledSumsExact"
   }
 }
 
+// Each kernel folds the block scale into the activations only up to some byte (2^8 * scale on
+// AVX2, 2^120 * scale on AVX-512) and takes another path above it: every byte a weight may hold
+// (and both neighbours of each bound) must give the lane products' bits, with activations whose
+// products are exact (the fused path) and with ones whose products round.
+TEST_CASE("FP8 step kernels at every scale byte") {
+  std::mt19937 rng(11);
+  const size_t N = 16, K = 256;
+  for (Kernel kernel : {Kernel::kAvx2, Kernel::kAvx512}) {
+    if (!Runs(kernel)) continue;
+    INFO((kernel == Kernel::kAvx2 ? "avx2" : "avx512"));
+    int bad = 0;
+    for (unsigned byte = 0; byte <= 254; ++byte) {
+      INFO("scale byte " << byte);
+      const std::vector<uint8_t> codes = RandomE4m3Codes(N * K, rng);
+      const std::vector<uint8_t> scales = {static_cast<uint8_t>(byte),
+                                           static_cast<uint8_t>(254 - byte)};
+      const auto w = Interleaved(Fp8Weight{codes.data(), scales.data(), N, K});
+      REQUIRE(w.view.interleaved);
+      for (int bits : {4, 23}) {
+        const std::vector<float> x = Activations(K, bits, -4, rng);
+        const ActivationFacts facts = MeasureActivationsAvx2(x.data(), 1, K, K);
+        bad += Mismatches(kernel, w.view, x.data(), 128, facts, DecodeFp8Row);
+      }
+    }
+    CHECK(bad == 0);
+  }
+}
+
 TEST_CASE("step kernels: partial widths other than the scale block") {
   std::mt19937 rng(3);
   std::normal_distribution<float> normal(0.0f, 1.0f);
