@@ -20,6 +20,7 @@
 #include "cli/exit_codes.h"
 #include "inference/backend/cpu/thread_pool.h"
 #include "inference/deepseek_v4_runner.h"
+#include "inference/logit_scan.h"
 #include "inference/model/checkpoint.h"
 #include "inference/model/checkpoint_layout.h"
 #include "inference/model/deepseek_v4.h"
@@ -144,10 +145,6 @@ base::Status InspectTokenizer(const std::string& dir, const inference::ModelConf
   out << "  tokenizer: " << tokenizer->vocab_size() << " ids (fits the " << c.vocab_size
       << "-row embedding), eos " << tokenizer->special_ids().eos << "\n";
   return base::Status::Ok();
-}
-
-size_t Argmax(const std::vector<float>& row) {
-  return static_cast<size_t>(std::max_element(row.begin(), row.end()) - row.begin());
 }
 
 }  // namespace
@@ -285,7 +282,19 @@ int RunModelRun(const ModelRunOptions& options, std::ostream& out, std::ostream&
   std::vector<int32_t> decoded;
   start = Clock::now();
   for (size_t i = 0; i < steps; ++i) {
-    const int32_t token = feed.empty() ? static_cast<int32_t>(Argmax(*logits)) : feed[i];
+    int32_t token = 0;
+    if (feed.empty()) {
+      const inference::LogitScan scan = inference::ScanLogits(*logits);
+      if (scan.argmax < 0) {
+        return Fail(err, "run",
+                    base::Internal("decode step " + std::to_string(i) +
+                                   ": the logits hold no finite maximum (first NaN or +inf at " +
+                                   std::to_string(scan.first_bad) + ")"));
+      }
+      token = static_cast<int32_t>(scan.argmax);
+    } else {
+      token = feed[i];
+    }
     logits = runner->Decode(**seq, token);
     if (!logits.ok())
       return Fail(err, "run", logits.status().WithContext("decode step " + std::to_string(i)));

@@ -6,6 +6,8 @@
 #include <numeric>
 #include <string>
 
+#include "inference/logit_scan.h"
+
 namespace inference {
 namespace {
 
@@ -19,19 +21,14 @@ bool InVocab(int32_t token, size_t vocab) {
 // Checks the model's logits, returning the index of the largest (lowest id on ties).
 base::StatusOr<int32_t> CheckLogits(std::span<const float> logits) {
   if (logits.empty()) return base::Internal("model returned no logits");
-  int32_t best = 0;
-  for (size_t i = 0; i < logits.size(); ++i) {
-    const float x = logits[i];
-    if (std::isnan(x) || x == std::numeric_limits<float>::infinity()) {
-      return base::Internal("model returned a non-finite logit (" + std::to_string(x) +
-                            ") for token " + std::to_string(i));
-    }
-    if (x > logits[best]) best = static_cast<int32_t>(i);
+  const LogitScan scan = ScanLogits(logits);
+  if (scan.first_bad >= 0) {
+    return base::Internal("model returned a non-finite logit (" +
+                          std::to_string(logits[scan.first_bad]) + ") for token " +
+                          std::to_string(scan.first_bad));
   }
-  if (logits[best] == -std::numeric_limits<float>::infinity()) {
-    return base::Internal("model returned no finite logit");
-  }
-  return best;
+  if (scan.argmax < 0) return base::Internal("model returned no finite logit");
+  return static_cast<int32_t>(scan.argmax);
 }
 
 }  // namespace
@@ -79,9 +76,8 @@ base::StatusOr<SampledToken> Sampler::Sample(std::span<const float> logits,
     scratch_.assign(logits.begin(), logits.end());
     ApplyPenalties(params, prompt, output);
     if (greedy) {
-      // The first maximum, i.e. the lowest id on ties.
-      result.token = static_cast<int32_t>(std::max_element(scratch_.begin(), scratch_.end()) -
-                                          scratch_.begin());
+      // The first maximum, i.e. the lowest id on ties (penalties keep logits finite).
+      result.token = static_cast<int32_t>(std::max<int64_t>(0, ScanLogits(scratch_).argmax));
     } else {
       result.token = SampleFromScratch(params, rng);
     }
