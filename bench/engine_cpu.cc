@@ -20,8 +20,13 @@
 //   bw       bytes of weights a decode step reads (every main-model tensor, routed experts
 //            scaled by active/total, one row of the embedding, hash-routing and compressor
 //            position tables) / median step time, as a fraction of the memory bandwidth
-//            measured here (N threads summing a large buffer with 512-bit loads).
+//            measured here (N threads summing a large buffer with 512-bit loads): per N-thread
+//            run, against the bandwidth measured just before its decode steps, and the median
+//            of those fractions (the bandwidth a shared machine gives changes by the second:
+//            measured once at the start, a figure could compare the decode with another moment).
+//            The start's bandwidth and the fraction against it are in the JSON too.
 // The machine may be shared: CPU seconds (user+sys of all threads) are printed beside wall.
+// The per-run bandwidth buffer is resident through the N-thread runs; the peak excludes it.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -130,10 +135,12 @@ class Stopwatch {
 
 // Peak resident memory since the last reset, in MiB (VmHWM); writing 5 to clear_refs resets it.
 void ResetPeakMemory() { std::ofstream("/proc/self/clear_refs") << "5"; }
-double PeakMemoryMiB() {
+// The bandwidth probe's buffer, resident throughout, is not the model's: it is left out.
+double PeakMemoryMiB(const bench::ReadBandwidth& probe) {
   std::ifstream status("/proc/self/status");
   for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
+    if (line.rfind("VmHWM:", 0) == 0)
+      return std::atof(line.c_str() + 6) / 1024.0 - probe.bytes() / 1048576.0;
   }
   return 0;
 }
@@ -180,11 +187,20 @@ double DecodeBytesPerToken(const inference::ModelConfig& c) {
 struct PhaseResult {
   double prefill_tok_s = 0, prefill_cpu_s = 0, prefill_wall_s = 0;
   double decode_tok_s = 0, decode_step_s = 0, decode_cpu_s = 0;
+  // With a probe: each run's median decode step and the bandwidth measured before its steps.
+  std::vector<double> run_step_s, run_bandwidth_gb_s;
+};
+
+// The buffer and pool that measure the bandwidth beside each run's decode steps.
+struct BandwidthProbe {
+  bench::ReadBandwidth* memory;
+  ThreadPool* pool;
 };
 
 // R runs of (prefill P tokens, then D decode steps) on `model`.
 base::StatusOr<PhaseResult> RunPhases(const inference::DeepSeekV4Model& model, const Args& a,
-                                      std::mt19937& rng) {
+                                      std::mt19937& rng, const BandwidthProbe* probe = nullptr) {
+  PhaseResult p;
   const int32_t V = static_cast<int32_t>(model.config().vocab_size);
   std::vector<double> prefill_wall, prefill_cpu, step_wall, step_cpu;
   for (int r = 0; r < a.runs; ++r) {
@@ -196,6 +212,8 @@ base::StatusOr<PhaseResult> RunPhases(const inference::DeepSeekV4Model& model, c
         model.Forward(std::span<const int32_t>(tokens.data(), a.prompt), 0, *cache).status());
     prefill_wall.push_back(sw.Wall());
     prefill_cpu.push_back(sw.Cpu());
+    if (probe) p.run_bandwidth_gb_s.push_back(probe->memory->Measure(*probe->pool, 1));
+    const size_t first_step = step_wall.size();
     for (size_t i = 0; i < a.decode; ++i) {
       const size_t pos = a.prompt + i;
       const Stopwatch step;
@@ -206,8 +224,11 @@ base::StatusOr<PhaseResult> RunPhases(const inference::DeepSeekV4Model& model, c
       step_wall.push_back(step.Wall());
       step_cpu.push_back(step.Cpu());
     }
+    if (probe) {
+      p.run_step_s.push_back(
+          bench::Median(std::vector<double>(step_wall.begin() + first_step, step_wall.end())));
+    }
   }
-  PhaseResult p;
   p.prefill_wall_s = bench::Median(prefill_wall);
   p.prefill_cpu_s = bench::Median(prefill_cpu);
   p.prefill_tok_s = a.prompt / p.prefill_wall_s;
@@ -244,6 +265,10 @@ int main(int argc, char** argv) {
   const double bw_n = bench::MeasureReadBandwidth(all, a.bandwidth_mib, a.runs);
   std::printf("memory read bandwidth: %.2f GB/s (1 thread), %.2f GB/s (%zu threads)\n", bw_1, bw_n,
               a.threads);
+  // Measured again before each N-thread run's decode steps: 256 MiB, eight times the 32 MiB
+  // last-level cache of the machines measured so far.
+  bench::ReadBandwidth probe_memory(256);
+  const BandwidthProbe probe{&probe_memory, &all};
   Json report{{"threads", a.threads},
               {"simd", inference::MatmulSimdPath()},
               {"seed", seed},
@@ -300,12 +325,15 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "loading %s failed\n", name.c_str());
       return 1;
     }
-    auto pn = RunPhases(**threaded, a, rng);
+    auto pn = RunPhases(**threaded, a, rng, &probe);
     if (!p1.ok() || !pn.ok()) {
       std::fprintf(stderr, "forward failed on %s\n", name.c_str());
       return 1;
     }
-    const double bw_fraction = bytes / pn->decode_step_s / (bw_n * 1e9);
+    std::vector<double> run_fractions;
+    for (size_t r = 0; r < pn->run_step_s.size(); ++r)
+      run_fractions.push_back(bytes / pn->run_step_s[r] / (pn->run_bandwidth_gb_s[r] * 1e9));
+    const double bw_fraction = bench::Median(run_fractions);
     entry["params"] = params.total;
     entry["active_params"] = params.active;
     entry["decode_weight_bytes_per_token"] = bytes;
@@ -314,11 +342,21 @@ int main(int argc, char** argv) {
     entry["prefill_speedup"] = pn->prefill_tok_s / p1->prefill_tok_s;
     entry["decode_speedup"] = pn->decode_tok_s / p1->decode_tok_s;
     entry["decode_bandwidth_fraction"] = bw_fraction;
+    entry["decode_bandwidth_fraction_runs"] = run_fractions;
+    entry["decode_bandwidth_gb_s_runs"] = pn->run_bandwidth_gb_s;
+    entry["decode_bandwidth_fraction_of_start"] = bytes / pn->decode_step_s / (bw_n * 1e9);
     std::printf(
         "%-5s %6.2fB %9.1f | %9.1f %9.1f %6.2fx | %9.2f %9.2f %6.2fx | %7.2fs %9.0f %6.1f%%\n",
         name.c_str(), params.total / 1e9, bytes / 1e6, p1->prefill_tok_s, pn->prefill_tok_s,
         pn->prefill_tok_s / p1->prefill_tok_s, p1->decode_tok_s, pn->decode_tok_s,
-        pn->decode_tok_s / p1->decode_tok_s, pn->decode_cpu_s, PeakMemoryMiB(), 100 * bw_fraction);
+        pn->decode_tok_s / p1->decode_tok_s, pn->decode_cpu_s, PeakMemoryMiB(probe_memory),
+        100 * bw_fraction);
+    std::printf("      decode per run: ");
+    for (size_t r = 0; r < run_fractions.size(); ++r) {
+      std::printf("%s%.0f%% of %.1f GB/s", r ? ", " : "", 100 * run_fractions[r],
+                  pn->run_bandwidth_gb_s[r]);
+    }
+    std::printf("\n");
     std::fflush(stdout);
     if (std::find(a.ttft_presets.begin(), a.ttft_presets.end(), name) != a.ttft_presets.end()) {
       std::vector<double> wall, cpu;
@@ -339,13 +377,13 @@ int main(int argc, char** argv) {
           "      time to first token, %zu-token prompt, %zu threads: %.2f s wall, %.2f s CPU\n",
           a.ttft_tokens, a.threads, bench::Median(wall), bench::Median(cpu));
     }
-    entry["peak_memory_mib"] = PeakMemoryMiB();
+    entry["peak_memory_mib"] = PeakMemoryMiB(probe_memory);
     report["presets"].push_back(entry);
   }
   std::printf(
       "pf/dec: prefill/decode tokens/s (wall, medians); x: N threads / 1 thread; dec cpu: CPU "
-      "seconds per decode step (N threads); bw %%: decode weight bytes/s over measured "
-      "bandwidth\n");
+      "seconds per decode step (N threads); bw %%: decode weight bytes/s over the bandwidth "
+      "measured before each N-thread run's decode steps (median of the runs)\n");
   if (temp) fs::remove_all(root);
   if (!a.json.empty()) std::ofstream(a.json) << report.dump(2) << "\n";
   return status;

@@ -83,37 +83,52 @@ inline uint64_t SumWordsPortable(const uint64_t* p, size_t begin, size_t end) {
   return s0 + s1 + s2 + s3;
 }
 
-// Read bandwidth in GB/s: the pool's threads sum disjoint parts of a `mib` MiB buffer, larger
-// than the caches (median of `runs` passes after a warm-up pass).
-inline double MeasureReadBandwidth(inference::ThreadPool& pool, size_t mib, int runs) {
-  const size_t words = mib * (size_t{1} << 20) / sizeof(uint64_t);
-  // 2 MiB-aligned: no 512-bit load straddles two cache lines either.
-  std::vector<uint64_t, HugePageAllocator<uint64_t>> memory(words);
-  const std::span<uint64_t> buffer(memory.data(), words);
-  for (size_t i = 0; i < buffer.size(); ++i) buffer[i] = i;
-  const bool wide = inference::CpuSimd() == inference::Simd::kAvx512;
-  std::vector<uint64_t> sums(pool.size() * 64 * 8, 0);
-  std::vector<double> rates;
-  for (int r = 0; r <= runs; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    const size_t parts = pool.size() * 64;
-    const size_t part = (buffer.size() + parts - 1) / parts;
-    pool.ParallelFor(parts, 1, [&](size_t p0, size_t p1) {
-      for (size_t p = p0; p < p1; ++p) {
-        const size_t begin = std::min(buffer.size(), p * part);
-        const size_t end = std::min(buffer.size(), begin + part);
-        // One cache line per part: no false sharing.
-        sums[p * 8] = wide ? SumWordsAvx512(buffer.data(), begin, end)
-                           : SumWordsPortable(buffer.data(), begin, end);
-      }
-    });
-    const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - start;
-    if (r > 0) rates.push_back(buffer.size() * sizeof(uint64_t) / wall.count() / 1e9);
+// Read bandwidth in GB/s: the pool's threads sum disjoint parts of a buffer larger than the
+// caches. The buffer is kept, so that a benchmark can measure again beside each timed run (the
+// machine may be shared, and what it gives changes by the second).
+class ReadBandwidth {
+ public:
+  explicit ReadBandwidth(size_t mib) : memory_(mib * (size_t{1} << 20) / sizeof(uint64_t)) {
+    for (size_t i = 0; i < memory_.size(); ++i) memory_[i] = i;
   }
-  uint64_t check = 0;
-  for (uint64_t s : sums) check += s;
-  if (check == 1) std::printf(" ");  // keeps the sums observable
-  return Median(rates);
+  size_t bytes() const { return memory_.size() * sizeof(uint64_t); }
+
+  // Median of `runs` passes after a warm-up pass.
+  double Measure(inference::ThreadPool& pool, int runs) {
+    const std::span<const uint64_t> buffer(memory_.data(), memory_.size());
+    const bool wide = inference::CpuSimd() == inference::Simd::kAvx512;
+    std::vector<uint64_t> sums(pool.size() * 64 * 8, 0);
+    std::vector<double> rates;
+    for (int r = 0; r <= runs; ++r) {
+      const auto start = std::chrono::steady_clock::now();
+      const size_t parts = pool.size() * 64;
+      const size_t part = (buffer.size() + parts - 1) / parts;
+      pool.ParallelFor(parts, 1, [&](size_t p0, size_t p1) {
+        for (size_t p = p0; p < p1; ++p) {
+          const size_t begin = std::min(buffer.size(), p * part);
+          const size_t end = std::min(buffer.size(), begin + part);
+          // One cache line per part: no false sharing.
+          sums[p * 8] = wide ? SumWordsAvx512(buffer.data(), begin, end)
+                             : SumWordsPortable(buffer.data(), begin, end);
+        }
+      });
+      const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - start;
+      if (r > 0) rates.push_back(bytes() / wall.count() / 1e9);
+    }
+    uint64_t check = 0;
+    for (uint64_t s : sums) check += s;
+    if (check == 1) std::printf(" ");  // keeps the sums observable
+    return Median(rates);
+  }
+
+ private:
+  // 2 MiB-aligned: no 512-bit load straddles two cache lines either.
+  std::vector<uint64_t, HugePageAllocator<uint64_t>> memory_;
+};
+
+// One measurement with a buffer of `mib` MiB, freed afterwards.
+inline double MeasureReadBandwidth(inference::ThreadPool& pool, size_t mib, int runs) {
+  return ReadBandwidth(mib).Measure(pool, runs);
 }
 
 }  // namespace bench
