@@ -72,12 +72,29 @@ FC_AVX2 void Finish(Sums& s, float* out) {
 // How an FP8 scale block's columns are multiplied (see StepProductsAvx2 below).
 enum class Fp8Mode { kDecoder, kScaled, kFolded, kFoldedFused };
 
+// Scale bytes up to this fold into a finite 2^120 * scale with a normal inverse.
+constexpr uint8_t kFp8MaxFoldedByte = 133;
+float Fp8FoldFactor(uint8_t byte) { return E8m0ToFloat(static_cast<uint8_t>(byte + 120)); }
+float Fp8FoldInverse(uint8_t byte) { return E8m0ToFloat(static_cast<uint8_t>(134 - byte)); }
+
+// 8 e4m3 codes as value * 2^-120, in-lane: each byte sign-extended to 32 bits and shifted left by
+// 20 has its exponent and mantissa in fp32's low exponent and top mantissa bits and copies of its
+// sign above; the mask keeps the sign bit and those seven. e4m3's exponent (bias 7) reads as
+// fp32's (bias 127), so normals are value * 2^-120 and subnormals become fp32 subnormals, exact
+// as well (not flushed: MXCSR as the C runtime leaves it). No NaN codes (interleaved weights
+// have none). Cheaper than the fp16 route (vcvtph2ps, whose widening needs the shuffle unit).
+FC_AVX2 __m256 Fp8x8(const uint8_t* codes) {
+  const __m256i code =
+      _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes)));
+  return _mm256_castsi256_ps(_mm256_and_si256(_mm256_slli_epi32(code, 20),
+                                              _mm256_set1_epi32(static_cast<int>(0x87f00000u))));
+}
+
 // Columns [k, end) of one FP8 scale block. Column k's activation is xv[k - x0]: x itself, or
 // the block's folded copy.
 template <Fp8Mode kMode>
 FC_AVX2 void Fp8Columns(const uint8_t* codes, size_t k, size_t end, const float* xv, size_t x0,
                         __m256 c, Sums& s) {
-  const __m256i keep = _mm256_set1_epi16(static_cast<short>(0xbfff));
   for (; k < end; ++k) {
     AtColumn(s, k);
     const uint8_t* column = codes + k * kInterleaveRows;
@@ -87,13 +104,8 @@ FC_AVX2 void Fp8Columns(const uint8_t* codes, size_t k, size_t end, const float*
       w0 = _mm256_mul_ps(DecodeE4m3x8(column), c);
       w1 = _mm256_mul_ps(DecodeE4m3x8(column + 8), c);
     } else {
-      // The e4m3 byte as an fp16 pattern is value * 2^-8 exactly.
-      const __m256i half = _mm256_and_si256(
-          _mm256_slli_epi16(
-              _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(column))), 7),
-          keep);
-      w0 = _mm256_cvtph_ps(_mm256_castsi256_si128(half));
-      w1 = _mm256_cvtph_ps(_mm256_extracti128_si256(half, 1));
+      w0 = Fp8x8(column);
+      w1 = Fp8x8(column + 8);
       if constexpr (kMode == Fp8Mode::kScaled) {
         w0 = _mm256_mul_ps(w0, c);
         w1 = _mm256_mul_ps(w1, c);
@@ -104,6 +116,31 @@ FC_AVX2 void Fp8Columns(const uint8_t* codes, size_t k, size_t end, const float*
     } else {
       AddColumn(s, xv[k - x0], w0, w1);
     }
+  }
+}
+
+// Two whole scale blocks from k0, both folded and fused, where partials are the scale blocks
+// (block == kFp8Block): alone, a block's partial is one chain of dependent multiply-adds, and
+// their latency bounds it; the two blocks' partials are independent chains, run side by side and
+// joined to the running sums in order, as AtColumn would. xs[b] is block b's folded copy.
+FC_AVX2 void Fp8FusedPair(const uint8_t* codes, size_t k0, const float (&xs)[2][kFp8Block],
+                          Sums& s) {
+  __m256 part[2][2];
+  for (size_t b = 0; b < 2; ++b) part[b][0] = part[b][1] = _mm256_setzero_ps();
+  for (size_t i = 0; i < kFp8Block; ++i) {
+#pragma GCC unroll 2
+    for (size_t b = 0; b < 2; ++b) {
+      const uint8_t* column = codes + (k0 + kFp8Block * b + i) * kInterleaveRows;
+      if (i % 4 == 0) PrefetchAhead(column);
+      const __m256 xv = _mm256_set1_ps(xs[b][i]);
+      part[b][0] = _mm256_fmadd_ps(xv, Fp8x8(column), part[b][0]);
+      part[b][1] = _mm256_fmadd_ps(xv, Fp8x8(column + 8), part[b][1]);
+    }
+  }
+  for (size_t b = 0; b < 2; ++b) {
+    AtColumn(s, k0 + kFp8Block * b);
+    s.partial[0] = part[b][0];
+    s.partial[1] = part[b][1];
   }
 }
 
@@ -119,11 +156,17 @@ FC_AVX2 bool ScaleExactly(const float* x, size_t n, float c, float inverse, floa
     _mm256_storeu_ps(xs + i, scaled);
   }
   bool exact = _mm256_movemask_ps(inexact) == 0;
-  for (; i < n; ++i) {
-    xs[i] = x[i] * c;
-    exact = exact && xs[i] * inverse == x[i];
+  for (size_t j = 0; j < n % 8; ++j) {  // the tail (counted so: GCC misjudged `i < n` here)
+    xs[i + j] = x[i + j] * c;
+    exact = exact && xs[i + j] * inverse == x[i + j];
   }
   return exact;
+}
+
+// Whether the whole scale block at x (scale byte `byte`) folds and fuses; its folded copy in xs.
+FC_AVX2 bool FoldsFused(const float* x, uint8_t byte, const ActivationFacts& facts, float* xs) {
+  return byte <= kFp8MaxFoldedByte && Fp8ProductsExact(facts, byte) &&
+         ScaleExactly(x, kFp8Block, Fp8FoldFactor(byte), Fp8FoldInverse(byte), xs);
 }
 
 // 2 * code of each e2m1 code (the integers 0..12 with the code's sign), a byte-shuffle table.
@@ -181,12 +224,13 @@ bool StepProductsAvx2Fit(const Bf16Weight& w, size_t block) {
 }
 
 // Per 128-column scale block, the cheapest form that keeps the scalar decoder's products:
-//   weight = (value * 2^-8) * (2^8 * scale) is exact (the fp16 route's value times a power of
-//   two, finite while 2^8 * scale is: byte <= 246), so x * weight is one rounding of
-//   x * value * scale ("scaled"). Where x * 2^8 * scale is exact too, (x * 2^8 * scale) *
-//   (value * 2^-8) is that same rounding with one multiply less ("folded"), and where the
-//   products are exact (Fp8ProductsExact) one fused multiply-add ("folded, fused"). Larger scales
-//   take the decoder's own arithmetic.
+//   weight = (value * 2^-120) * (2^120 * scale) is exact (Fp8x8's value times a power of two,
+//   finite while 2^120 * scale is: byte <= kFp8MaxFoldedByte), so x * weight is one rounding of
+//   x * value * scale ("scaled"). Where x * 2^120 * scale is exact too,
+//   (x * 2^120 * scale) * (value * 2^-120) is that same rounding with one multiply less
+//   ("folded"), and where the products are exact (Fp8ProductsExact) one fused multiply-add
+//   ("folded, fused"; two such blocks run side by side where partials are the blocks). Larger
+//   scales (no real checkpoint has them) take the decoder's own arithmetic.
 __attribute__((target("avx2,fma,f16c"))) void StepProductsAvx2(const Fp8Weight& w, size_t n0,
                                                                const float* x, size_t block,
                                                                const ActivationFacts& facts,
@@ -196,23 +240,29 @@ __attribute__((target("avx2,fma,f16c"))) void StepProductsAvx2(const Fp8Weight& 
   const uint8_t* scales = w.scale + (n0 / kFp8Block) * scale_cols;
   Sums s;
   Start(s, block);
-  alignas(32) float xs[kFp8Block];
-  for (size_t k0 = 0; k0 < K; k0 += kFp8Block) {
+  alignas(32) float xs[2][kFp8Block];
+  for (size_t k0 = 0; k0 < K;) {
     const size_t k1 = std::min(K, k0 + kFp8Block);
+    if (block == kFp8Block && k0 + 2 * kFp8Block <= K &&
+        FoldsFused(x + k0, scales[k0 / kFp8Block], facts, xs[0]) &&
+        FoldsFused(x + k0 + kFp8Block, scales[k0 / kFp8Block + 1], facts, xs[1])) {
+      Fp8FusedPair(codes, k0, xs, s);
+      k0 += 2 * kFp8Block;
+      continue;
+    }
     const uint8_t byte = scales[k0 / kFp8Block];
-    if (byte > 246) {
+    if (byte > kFp8MaxFoldedByte) {
       Fp8Columns<Fp8Mode::kDecoder>(codes, k0, k1, x, 0, _mm256_set1_ps(E8m0ToFloat(byte)), s);
-    } else if (ScaleExactly(x + k0, k1 - k0, E8m0ToFloat(static_cast<uint8_t>(byte + 8)),
-                            E8m0ToFloat(static_cast<uint8_t>(246 - byte)), xs)) {
+    } else if (ScaleExactly(x + k0, k1 - k0, Fp8FoldFactor(byte), Fp8FoldInverse(byte), xs[0])) {
       if (Fp8ProductsExact(facts, byte)) {
-        Fp8Columns<Fp8Mode::kFoldedFused>(codes, k0, k1, xs, k0, _mm256_setzero_ps(), s);
+        Fp8Columns<Fp8Mode::kFoldedFused>(codes, k0, k1, xs[0], k0, _mm256_setzero_ps(), s);
       } else {
-        Fp8Columns<Fp8Mode::kFolded>(codes, k0, k1, xs, k0, _mm256_setzero_ps(), s);
+        Fp8Columns<Fp8Mode::kFolded>(codes, k0, k1, xs[0], k0, _mm256_setzero_ps(), s);
       }
     } else {
-      Fp8Columns<Fp8Mode::kScaled>(codes, k0, k1, x, 0, _mm256_set1_ps(E8m0ToFloat(byte) * 256.0f),
-                                   s);
+      Fp8Columns<Fp8Mode::kScaled>(codes, k0, k1, x, 0, _mm256_set1_ps(Fp8FoldFactor(byte)), s);
     }
+    k0 = k1;
   }
   Finish(s, out);
 }
