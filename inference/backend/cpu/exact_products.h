@@ -10,12 +10,21 @@
 
 #include "inference/backend/cpu/activation_facts.h"
 #include "inference/backend/cpu/matmul.h"
+#include "inference/backend/cpu/number_formats.h"
 
 namespace inference {
 
+// The decode-step kernels decode an FP8 code in-lane to value * 2^-120 (the e4m3 exponent read
+// as fp32's; subnormals become fp32 subnormals, exactly) and fold the block scale into the
+// activations as 2^120 * scale. Scale bytes up to kFp8MaxFoldedByte (scales up to 2^6; real
+// checkpoints' are far below) give a finite factor with a normal inverse.
+constexpr uint8_t kFp8MaxFoldedByte = 133;
+inline float Fp8FoldFactor(uint8_t byte) { return E8m0ToFloat(static_cast<uint8_t>(byte + 120)); }
+inline float Fp8FoldInverse(uint8_t byte) { return E8m0ToFloat(static_cast<uint8_t>(134 - byte)); }
+
 // Whether every product x * value * 2^e is exact, for an FP8 block scale 2^e, however a kernel
-// splits it by powers of two (the AVX2 one as (x * 2^8 * 2^e) * (value * 2^-8), the AVX-512 one
-// with 2^120 for 2^8; each checks its scaled x itself): x has at most 20 significant bits (the
+// splits it by powers of two (the kernels as (x * 2^120 * 2^e) * (value * 2^-120), each checking
+// its scaled x itself): x has at most 20 significant bits (the
 // value has at most 4) and the product lies in the normal range. The nonzero values are at least
 // 2^-9 and below 2^9, so it does when 2^(min_exponent + e - 9) >= 2^-126 and
 // 2^(max_exponent + 1 + e + 9) <= 2^128.

@@ -127,20 +127,15 @@ FC_AVX512 bool ScaleExactly(const float* x, size_t x_stride, size_t k0, float c,
   return inexact == 0;
 }
 
-// The kernels' FP8 weight vectors hold value * 2^-120, so that activations are folded with
-// 2^120 * scale. That keeps the decoder in-lane: each e4m3 byte, sign-extended to 32 bits and
-// shifted left by 20, has its exponent and mantissa in fp32's low exponent and top mantissa bits
-// and copies of its sign above them; masking keeps the sign bit and those seven. Exponent e of
-// e4m3 (bias 7) then reads as fp32 exponent e (bias 127): value * 2^-120, and e4m3 subnormals
-// become fp32 subnormals with the same mantissa, exact too (the multiply-adds take them as they
-// are; subnormals are not flushed, MXCSR as the C runtime leaves it). NaN codes are not decoded
-// (interleaved weights have none).
-// Scale bytes up to this fold into a finite 2^120 * scale with a normal inverse.
-constexpr uint8_t kFp8MaxFoldedByte = 133;
-
 // The four columns of 16 rows in one line of FP8 codes (column c in bytes 16c .. 16c + 15) as
-// value * 2^-120, each widened straight from memory (measured on Zen 4, one core, in cache:
-// 6.4 cycles a line against 8.9 through vcvtph2ps, whose widening shares the shuffle unit).
+// value * 2^-120 (exact_products.h), in-lane: each e4m3 byte, sign-extended to 32 bits and
+// shifted left by 20, has its exponent and mantissa in fp32's low exponent and top mantissa bits
+// and copies of its sign above them; masking keeps the sign bit and those seven. e4m3's exponent
+// (bias 7) then reads as fp32's (bias 127), and e4m3 subnormals become fp32 subnormals with the
+// same mantissa, exact too (the multiply-adds take them as they are: subnormals are not flushed,
+// MXCSR as the C runtime leaves it). NaN codes are not decoded (interleaved weights have none).
+// Measured on Zen 4, one core, in cache: 6.4 cycles a line against 8.9 through vcvtph2ps, whose
+// widening shares the shuffle unit.
 FC_AVX512 void Fp8Line(const uint8_t* line, __m512 (&v)[4]) {
   const __m512i keep = _mm512_set1_epi32(static_cast<int>(0x87f00000u));
 #pragma GCC unroll 4
@@ -150,11 +145,6 @@ FC_AVX512 void Fp8Line(const uint8_t* line, __m512 (&v)[4]) {
     v[c] = _mm512_castsi512_ps(_mm512_and_si512(_mm512_slli_epi32(code, 20), keep));
   }
 }
-
-// The activation factor that pairs with Fp8Line's vectors for a block scale byte: 2^120 * scale,
-// and its inverse (to check a scaled copy exactly). Byte at most kFp8MaxFoldedByte.
-inline float Fp8FoldFactor(uint8_t byte) { return E8m0ToFloat(static_cast<uint8_t>(byte + 120)); }
-inline float Fp8FoldInverse(uint8_t byte) { return E8m0ToFloat(static_cast<uint8_t>(134 - byte)); }
 
 // x[r * x_stride + k0 ..+128) * 2^120 * scale (one 128-column FP8 scale block, R activation
 // rows) into xs[r * xs_stride ..] (64-byte aligned), where the fused, folded path applies: the

@@ -72,17 +72,9 @@ FC_AVX2 void Finish(Sums& s, float* out) {
 // How an FP8 scale block's columns are multiplied (see StepProductsAvx2 below).
 enum class Fp8Mode { kDecoder, kScaled, kFolded, kFoldedFused };
 
-// Scale bytes up to this fold into a finite 2^120 * scale with a normal inverse.
-constexpr uint8_t kFp8MaxFoldedByte = 133;
-float Fp8FoldFactor(uint8_t byte) { return E8m0ToFloat(static_cast<uint8_t>(byte + 120)); }
-float Fp8FoldInverse(uint8_t byte) { return E8m0ToFloat(static_cast<uint8_t>(134 - byte)); }
-
-// 8 e4m3 codes as value * 2^-120, in-lane: each byte sign-extended to 32 bits and shifted left by
-// 20 has its exponent and mantissa in fp32's low exponent and top mantissa bits and copies of its
-// sign above; the mask keeps the sign bit and those seven. e4m3's exponent (bias 7) reads as
-// fp32's (bias 127), so normals are value * 2^-120 and subnormals become fp32 subnormals, exact
-// as well (not flushed: MXCSR as the C runtime leaves it). No NaN codes (interleaved weights
-// have none). Cheaper than the fp16 route (vcvtph2ps, whose widening needs the shuffle unit).
+// 8 e4m3 codes as value * 2^-120 (exact_products.h), in-lane as the AVX-512 kernels' Fp8Line
+// (step_kernel_parts_avx512.h): cheaper than the fp16 route (vcvtph2ps, whose widening needs the
+// shuffle unit).
 FC_AVX2 __m256 Fp8x8(const uint8_t* codes) {
   const __m256i code =
       _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes)));
