@@ -23,11 +23,10 @@ inline float Fp8FoldFactor(uint8_t byte) { return E8m0ToFloat(static_cast<uint8_
 inline float Fp8FoldInverse(uint8_t byte) { return E8m0ToFloat(static_cast<uint8_t>(134 - byte)); }
 
 // Whether every product x * value * 2^e is exact, for an FP8 block scale 2^e, however a kernel
-// splits it by powers of two (the kernels as (x * 2^120 * 2^e) * (value * 2^-120), each checking
-// its scaled x itself): x has at most 20 significant bits (the
-// value has at most 4) and the product lies in the normal range. The nonzero values are at least
-// 2^-9 and below 2^9, so it does when 2^(min_exponent + e - 9) >= 2^-126 and
-// 2^(max_exponent + 1 + e + 9) <= 2^128.
+// splits it by powers of two (the step kernels as (x * 2^120 * 2^e) * (value * 2^-120), each
+// checking its scaled x itself): x has at most 20 significant bits (the value has at most 4) and
+// the product lies in the normal range. The nonzero values are at least 2^-9 and below 2^9, so
+// it does when 2^(min_exponent + e - 9) >= 2^-126 and 2^(max_exponent + 1 + e + 9) <= 2^128.
 inline bool Fp8ProductsExact(const ActivationFacts& facts, uint8_t scale_byte) {
   const int e = static_cast<int>(scale_byte) - 127;
   return facts.known && facts.significant_bits <= 20 && facts.min_exponent + e >= -117 &&

@@ -160,10 +160,11 @@ TEST_CASE("step kernels at the edges of Fp8ProductsExact and Fp4ScaledSumsExact"
   }
 }
 
-// Each kernel folds the block scale into the activations only up to some byte (2^8 * scale on
-// AVX2, 2^120 * scale on AVX-512) and takes another path above it: every byte a weight may hold
-// (and both neighbours of each bound) must give the lane products' bits, with activations whose
-// products are exact (the fused path) and with ones whose products round.
+// The kernels fold the block scale into the activations (as 2^120 * scale) only up to
+// kFp8MaxFoldedByte and take another path above it; AVX2 pairs two blocks where both fold. Every
+// byte a weight may hold (so both sides of each bound, and pairs of bytes that do and do not
+// fold) must give the lane products' bits, with activations whose products are exact (the fused
+// paths) and with ones whose products round.
 TEST_CASE("FP8 step kernels at every scale byte") {
   std::mt19937 rng(11);
   const size_t N = 16, K = 256;
