@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "bench/memory_bandwidth.h"
+#include "inference/backend/cpu/heap_policy.h"
 #include "inference/backend/cpu/matmul.h"
 #include "inference/backend/cpu/thread_pool.h"
 #include "inference/model/checkpoint_layout.h"
@@ -256,6 +257,7 @@ int main(int argc, char** argv) {
                  "  [--bandwidth-mib M] [--json FILE]\n");
     return 2;
   }
+  inference::RetainFreedMemory();  // as the daemon and `flashcode model run` do
   const unsigned seed = std::random_device{}();
   std::mt19937 rng(seed);
   ThreadPool single(1), all(a.threads);

@@ -18,6 +18,7 @@
 
 #include "base/status.h"
 #include "cli/exit_codes.h"
+#include "inference/backend/cpu/heap_policy.h"
 #include "inference/backend/cpu/thread_pool.h"
 #include "inference/deepseek_v4_runner.h"
 #include "inference/logit_scan.h"
@@ -258,6 +259,8 @@ int RunModelRun(const ModelRunOptions& options, std::ostream& out, std::ostream&
     }
   };
 
+  // As in the daemon: the engine's activation buffers are reused from the heap.
+  inference::RetainFreedMemory();
   auto start = Clock::now();
   // The forward pass spreads rows, tokens and experts over a pool (as the daemon's model host).
   inference::ThreadPool pool(options.threads > 0 ? static_cast<size_t>(options.threads)

@@ -22,8 +22,8 @@
 #include "daemon/agent_service.h"
 #include "daemon/call_gate.h"
 #include "daemon/completion_service.h"
-#include "daemon/context_service.h"
 #include "daemon/config.h"
+#include "daemon/context_service.h"
 #include "daemon/instance_lock.h"
 #include "daemon/log_broadcaster.h"
 #include "daemon/metrics.h"
@@ -32,6 +32,7 @@
 #include "daemon/server.h"
 #include "daemon/workspace_indexes.h"
 #include "inference/backend/accelerator_probe.h"
+#include "inference/backend/cpu/heap_policy.h"
 #include "tools/builtin_tools.h"
 
 namespace {
@@ -84,18 +85,23 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // The engine's activation buffers are reused from the heap, not faulted in anew each layer.
+  inference::RetainFreedMemory();
 
   flashcoded::DaemonConfig config = flashcoded::DefaultConfig();
   std::string config_path;
   std::string socket, tcp, token_file, log_level, log_file, model_dir;
   CLI::App app{"flashcoded: the flashcode daemon (serves completions, agent sessions, reviews)"};
   app.set_version_flag("--version", std::string(base::kVersion));
-  app.add_option("--config", config_path, "TOML config file (default: ~/.config/flashcode/config.toml)");
-  app.add_option("--socket", socket, "Unix socket path (default: $XDG_RUNTIME_DIR/flashcode/flashcoded.sock)");
+  app.add_option("--config", config_path,
+                 "TOML config file (default: ~/.config/flashcode/config.toml)");
+  app.add_option("--socket", socket,
+                 "Unix socket path (default: $XDG_RUNTIME_DIR/flashcode/flashcoded.sock)");
   app.add_option("--tcp", tcp, "also listen on TCP host:port (requires --token-file)");
   app.add_option("--token-file", token_file, "file holding the TCP bearer token (mode 0600)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
-  app.add_option("--log-file", log_file, "log file (default: $XDG_STATE_HOME/flashcode/flashcoded.log)");
+  app.add_option("--log-file", log_file,
+                 "log file (default: $XDG_STATE_HOME/flashcode/flashcoded.log)");
   app.add_option("--model", model_dir, "checkpoint directory to serve");
   try {
     app.parse(argc, argv);
@@ -138,7 +144,7 @@ int main(int argc, char** argv) {
   auto lock = flashcoded::InstanceLock::Acquire(config.socket_path);
   if (!lock.ok()) {
     int code = lock.status().code() == base::StatusCode::kAlreadyExists ? kExitAlreadyRunning
-                                                                         : kExitRuntime;
+                                                                        : kExitRuntime;
     return Fail(code, lock.status());
   }
   // We hold the lock, so a socket file here belongs to a daemon that died: remove it.
@@ -203,16 +209,17 @@ int main(int argc, char** argv) {
   flashcoded::CallGate gate(config.tcp_token);
   flashcoded::Metrics metrics;
   auto count_sessions = [&]() {
-    auto all = agent ? agent->ListSessions("", 1u << 20, 0) : store_without_model->List("", 1u << 20, 0);
+    auto all =
+        agent ? agent->ListSessions("", 1u << 20, 0) : store_without_model->List("", 1u << 20, 0);
     flashcoded::SessionCounts counts;
     if (!all.ok()) return counts;  // Status must answer; the error shows in the session RPCs
     counts.stored = static_cast<uint32_t>(all->size());
     for (const auto& s : *all) counts.active += s.turn_running ? 1 : 0;
     return counts;
   };
-  flashcoded::AdminService admin(info, clock, gate, metrics, *logs,
-                                 [&latch](uint32_t grace_ms) { latch.Request(grace_ms); },
-                                 count_sessions);
+  flashcoded::AdminService admin(
+      info, clock, gate, metrics, *logs, [&latch](uint32_t grace_ms) { latch.Request(grace_ms); },
+      count_sessions);
   flashcoded::CompletionService completion(model.get(), gate, metrics);
   flashcoded::ContextService context(indexes, clock, gate, metrics);
   flashcoded::AgentService agent_service(agent.get(), store_without_model.get(), gate, metrics);
@@ -221,7 +228,8 @@ int main(int argc, char** argv) {
   server_options.socket_path = config.socket_path;
   server_options.tcp_address = config.tcp_address;
   server_options.max_message_bytes = static_cast<int>(config.max_message_mb) << 20;
-  flashcoded::Server server(server_options, gate, {&admin, &completion, &context, &agent_service, &review});
+  flashcoded::Server server(server_options, gate,
+                            {&admin, &completion, &context, &agent_service, &review});
   if (auto s = server.Start(); !s.ok()) {
     log->error("{}", s.ToString());
     return Fail(kExitRuntime, s);
