@@ -321,6 +321,7 @@ int main(int argc, char** argv) {
     const double bytes = DecodeBytesPerToken(c);
     auto p1 = RunPhases(**serial, a, rng);
     serial->reset();
+    inference::ReleaseFreedMemory();  // what earlier phases left in the heap is not this model's
     ResetPeakMemory();
     auto threaded = inference::DeepSeekV4Model::Load(dir.string(), threaded_options);
     if (!threaded.ok()) {

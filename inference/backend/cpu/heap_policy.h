@@ -14,4 +14,8 @@ namespace inference {
 
 void RetainFreedMemory();
 
+// Returns the heap's free memory to the kernel now (a model unloaded, or before a benchmark
+// measures the next model's peak).
+void ReleaseFreedMemory();
+
 }  // namespace inference
