@@ -89,6 +89,21 @@ inline ScaleExponents FusableScales(const Fp4Weight& w) {
   if (!w.interleaved || w.scale_max > 252) return {};
   return {true, w.scale_min - 127, w.scale_max - 127};
 }
+// bf16 weights have no scales: the bounds are of the values themselves (Interleave's), 2^e with
+// e = field - 127 for the leading bit (subnormals: field 1, the lowest bit then 2^-133).
+inline ScaleExponents FusableScales(const Bf16Weight& w) {
+  if (!w.interleaved || !w.exponents_known) return {};
+  return {true, w.exponent_min - 127, w.exponent_max - 127};
+}
+// A bf16 weight has at most 8 significant bits, its lowest at least 2^(e_min - 7), and lies
+// below 2^(e_max + 1); so x needs at most 16 bits (the activations the model gives bf16 weights
+// are bf16 themselves) and the same range conditions as LaneProductsExact's.
+inline bool LaneProductsExact(const Bf16Weight&, const ScaleExponents& e,
+                              const ActivationFacts& f) {
+  return f.known && f.significant_bits <= 16 &&
+         f.min_exponent - f.significant_bits + 1 + e.min - 7 >= -149 &&
+         f.max_exponent + 1 + e.max + 1 <= 127;
+}
 inline bool LaneProductsExact(const Fp8Weight&, const ScaleExponents& e, const ActivationFacts& f) {
   return LaneProductsExact(f, -9, 9, e.min, e.max);
 }

@@ -98,13 +98,34 @@ Fp4Weight Interleave(const Fp4Weight& w, AlignedBytes& storage, const RowsCopied
   return v;
 }
 
+namespace {
+
+// The exponent bounds Bf16Weight records, over n bf16 values (unset where one is NaN or inf).
+void MeasureBf16Exponents(const uint16_t* values, size_t n, Bf16Weight& w) {
+  unsigned lo = 255, hi = 0, special = 0;
+  for (size_t i = 0; i < n; ++i) {  // no branch: the compiler vectorises it
+    const unsigned v = values[i], e = (v >> 7) & 0xff, nonzero = (v & 0x7fff) != 0;
+    lo = std::min(lo, nonzero ? std::max(e, 1u) : 255u);
+    hi = std::max(hi, nonzero ? e : 0u);
+    special |= e == 255;
+  }
+  w.exponents_known = !special && lo <= hi;
+  w.exponent_min = static_cast<uint8_t>(lo);
+  w.exponent_max = static_cast<uint8_t>(hi);
+}
+
+}  // namespace
+
 Bf16Weight Interleave(const Bf16Weight& w, AlignedBytes& storage, const RowsCopied& copied) {
   if (w.interleaved || w.in % 2 != 0) return w;
-  storage = AlignedBytes(InterleavedRows(w.out) * w.in * 2);
+  const size_t values = InterleavedRows(w.out) * w.in;
+  storage = AlignedBytes(values * 2);
   InterleaveUnits<4>(w.data, w.out, w.in / 2, storage.data(), {}, copied);
   Bf16Weight v = w;
   v.data = storage.data();
   v.interleaved = true;
+  // From the copy: the source's pages may be released as they are copied. Padding rows are 0.
+  MeasureBf16Exponents(reinterpret_cast<const uint16_t*>(storage.data()), values, v);
   return v;
 }
 

@@ -278,13 +278,14 @@ void LaneMatmul(const float* x, size_t M, size_t x_stride, const Weight& w, size
   auto measured = [&] {
     return known_facts != nullptr ? *known_facts : MeasureActivations(x, M, x_stride, K);
   };
-  if constexpr (!std::is_same_v<Weight, Bf16Weight>) {
+  {
     // The lanes fuse on AVX-512, and on AVX2 where the step kernels run (FMA and F16C; the lanes
     // need only FMA, but no AVX2 CPU has one without the other).
     const bool can_fuse = L == 16 || Avx2StepKernels();
     if (L == 16 ? M <= 4 && StepProductsFit(w, block)
                 : M == 1 && Avx2StepKernels() && StepProductsAvx2Fit(w, block)) {
-      facts = measured();
+      // The step kernels (few rows) use facts for FP8 and MXFP4; bf16 ones need none.
+      if constexpr (!std::is_same_v<Weight, Bf16Weight>) facts = measured();
     } else if (can_fuse) {
       if (const ScaleExponents e = FusableScales(w); e.ok)
         fused_lanes = LaneProductsExact(w, e, measured());

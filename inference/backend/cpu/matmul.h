@@ -58,6 +58,10 @@ struct Bf16Weight {
   size_t out = 0;
   size_t in = 0;
   bool interleaved = false;
+  // Bounds of the nonzero values' exponent fields (subnormals count as 1), where every value is
+  // finite: Interleave measures them; the defaults promise nothing.
+  bool exponents_known = false;
+  uint8_t exponent_min = 0, exponent_max = 0;
 };
 
 // Decodes row r of each weight kind into `row` (in floats), scales applied (exact).

@@ -359,5 +359,42 @@ TEST_CASE("prefill products fuse only inside the range where every product is ex
   CHECK(mismatches == 0);
 }
 
+TEST_CASE("bf16 prefill products fuse only inside the range where every product is exact") {
+  // bf16 activations (8 significant bits) against bf16 weights: every product is exact in
+  // between, so the lanes fuse; scaled towards the subnormals or the overflow, they must not.
+  const unsigned seed = std::random_device{}();
+  std::printf("matmul_parallel_test (bf16 range) seed %u\n", seed);
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const size_t M = 6, N = 32, K = 128;  // M > 4: the lane path
+  std::vector<float> x(M * K), row(K), want(M * N), y(M * N);
+  size_t mismatches = 0, cases = 0;
+  // Even rows near 2^we, odd rows 40 binades above: the smallest weights decide where products
+  // underflow (an even row's sum then lies among the subnormals too), the largest where they
+  // overflow (-136, -128: subnormal weights among them).
+  for (int we : {-136, -128, -100, 20, 60, 80}) {
+    std::vector<uint8_t> wb(N * K * 2);
+    for (size_t i = 0; i < N * K; ++i) {
+      const int spread = (i / K) % 2 ? 40 : static_cast<int>(rng() % 3);
+      const uint16_t bits = FloatToBf16Bits(std::ldexp(normal(rng), we + spread));
+      std::memcpy(&wb[2 * i], &bits, 2);
+    }
+    const auto w = Interleaved(Bf16Weight{wb.data(), N, K});
+    REQUIRE(w.view.interleaved);
+    for (int xe = -130; xe <= 127; xe += 3) {
+      for (auto& v : x) v = RoundToBf16(std::ldexp(normal(rng), xe));
+      for (size_t n = 0; n < N; ++n) {
+        DecodeBf16Row(w.view, n, row.data());
+        for (size_t m = 0; m < M; ++m) want[m * N + n] = BlockedDot(&x[m * K], row.data(), K, K);
+      }
+      MatmulBf16WeightF32(x.data(), M, w.view, y.data());
+      mismatches += !SameBits(y, want);
+      ++cases;
+    }
+  }
+  CHECK(cases > 300);
+  CHECK(mismatches == 0);
+}
+
 }  // namespace
 }  // namespace inference
