@@ -101,17 +101,32 @@ Fp4Weight Interleave(const Fp4Weight& w, AlignedBytes& storage, const RowsCopied
 namespace {
 
 // The exponent bounds Bf16Weight records, over n bf16 values (unset where one is NaN or inf).
+// Sixteen lanes of running bounds: the compiler vectorises the loop (one over single values it
+// left scalar, a third of a second of the 1b preset's load).
 void MeasureBf16Exponents(const uint16_t* values, size_t n, Bf16Weight& w) {
-  unsigned lo = 255, hi = 0, special = 0;
-  for (size_t i = 0; i < n; ++i) {  // no branch: the compiler vectorises it
-    const unsigned v = values[i], e = (v >> 7) & 0xff, nonzero = (v & 0x7fff) != 0;
-    lo = std::min(lo, nonzero ? std::max(e, 1u) : 255u);
-    hi = std::max(hi, nonzero ? e : 0u);
-    special |= e == 255;
+  constexpr size_t kLanes = 16;
+  uint16_t lo[kLanes], hi[kLanes], special[kLanes];
+  for (size_t l = 0; l < kLanes; ++l) lo[l] = 255, hi[l] = 0, special[l] = 0;
+  auto take = [](uint16_t v, uint16_t& l, uint16_t& h, uint16_t& s) {
+    const uint16_t e = (v >> 7) & 0xff, nonzero = (v & 0x7fff) != 0;
+    l = std::min<uint16_t>(l, nonzero ? std::max<uint16_t>(e, 1) : 255);
+    h = std::max<uint16_t>(h, nonzero ? e : 0);
+    s |= e == 255;
+  };
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (size_t l = 0; l < kLanes; ++l) take(values[i + l], lo[l], hi[l], special[l]);
   }
-  w.exponents_known = !special && lo <= hi;
-  w.exponent_min = static_cast<uint8_t>(lo);
-  w.exponent_max = static_cast<uint8_t>(hi);
+  for (; i < n; ++i) take(values[i], lo[0], hi[0], special[0]);
+  unsigned min = 255, max = 0, any_special = 0;
+  for (size_t l = 0; l < kLanes; ++l) {
+    min = std::min<unsigned>(min, lo[l]);
+    max = std::max<unsigned>(max, hi[l]);
+    any_special |= special[l];
+  }
+  w.exponents_known = !any_special && min <= max;
+  w.exponent_min = static_cast<uint8_t>(min);
+  w.exponent_max = static_cast<uint8_t>(max);
 }
 
 }  // namespace
