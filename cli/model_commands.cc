@@ -289,10 +289,12 @@ int RunModelRun(const ModelRunOptions& options, std::ostream& out, std::ostream&
     if (feed.empty()) {
       const inference::LogitScan scan = inference::ScanLogits(*logits);
       if (scan.argmax < 0) {
+        const std::string why =
+            scan.first_bad >= 0 ? "a NaN or +inf logit for token " + std::to_string(scan.first_bad)
+                                : "every logit is -inf";
         return Fail(err, "run",
-                    base::Internal("decode step " + std::to_string(i) +
-                                   ": the logits hold no finite maximum (first NaN or +inf at " +
-                                   std::to_string(scan.first_bad) + ")"));
+                    base::Internal("decode step " + std::to_string(i) + ": no token to pick (" +
+                                   why + ")"));
       }
       token = static_cast<int32_t>(scan.argmax);
     } else {

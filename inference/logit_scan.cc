@@ -1,7 +1,6 @@
 #include "inference/logit_scan.h"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 
 namespace inference {

@@ -101,8 +101,8 @@ Fp4Weight Interleave(const Fp4Weight& w, AlignedBytes& storage, const RowsCopied
 namespace {
 
 // The exponent bounds Bf16Weight records, over n bf16 values (unset where one is NaN or inf).
-// Sixteen lanes of running bounds: the compiler vectorises the loop (one over single values it
-// left scalar, a third of a second of the 1b preset's load).
+// Sixteen lanes of running bounds, so that the compiler vectorises the loop (over single values
+// it stayed scalar, and showed in the 1b preset's load profile).
 void MeasureBf16Exponents(const uint16_t* values, size_t n, Bf16Weight& w) {
   constexpr size_t kLanes = 16;
   uint16_t lo[kLanes], hi[kLanes], special[kLanes];
